@@ -1,0 +1,7 @@
+"""Allow ``python -m planbuilder``."""
+
+import sys
+
+from planbuilder.cli import main
+
+sys.exit(main())

@@ -1,0 +1,224 @@
+"""The ``planbuilder`` command: a thin shell over ``planbuilder.build``.
+
+Exit codes: 0 success, 1 the plan has errors (or the output was refused),
+2 the command line itself was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from planbuilder import __version__
+from planbuilder.problems import Problem
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_INTERNAL = 3
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def print_problems(problems: Sequence[Problem], stream=None) -> None:
+    """Print ``file:line:col: severity: message`` lines with hints, to stderr by default."""
+    stream = stream or sys.stderr
+    color = _color(stream)
+    for problem in problems:
+        position = problem.position
+        where = _display_path(position.file)
+        if position.line:
+            where += f":{position.line}:{position.column or 1}"
+        severity = problem.severity.value
+        if color:
+            code = "31" if problem.is_error else "33"
+            severity = f"\033[1;{code}m{severity}\033[0m"
+        print(f"{where}: {severity}: {problem.message}", file=stream)
+        if problem.hint:
+            print(f"    hint: {problem.hint}", file=stream)
+
+
+def _summary(problems: Sequence[Problem]) -> str:
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from planbuilder.build import check
+
+    prepared = check(args.plan, strict=args.strict)
+    print_problems(prepared.problems)
+    if not prepared.ok:
+        print(f"{_display_path(prepared.root)}: {_summary(prepared.problems)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{_display_path(prepared.root)}: plan is valid ({_summary(prepared.problems)})")
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from planbuilder.build import build
+
+    started = time.perf_counter()
+    result = build(args.plan, args.output, pdf=not args.no_pdf, strict=args.strict)
+    print_problems(result.problems)
+    if not result.ok:
+        print(
+            f"{_display_path(result.root)}: build failed ({_summary(result.problems)}); "
+            "previous output left untouched",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    elapsed = time.perf_counter() - started
+    if result.site_dir:
+        print(f"site: {_display_path(result.site_dir / 'index.html')}")
+    if result.pdf_path:
+        print(f"pdf:  {_display_path(result.pdf_path)}")
+    print(f"built in {elapsed:.1f} s ({_summary(result.problems)})")
+    return EXIT_OK
+
+
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    from planbuilder.build import build_pdf
+
+    result = build_pdf(args.plan, args.output, strict=args.strict)
+    print_problems(result.problems)
+    if not result.ok:
+        print(
+            f"{_display_path(result.root)}: PDF not written ({_summary(result.problems)})",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    print(f"pdf: {_display_path(result.pdf_path)}")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from planbuilder.scaffold import ScaffoldRefused, create_plan
+
+    try:
+        created = create_plan(Path(args.directory), title=args.title, company=args.company)
+    except ScaffoldRefused as exc:
+        print(f"{_display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"created a new plan in {_display_path(created)}")
+    print(f"next: edit {_display_path(created / 'plan.yaml')}, then run")
+    print(f"  planbuilder build {_display_path(created)}")
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planbuilder",
+        description="Build a business plan website and PDF from YAML and Markdown sources.",
+        epilog="example:\n  planbuilder build sample-plan\n\n"
+        "Run `planbuilder COMMAND --help` for the options of one command.",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"planbuilder {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example:\n  {example}",
+            formatter_class=_Formatter,
+        )
+
+    def plan_argument(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("plan", metavar="PLAN", help="the plan folder (it holds plan.yaml)")
+        sub.add_argument(
+            "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
+        )
+
+    check = command(
+        "check",
+        "Validate a plan and print every problem; write nothing.",
+        "planbuilder check my-plan --strict",
+    )
+    plan_argument(check)
+    check.set_defaults(func=_cmd_check)
+
+    build = command(
+        "build",
+        "Build the HTML site and the PDF (default output: PLAN/_build/).",
+        "planbuilder build my-plan -o public --no-pdf",
+    )
+    plan_argument(build)
+    build.add_argument(
+        "-o", "--output", type=Path, metavar="OUT", help="output folder (default: PLAN/_build)"
+    )
+    build.add_argument("--no-pdf", action="store_true", help="build only the HTML site")
+    build.set_defaults(func=_cmd_build)
+
+    pdf = command(
+        "pdf",
+        "Build only the PDF business plan.",
+        "planbuilder pdf my-plan -o growth-plan.pdf",
+    )
+    plan_argument(pdf)
+    pdf.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="PDF file (default: PLAN/_build/<name>.pdf)",
+    )
+    pdf.set_defaults(func=_cmd_pdf)
+
+    new = command(
+        "new",
+        "Create a small, valid, commented plan to start from.",
+        'planbuilder new my-plan --company "Example Studio LLC"',
+    )
+    new.add_argument("directory", metavar="DIR", help="folder to create (must be empty or absent)")
+    new.add_argument("--title", default=None, help="plan title")
+    new.add_argument("--company", default=None, help="company name")
+    new.set_defaults(func=_cmd_new)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the last edge: a bug must not look like a plan problem
+        if os.environ.get("PLANBUILDER_DEBUG"):
+            raise
+        print(
+            f"planbuilder: internal error: {type(exc).__name__}: {exc}\n"
+            "    hint: this is a bug in planbuilder, not in your plan; "
+            "run again with PLANBUILDER_DEBUG=1 for details and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

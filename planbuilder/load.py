@@ -1,0 +1,438 @@
+"""Stage 1 — load: read a plan folder into plain data that remembers where each value came from.
+
+Only the files of the public format are read (``plan.yaml``, the optional YAML
+files, ``sections/*.md``, ``kpis/*.csv``, ``assets/`` and ``theme/``), so an
+output folder inside the plan is never read back as a source. YAML is parsed
+with the safe loader; numbers with a fraction are read as exact ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planbuilder.paths import is_inside
+from planbuilder.problems import Position, Problem, error
+
+#: Optional YAML parts of a plan, by file name.
+PART_FILES = (
+    "business-model.yaml",
+    "goals.yaml",
+    "milestones.yaml",
+    "kpis.yaml",
+    "financials.yaml",
+    "team.yaml",
+)
+PLAN_FILE = "plan.yaml"
+SECTIONS_DIR = "sections"
+ASSETS_DIR = "assets"
+KPI_CSV_DIR = "kpis"
+THEME_DIR = "theme"
+
+# A YAML file may use anchors and aliases; cap the expanded size so that a
+# few lines of aliases cannot blow up into millions of values.
+MAX_NODES = 200_000
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A parsed YAML file: plain Python data plus the position of every key and value."""
+
+    path: Path
+    data: Any
+    positions: Mapping[Path_, Position] = field(default_factory=dict)
+    key_positions: Mapping[Path_, Position] = field(default_factory=dict)
+
+    def pos(self, path: Path_) -> Position:
+        """Position of the value at ``path``, or of its nearest ancestor."""
+        path = tuple(path)
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), Position(self.path, 1, 1))
+
+    def key_pos(self, path: Path_) -> Position:
+        """Position of the key naming the value at ``path`` (falls back to the value)."""
+        return self.key_positions.get(tuple(path)) or self.pos(path)
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    """A narrative chapter: optional front matter and a Markdown body."""
+
+    path: Path
+    front: YamlDoc
+    body: str
+    body_line: int  # line number of the body's first line in the file
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    path: Path
+    header: tuple[str, ...]
+    rows: tuple[CsvRow, ...]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything read from a plan folder, before any validation."""
+
+    root: Path
+    plan: YamlDoc | None
+    parts: Mapping[str, YamlDoc]  # "goals" -> YamlDoc
+    sections: tuple[SectionSource, ...]
+    kpi_csvs: tuple[CsvSource, ...]
+    assets: tuple[Path, ...]  # relative to root, e.g. assets/logo.png
+    theme_override: Path | None
+    problems: tuple[Problem, ...]
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """Safe YAML, except that floats become exact decimals."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = loader.construct_scalar(node).replace("_", "")
+    lowered = text.lower()
+    if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+        return float(lowered.replace(".", "", 1))
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording positions."""
+
+    def __init__(self, path: Path, loader: yaml.SafeLoader):
+        self.path = path
+        self.loader = loader
+        self.positions: dict[Path_, Position] = {}
+        self.key_positions: dict[Path_, Position] = {}
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def mark(self, node: yaml.Node) -> Position:
+        return Position(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: Path_ = ()) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig()
+        self.positions.setdefault(path, self.mark(node))
+        if node.tag not in _PLAIN_TAGS:
+            self.problems.append(
+                error(
+                    f"YAML tag `{node.tag}` is not allowed",
+                    self.mark(node),
+                    hint="plans hold plain data: remove the `!tag`",
+                )
+            )
+            return None
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problems.append(
+                        error(
+                            "a key must be a plain name, not a list or mapping",
+                            self.mark(key_node),
+                        )
+                    )
+                    continue
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(
+                        error(
+                            "YAML merge keys (`<<`) are not supported",
+                            self.mark(key_node),
+                            hint="write the fields out in full",
+                        )
+                    )
+                    continue
+                # Keys keep their literal text: `2027-01` stays a month, not a date.
+                key = str(key_node.value)
+                if key in result:
+                    first = self.key_positions[(*path, key)]
+                    self.problems.append(
+                        error(
+                            f"duplicate key `{key}`",
+                            self.mark(key_node),
+                            hint=f"it is already set at line {first.line}; keep one of them",
+                        )
+                    )
+                    continue
+                self.key_positions[(*path, key)] = self.mark(key_node)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # e.g. `2027-13-01` looks like a date but is none: keep the text so
+            # that validation can say what is wrong with it, and where.
+            return str(node.value)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
+    """Parse one YAML document; syntax errors become problems, never exceptions."""
+    loader = _PlanLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = (mark.line + 1 if mark else 1) + line_offset
+            column = mark.column + 1 if mark else 1
+            message = exc.problem or exc.context or "invalid YAML"
+            return YamlDoc(path, None), [
+                error(
+                    f"invalid YAML: {message}",
+                    Position(path, line, column),
+                    hint="check indentation, and quote text that contains `: ` "
+                    "or starts with `-`, `*` or `&`",
+                )
+            ]
+        except yaml.YAMLError as exc:
+            return YamlDoc(path, None), [error(f"invalid YAML: {exc}", Position(path, 1, 1))]
+        if node is None:
+            return YamlDoc(path, None, {(): Position(path, 1 + line_offset, 1)}), []
+        builder = _Builder(path, loader)
+        try:
+            data = builder.build(node)
+        except _TooBig:
+            return YamlDoc(path, None), [
+                error(
+                    f"the file expands to more than {MAX_NODES} values",
+                    Position(path, 1, 1),
+                    hint="YAML aliases (`*name`) are expanded; use fewer of them",
+                )
+            ]
+        except yaml.YAMLError as exc:
+            return YamlDoc(path, None), [error(f"invalid YAML value: {exc}", Position(path, 1, 1))]
+    finally:
+        loader.dispose()
+    if line_offset:
+        builder.positions = {k: _shift(v, line_offset) for k, v in builder.positions.items()}
+        builder.key_positions = {
+            k: _shift(v, line_offset) for k, v in builder.key_positions.items()
+        }
+        builder.problems = [
+            Problem(p.severity, p.message, _shift(p.position, line_offset), p.hint, p.code)
+            for p in builder.problems
+        ]
+    return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
+
+
+def _shift(position: Position, lines: int) -> Position:
+    return Position(position.file, position.line + lines, position.column)
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(
+                error(
+                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                    Position(path),
+                    hint="split it into smaller files",
+                )
+            )
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(error(f"cannot read file: {exc.strerror or exc}", Position(path)))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(
+            error("file is not valid UTF-8", Position(path, line, 1), hint="save it as UTF-8")
+        )
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _confined_files(folder: Path, root: Path, pattern: str, problems: list[Problem]) -> list[Path]:
+    """Regular files under ``folder`` matching ``pattern`` that resolve inside ``root``."""
+    found = []
+    for path in sorted(folder.glob(pattern)):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if not is_inside(path, root):
+            problems.append(
+                error(
+                    "file points outside the plan folder",
+                    Position(path),
+                    hint="a plan may only use files inside its own folder; copy the file in",
+                )
+            )
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split ``---``-fenced front matter from a Markdown file.
+
+    Returns ``(front_matter_or_None, body, body_first_line)``.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    return None, text, 1
+
+
+def _load_section(path: Path, problems: list[Problem]) -> SectionSource | None:
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    front_text, body, body_line = split_front_matter(text)
+    if front_text is None:
+        if text.startswith("---"):
+            problems.append(
+                error(
+                    "front matter is not closed",
+                    Position(path, 1, 1),
+                    hint="end the front matter with a line holding only `---`",
+                )
+            )
+            return None
+        return SectionSource(path, YamlDoc(path, None), body, body_line)
+    front, found = parse_yaml(front_text, path, line_offset=1)
+    problems.extend(found)
+    return SectionSource(path, front, body, body_line)
+
+
+def _load_csv(path: Path, problems: list[Problem]) -> CsvSource | None:
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = tuple(h.strip() for h in next(reader, []))
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            cells = dict(zip(header, (v.strip() for v in values), strict=False))
+            rows.append(CsvRow(reader.line_num, cells))
+    except csv.Error as exc:
+        problems.append(error(f"invalid CSV: {exc}", Position(path, reader.line_num, 1)))
+        return None
+    return CsvSource(path, header, tuple(rows))
+
+
+def load(root: Path | str) -> Sources:
+    """Read the plan folder at ``root``. Never raises for a bad plan: problems are returned."""
+    root = Path(root).resolve()
+    problems: list[Problem] = []
+    plan_path = root / PLAN_FILE
+    plan: YamlDoc | None = None
+    if not root.is_dir():
+        problems.append(
+            error(
+                "plan folder not found",
+                Position(root),
+                hint="pass the folder that holds plan.yaml, or create one with `planbuilder new`",
+            )
+        )
+    elif not plan_path.is_file():
+        problems.append(
+            error(
+                "plan.yaml is missing",
+                Position(plan_path),
+                hint="every plan needs a plan.yaml with at least `title` and `company`",
+            )
+        )
+    else:
+        text = _read_text(plan_path, problems)
+        if text is not None:
+            plan, found = parse_yaml(text, plan_path)
+            problems.extend(found)
+
+    parts: dict[str, YamlDoc] = {}
+    sections: list[SectionSource] = []
+    csvs: list[CsvSource] = []
+    assets: list[Path] = []
+    theme_override = None
+    if root.is_dir():
+        for name in PART_FILES:
+            path = root / name
+            if not path.exists():
+                continue
+            if not is_inside(path, root):
+                problems.append(error("file points outside the plan folder", Position(path)))
+                continue
+            text = _read_text(path, problems)
+            if text is None:
+                continue
+            doc, found = parse_yaml(text, path)
+            problems.extend(found)
+            parts[name.removesuffix(".yaml")] = doc
+        sections_dir = root / SECTIONS_DIR
+        if sections_dir.is_dir():
+            for path in _confined_files(sections_dir, root, "*.md", problems):
+                section = _load_section(path, problems)
+                if section is not None:
+                    sections.append(section)
+        csv_dir = root / KPI_CSV_DIR
+        if csv_dir.is_dir():
+            for path in _confined_files(csv_dir, root, "*.csv", problems):
+                source = _load_csv(path, problems)
+                if source is not None:
+                    csvs.append(source)
+        assets_dir = root / ASSETS_DIR
+        if assets_dir.is_dir():
+            assets = [
+                p.relative_to(root) for p in _confined_files(assets_dir, root, "**/*", problems)
+            ]
+        theme_dir = root / THEME_DIR
+        if theme_dir.is_dir() and is_inside(theme_dir, root):
+            theme_override = theme_dir
+    return Sources(
+        root=root,
+        plan=plan,
+        parts=parts,
+        sections=tuple(sections),
+        kpi_csvs=tuple(csvs),
+        assets=tuple(assets),
+        theme_override=theme_override,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,105 @@
+"""Locale-aware formatting of money, dates and numbers (Babel), bound to one plan."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats values for the plan's locale and currency.
+
+    Money is rounded half-even to the currency's minor unit only here, at display.
+    """
+
+    locale: str
+    currency: str
+
+    @property
+    def babel_locale(self) -> Locale:
+        return Locale.parse(self.locale)
+
+    @property
+    def currency_symbol(self) -> str:
+        return get_currency_symbol(self.currency, locale=self.locale)
+
+    def quantize(self, amount: Decimal) -> Decimal:
+        digits = get_currency_precision(self.currency)
+        return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+
+    def money(self, amount: Decimal | int | None, whole: bool = False) -> str:
+        """``$4,500.00`` / ``4.500,00 €`` / ``4.500 ₫``; ``whole`` drops the minor unit."""
+        if amount is None:
+            return ""
+        if not whole:
+            return format_currency(
+                self.quantize(Decimal(amount)), self.currency, locale=self.locale
+            )
+        pattern = copy.copy(self.babel_locale.currency_formats["standard"])
+        pattern.frac_prec = (0, 0)
+        rounded = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        return pattern.apply(
+            rounded, self.babel_locale, currency=self.currency, currency_digits=False
+        )
+
+    def signed_money(self, amount: Decimal | None) -> str:
+        if amount is None:
+            return ""
+        text = self.money(abs(amount))
+        if amount > 0:
+            return "+" + text
+        if amount < 0:
+            return "−" + text
+        return text
+
+    def number(self, value: Decimal | int | None, digits: int | None = None) -> str:
+        if value is None:
+            return ""
+        if digits is not None:
+            value = Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+
+    def percent(self, value: Decimal | None, digits: int = 1) -> str:
+        """``value`` is in percent (12.5 means 12.5 %), shown the locale's way."""
+        if value is None:
+            return ""
+        pattern = copy.copy(self.babel_locale.percent_formats[None])
+        pattern.frac_prec = (0, digits)
+        return pattern.apply(Decimal(value) / 100, self.babel_locale)
+
+    def date(self, value: dt.date | None, style: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_date(value, format=style, locale=self.locale)
+
+    def month(self, value: str | dt.date | None) -> str:
+        """``2027-03`` → ``Mar 2027`` in the plan's language."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            year, month = value.split("-")
+            value = dt.date(int(year), int(month), 1)
+        return format_skeleton("yMMM", value, locale=self.locale)
+
+    def kpi_value(self, value: Decimal | None, unit: str | None) -> str:
+        if value is None:
+            return ""
+        if unit == "money":
+            return self.money(value)
+        if unit == "percent":
+            return self.percent(value)
+        if unit == "days":
+            return f"{self.number(value)} d"
+        return self.number(value)

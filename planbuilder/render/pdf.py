@@ -1,0 +1,124 @@
+"""Render the PDF business plan: one print HTML document laid out by WeasyPrint.
+
+WeasyPrint is imported only here and only when a PDF is made (it takes half a
+second to import). Every file it loads goes through ``ConfinedFetcher``, which
+refuses the network and any file outside the plan and theme folders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from pathlib import Path
+
+from markupsafe import Markup
+
+from planbuilder import __version__
+from planbuilder.compute import Report
+from planbuilder.paths import is_inside
+from planbuilder.problems import Position, Problem, error
+from planbuilder.render.environment import make_environment
+from planbuilder.render.formatting import Formatter
+from planbuilder.render.markdown import Target, heading_id
+from planbuilder.render.site import render_sections
+from planbuilder.render.templates import TemplateProblem, render_template
+from planbuilder.themes import Theme
+
+PRINT_TEMPLATE = "print.html"
+PRINT_STYLESHEETS = ("print/fonts.css", "print/print.css")
+
+
+def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
+    """The print document as HTML (also useful for debugging the PDF layout)."""
+    plan = report.plan
+    fmt = Formatter(plan.meta.locale, plan.meta.currency)
+    env = make_environment(theme, fmt)
+
+    def target_for(_section) -> Target:
+        return Target(
+            asset_url=lambda p: (plan.root / p).as_uri(),
+            section_url=lambda slug, anchor: (
+                f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
+            ),
+        )
+
+    rendered, problems = render_sections(report, target_for)
+    context = {
+        "report": report,
+        "plan": plan,
+        "meta": plan.meta,
+        "sections": [(s, Markup(rendered[s.slug].html)) for s in plan.sections],
+        "created": _document_date(report).isoformat(),
+        "generator": f"planbuilder {__version__}",
+    }
+    try:
+        html = render_template(env, PRINT_TEMPLATE, context)
+    except TemplateProblem as exc:
+        return "", [*problems, exc.problem]
+    return html, problems
+
+
+def _document_date(report: Report) -> dt.date:
+    """The date stamped in the PDF: the plan's own date, never the wall clock."""
+    return report.plan.meta.date or report.as_of
+
+
+def render_pdf(report: Report, theme: Theme) -> tuple[bytes | None, list[Problem]]:
+    """The PDF bytes, or ``None`` with problems when it cannot be made."""
+    html, problems = print_html(report, theme)
+    if not html:
+        return None, problems
+    stylesheets = []
+    for name in PRINT_STYLESHEETS:
+        found = theme.find(name)
+        if found is None:
+            return None, [*problems, error(f"the theme has no {name}", Position(theme.folder))]
+        stylesheets.append(found)
+    pdf = _write_pdf(html, stylesheets, report, theme)
+    return pdf, problems
+
+
+def _write_pdf(html: str, stylesheets: list[Path], report: Report, theme: Theme) -> bytes:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    # WeasyPrint logs every refused fetch as a warning; our own checks already
+    # report missing files with their position, so keep its log quiet.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = _confined_fetcher([report.plan.root, *theme.roots])
+    font_config = FontConfiguration()
+    css = [
+        weasyprint.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+        for path in stylesheets
+    ]
+    document = weasyprint.HTML(
+        string=html, base_url=str(report.plan.root) + "/", url_fetcher=fetcher
+    ).render(stylesheets=css, font_config=font_config)
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    return document.write_pdf(pdf_identifier=identifier)
+
+
+def _confined_fetcher(roots: list[Path]):
+    from weasyprint.urls import URLFetcher
+
+    resolved = [r.resolve() for r in roots]
+
+    class ConfinedFetcher(URLFetcher):
+        """Loads ``data:`` URLs and files inside the allowed folders; nothing else."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=5)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
+                if not any(is_inside(path, root) for root in resolved):
+                    raise ValueError(f"refused to load a file outside the plan: {url}")
+            elif not url.startswith("data:"):
+                raise ValueError(f"refused to load from the network: {url}")
+            return super().fetch(url, headers)
+
+    return ConfinedFetcher()

@@ -1,0 +1,122 @@
+"""Render the browsable HTML site: a dashboard plus one page per part of the plan.
+
+All links are relative, so the site works when opened straight from disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from markupsafe import Markup
+
+from planbuilder.compute import Report
+from planbuilder.output import OutputFiles
+from planbuilder.problems import Problem
+from planbuilder.render.environment import make_environment
+from planbuilder.render.formatting import Formatter
+from planbuilder.render.labels import LABELS
+from planbuilder.render.markdown import RenderedSection, Target, heading_id, render_section
+from planbuilder.render.templates import TemplateProblem, render_template
+from planbuilder.themes import Theme
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    title: str
+    path: str  # output path, e.g. "sections/market.html"
+    template: str
+    group: str  # "home", "plan" (narrative) or "tracking" (structured parts)
+
+    @property
+    def root(self) -> str:
+        """Relative prefix from this page back to the site root."""
+        return "../" * (len(PurePosixPath(self.path).parts) - 1)
+
+
+def site_pages(report: Report) -> list[Page]:
+    """Every page the site has, in navigation order; parts appear only when they exist."""
+    plan = report.plan
+    pages = [Page("index", str(LABELS["dashboard"]), "index.html", "index.html", "home")]
+    pages += [
+        Page(f"section:{s.slug}", s.title, f"sections/{s.slug}.html", "section.html", "plan")
+        for s in plan.sections
+    ]
+    parts = [
+        ("business-model", "business_model", plan.business_model is not None),
+        ("goals", "goals", bool(plan.goals)),
+        ("milestones", "milestones", bool(plan.milestones)),
+        ("kpis", "kpis_short", bool(plan.kpis)),
+        ("team", "team", bool(plan.team)),
+    ]
+    pages += [
+        Page(name, str(LABELS[label]), f"{name}.html", f"{name}.html", "tracking")
+        for name, label, present in parts
+        if present
+    ]
+    return pages
+
+
+def section_urls_for_site(report: Report) -> dict[str, str]:
+    return {s.path.name: s.slug for s in report.plan.sections}
+
+
+def render_sections(report: Report, target_for) -> tuple[dict[str, RenderedSection], list[Problem]]:
+    """Render every section body for one target; ``target_for(section)`` gives its Target."""
+    by_file = section_urls_for_site(report)
+    rendered = {}
+    problems: list[Problem] = []
+    for section in report.plan.sections:
+        result = render_section(section, report.plan.root, target_for(section), by_file)
+        rendered[section.slug] = result
+        problems.extend(result.problems)
+    return rendered, problems
+
+
+def render_site(
+    report: Report, theme: Theme, pdf_href: str | None = None
+) -> tuple[OutputFiles, list[Problem]]:
+    """All site files (pages, theme static files, plan assets) and the problems met."""
+    plan = report.plan
+    fmt = Formatter(plan.meta.locale, plan.meta.currency)
+    env = make_environment(theme, fmt)
+    pages = site_pages(report)
+    out = OutputFiles()
+
+    def target_for(_section) -> Target:
+        # Section pages live one folder down, in sections/.
+        return Target(
+            asset_url=lambda p: f"../{p.as_posix()}",
+            section_url=lambda slug, anchor: (
+                f"../sections/{slug}.html" + (f"#{heading_id(slug, anchor)}" if anchor else "")
+            ),
+        )
+
+    sections, problems = render_sections(report, target_for)
+    by_slug = {s.slug: s for s in plan.sections}
+    for page in pages:
+        context = {
+            "report": report,
+            "plan": plan,
+            "meta": plan.meta,
+            "page": page,
+            "pages": pages,
+            "root": page.root,
+            "pdf_href": (page.root + pdf_href) if pdf_href else None,
+        }
+        if page.id.startswith("section:"):
+            slug = page.id.split(":", 1)[1]
+            context["section"] = by_slug[slug]
+            context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
+        try:
+            html = render_template(env, page.template, context)
+        except TemplateProblem as exc:
+            problems.append(exc.problem)
+            continue
+        out.add(page.path, html.encode("utf-8"))
+    for relative, path in theme.files("static").items():
+        out.add(f"static/{relative}", path)
+    for asset in plan.assets:
+        out.add(asset.as_posix(), plan.root / asset)
+    return out, problems

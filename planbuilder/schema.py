@@ -1,0 +1,347 @@
+"""Typed field schemas: each field type checks one raw YAML value and returns a clean one.
+
+A record schema lists its fields; checking a record reports unknown keys (with a
+"did you mean" hint), missing required fields and every bad value, all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from planbuilder.load import Path_, YamlDoc
+from planbuilder.problems import Problem, did_you_mean, error
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class Invalid(Exception):
+    """A value does not fit its field; carries the message and a hint."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Context:
+    """What some field types need to know about the plan (currency precision)."""
+
+    currency: str = "USD"
+    money_digits: int = 2
+
+
+class FieldType:
+    #: How the expected value is described in messages ("a date (YYYY-MM-DD)").
+    expected = "a value"
+
+    def clean(self, value: Any, ctx: Context) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _wrong(self, value: Any, hint: str = "") -> Invalid:
+        return Invalid(f"expected {self.expected}, got {describe(value)}", hint)
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.datetime):
+        return f"a date and time `{value.isoformat()}`"
+    if isinstance(value, dt.date):
+        return f"a date `{value.isoformat()}`"
+    text = str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"`{text}`"
+
+
+class Text(FieldType):
+    expected = "text"
+
+    def __init__(self, max_length: int = 20_000):
+        self.max_length = max_length
+
+    def clean(self, value: Any, ctx: Context) -> str:
+        # Numbers and dates written where text is expected are taken as written.
+        if isinstance(value, (bool, dict, list)) or value is None:
+            raise self._wrong(value, 'put text in quotes if it looks like something else: "yes"')
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        text = str(value).strip()
+        if not text:
+            raise Invalid("text is empty", "write something or remove the field")
+        if len(text) > self.max_length:
+            raise Invalid(f"text is longer than {self.max_length} characters")
+        return text
+
+
+class Identifier(FieldType):
+    expected = "an id (letters, digits, `-`, `_`, `.`)"
+
+    def clean(self, value: Any, ctx: Context) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self._wrong(value)
+        text = str(value)
+        if not ID_PATTERN.match(text):
+            raise Invalid(
+                f"`{text}` is not a valid id",
+                "use letters, digits, `-`, `_` and `.`, starting with a letter or digit, "
+                "e.g. `web-shop`",
+            )
+        return text
+
+
+class Choice(FieldType):
+    def __init__(self, *options: str):
+        self.options = options
+        self.expected = "one of " + ", ".join(f"`{o}`" for o in options)
+
+    def clean(self, value: Any, ctx: Context) -> str:
+        if not isinstance(value, str) or value not in self.options:
+            hint = did_you_mean(str(value), self.options) if isinstance(value, str) else ""
+            raise self._wrong(value, hint)
+        return value
+
+
+class Boolean(FieldType):
+    expected = "`true` or `false`"
+
+    def clean(self, value: Any, ctx: Context) -> bool:
+        if not isinstance(value, bool):
+            raise self._wrong(value)
+        return value
+
+
+class Integer(FieldType):
+    def __init__(self, minimum: int | None = None, maximum: int | None = None):
+        self.minimum = minimum
+        self.maximum = maximum
+        self.expected = "a whole number"
+        if minimum is not None and maximum is not None:
+            self.expected += f" from {minimum} to {maximum}"
+        elif minimum is not None:
+            self.expected += f" of at least {minimum}"
+
+    def clean(self, value: Any, ctx: Context) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong(value)
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            raise self._wrong(value)
+        return value
+
+
+def _to_decimal(value: Any, field_type: FieldType) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float, str)):
+        raise field_type._wrong(value)
+    if isinstance(value, float):  # only .inf and .nan arrive as floats
+        raise Invalid(f"expected a finite number, got `{value}`")
+    if isinstance(value, str):
+        cleaned = value.replace(",", "").replace(" ", "")
+        hint = ""
+        if re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
+            hint = f"write the number without separators or symbols: `{cleaned}`"
+        raise field_type._wrong(value, hint or "write a plain number, e.g. `4500.00`")
+    return Decimal(value)
+
+
+class Number(FieldType):
+    expected = "a number"
+
+    def __init__(self, minimum: Decimal | None = None):
+        self.minimum = minimum
+
+    def clean(self, value: Any, ctx: Context) -> Decimal:
+        number = _to_decimal(value, self)
+        if self.minimum is not None and number < self.minimum:
+            raise Invalid(f"expected a number of at least {self.minimum}, got `{number}`")
+        return number
+
+
+class Money(FieldType):
+    """An exact amount in the plan's currency, never negative unless allowed."""
+
+    def __init__(self, allow_negative: bool = False):
+        self.allow_negative = allow_negative
+        self.expected = "an amount of money" if allow_negative else "a non-negative amount"
+
+    def clean(self, value: Any, ctx: Context) -> Decimal:
+        amount = _to_decimal(value, self)
+        if amount < 0 and not self.allow_negative:
+            raise Invalid(
+                f"amount must not be negative, got `{value}`",
+                "write the amount as a positive number",
+            )
+        exponent = amount.as_tuple().exponent
+        digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if digits > ctx.money_digits and amount != amount.quantize(
+            Decimal(1).scaleb(-ctx.money_digits)
+        ):
+            allowed = (
+                "no fractional part" if ctx.money_digits == 0 else f"{ctx.money_digits} decimals"
+            )
+            raise Invalid(
+                f"`{value}` has more decimals than {ctx.currency} allows ({allowed})",
+                "round the amount to the currency's smallest unit",
+            )
+        return amount
+
+
+class Date(FieldType):
+    expected = "a date (YYYY-MM-DD)"
+
+    def clean(self, value: Any, ctx: Context) -> dt.date:
+        if isinstance(value, dt.datetime):
+            raise self._wrong(value, f"drop the time: `{value.date().isoformat()}`")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self._wrong(value, "write dates as YYYY-MM-DD, e.g. `2027-03-31`")
+
+
+class Month(FieldType):
+    expected = "a month (YYYY-MM)"
+
+    def clean(self, value: Any, ctx: Context) -> str:
+        if isinstance(value, dt.date):
+            raise self._wrong(value, f"write only year and month: `{value.strftime('%Y-%m')}`")
+        text = str(value).strip() if isinstance(value, (str, int)) else None
+        match = MONTH_PATTERN.match(text or "")
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise self._wrong(value, "write months as YYYY-MM, e.g. `2027-03`")
+        return text
+
+
+class ListOf(FieldType):
+    def __init__(self, item: FieldType, allow_scalar: bool = False):
+        self.item = item
+        self.allow_scalar = allow_scalar
+        self.expected = f"a list of {item.expected}"
+
+
+class MappingOf(FieldType):
+    """A mapping whose keys and values each have a type (e.g. `YYYY-MM: number`)."""
+
+    def __init__(self, key: FieldType, value: FieldType):
+        self.key = key
+        self.value = value
+        self.expected = f"a mapping of {key.expected} to {value.expected}"
+
+
+@dataclass(frozen=True)
+class Field:
+    type: FieldType
+    required: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Record(FieldType):
+    """A mapping with named fields."""
+
+    name: str
+    fields: Mapping[str, Field]
+    check: Callable[[dict, Any], list[tuple[str, str, str]]] | None = field(default=None)
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a mapping of {self.name} fields"
+
+
+class Checker:
+    """Walks a YAML document against a schema, collecting problems with positions."""
+
+    def __init__(self, doc: YamlDoc, ctx: Context):
+        self.doc = doc
+        self.ctx = ctx
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path_, message: str, hint: str = "", at_key: bool = False) -> None:
+        position = self.doc.key_pos(path) if at_key else self.doc.pos(path)
+        self.problems.append(error(message, position, hint))
+
+    def value(self, field_type: FieldType, value: Any, path: Path_) -> Any:
+        """Clean ``value``; return ``Invalid`` sentinel (None) and record a problem on failure."""
+        if isinstance(field_type, Record):
+            return self.record(field_type, value, path)
+        if isinstance(field_type, ListOf):
+            if not isinstance(value, list):
+                if field_type.allow_scalar and value is not None and not isinstance(value, dict):
+                    value = [value]
+                else:
+                    self.fail(path, f"expected {field_type.expected}, got {describe(value)}")
+                    return None
+            cleaned = [
+                self.value(field_type.item, item, (*path, i)) for i, item in enumerate(value)
+            ]
+            return [c for c in cleaned if c is not None]
+        if isinstance(field_type, MappingOf):
+            if not isinstance(value, dict):
+                self.fail(path, f"expected {field_type.expected}, got {describe(value)}")
+                return None
+            result = {}
+            for key, item in value.items():
+                try:
+                    clean_key = field_type.key.clean(key, self.ctx)
+                except Invalid as exc:
+                    self.fail((*path, key), exc.message, exc.hint, at_key=True)
+                    continue
+                clean_item = self.value(field_type.value, item, (*path, key))
+                if clean_item is not None:
+                    result[clean_key] = clean_item
+            return result
+        try:
+            return field_type.clean(value, self.ctx)
+        except Invalid as exc:
+            self.fail(path, exc.message, exc.hint)
+            return None
+
+    def record(self, schema: Record, value: Any, path: Path_) -> dict | None:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected {schema.expected}, got {describe(value)}")
+            return None
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key not in schema.fields:
+                hint = did_you_mean(key, schema.fields) or (
+                    "known fields: " + ", ".join(f"`{k}`" for k in schema.fields)
+                )
+                self.fail(
+                    (*path, key), f"unknown field `{key}` in {schema.name}", hint, at_key=True
+                )
+                continue
+            if item is None and not schema.fields[key].required:
+                continue  # `field:` left empty means not set
+            cleaned = self.value(schema.fields[key].type, item, (*path, key))
+            if cleaned is not None:
+                result[key] = cleaned
+        for name, spec in schema.fields.items():
+            if spec.required and value.get(name) is None:
+                label = (
+                    f"{schema.name} `{value['id']}`"
+                    if isinstance(value.get("id"), str)
+                    else schema.name
+                )
+                example = f"add `{name}: {spec.doc}`" if spec.doc else f"add `{name}:`"
+                self.fail(path, f"{label} is missing required field `{name}`", example)
+        if schema.check is not None:
+            for field_name, message, hint in schema.check(result, self.ctx):
+                self.fail((*path, field_name) if field_name else path, message, hint)
+        return result

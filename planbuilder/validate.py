@@ -1,0 +1,498 @@
+"""Stage 2 — validate: check the loaded sources against the schema and the domain rules.
+
+Returns clean values (exact decimals, real dates) and *all* problems found.
+Nothing here raises for a bad plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision, get_territory_currencies, is_currency
+
+from planbuilder import themes
+from planbuilder.load import CsvSource, SectionSource, Sources, YamlDoc
+from planbuilder.problems import Position, Problem, did_you_mean, error, warning
+from planbuilder.schema import (
+    Boolean,
+    Checker,
+    Choice,
+    Context,
+    Date,
+    Field,
+    FieldType,
+    Identifier,
+    Integer,
+    Invalid,
+    ListOf,
+    MappingOf,
+    Money,
+    Month,
+    Number,
+    Record,
+    Text,
+)
+
+KPI_CATEGORIES = ("sales", "finance", "marketing", "operations", "customers")
+KPI_UNITS = ("money", "percent", "count", "ratio", "days")
+CANVAS_BLOCKS = (
+    "segments",
+    "value_propositions",
+    "channels",
+    "customer_relationships",
+    "revenue_streams",
+    "key_resources",
+    "key_activities",
+    "key_partnerships",
+    "cost_structure",
+)
+
+_text_list = ListOf(Text(), allow_scalar=True)
+
+PLAN = Record(
+    "plan",
+    {
+        "title": Field(Text(300), required=True, doc="Growth plan 2027–2028"),
+        "subtitle": Field(Text(300)),
+        "company": Field(Text(300), required=True, doc="Example Studio LLC"),
+        "author": Field(Text(300)),
+        "date": Field(Date()),
+        "as_of": Field(Date()),
+        "locale": Field(Text(40)),
+        "currency": Field(Text(3)),
+        "confidential": Field(Boolean()),
+        "mission": Field(Text()),
+        "vision": Field(Text()),
+        "theme": Field(Text(80)),
+    },
+)
+
+BUSINESS_MODEL = Record(
+    "business model",
+    {
+        "customers": Field(Text(), required=True, doc="Who is the customer?"),
+        "value": Field(Text(), required=True, doc="What does that customer value?"),
+        "delivery": Field(Text(), required=True, doc="How is it delivered at a profit?"),
+        "canvas": Field(Record("canvas", {name: Field(_text_list) for name in CANVAS_BLOCKS})),
+    },
+)
+
+GOAL = Record(
+    "goal",
+    {
+        "id": Field(Identifier(), required=True, doc="online-sales"),
+        "title": Field(Text(300), required=True, doc="Grow online sales by 25 %"),
+        "horizon": Field(Choice("short", "long")),
+        "specific": Field(Text()),
+        "kpi": Field(Identifier()),
+        "baseline": Field(Number()),
+        "target": Field(Number()),
+        "deadline": Field(Date()),
+        "owner": Field(Identifier()),
+        "relevant": Field(Text()),
+        "achievable": Field(Text()),
+        "notes": Field(Text()),
+    },
+)
+
+HISTORY_ENTRY = Record(
+    "history entry",
+    {
+        "date": Field(Date(), required=True, doc="2027-02-01 (when the change was decided)"),
+        "due": Field(Date()),
+        "budget": Field(Money()),
+        "reason": Field(Text(), required=True, doc="Supplier delivered late"),
+    },
+)
+
+MILESTONE = Record(
+    "milestone",
+    {
+        "id": Field(Identifier(), required=True, doc="web-shop"),
+        "title": Field(Text(300), required=True, doc="Launch the new web shop"),
+        "due": Field(Date(), required=True, doc="2027-03-31"),
+        "budget": Field(Money()),
+        "owner": Field(Identifier()),
+        "goals": Field(ListOf(Identifier(), allow_scalar=True)),
+        "done": Field(Date()),
+        "actual_cost": Field(Money()),
+        "notes": Field(Text()),
+        "history": Field(ListOf(HISTORY_ENTRY)),
+    },
+)
+
+KPI = Record(
+    "KPI",
+    {
+        "id": Field(Identifier(), required=True, doc="online-revenue"),
+        "name": Field(Text(300), required=True, doc="Monthly online revenue"),
+        "description": Field(Text()),
+        "category": Field(Choice(*KPI_CATEGORIES)),
+        "unit": Field(Choice(*KPI_UNITS)),
+        "direction": Field(Choice("up", "down")),
+        "target": Field(Number()),
+        "target_date": Field(Date()),
+        "actuals": Field(MappingOf(Month(), Number())),
+    },
+)
+
+PERSON = Record(
+    "team member",
+    {
+        "id": Field(Identifier(), required=True, doc="founder"),
+        "name": Field(Text(300), required=True, doc="A. Founder"),
+        "role": Field(Text(300)),
+        "bio": Field(Text()),
+    },
+)
+
+
+class _Anything(FieldType):
+    """Parts of the format whose deeper schema lands with the financials work."""
+
+    def clean(self, value: Any, ctx: Context) -> Any:
+        return value
+
+
+FINANCIALS = Record(
+    "financials",
+    {
+        "start": Field(Month()),
+        "horizon_months": Field(Integer(12, 60)),
+        "starting_cash": Field(Money()),
+        "revenue": Field(_Anything()),
+        "expenses": Field(_Anything()),
+        "funding": Field(_Anything()),
+        "scenarios": Field(_Anything()),
+        "actuals": Field(_Anything()),
+    },
+)
+
+SECTION = Record(
+    "section front matter",
+    {
+        "title": Field(Text(300)),
+        "order": Field(Integer()),
+    },
+)
+
+#: The list-shaped parts, with the schema of one item and a singular label.
+LIST_PARTS = {
+    "goals": (GOAL, "goal"),
+    "milestones": (MILESTONE, "milestone"),
+    "kpis": (KPI, "KPI"),
+    "team": (PERSON, "team member"),
+}
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Clean values of a plan that passed (or mostly passed) validation.
+
+    Each record carries ``position`` (where it starts) for later messages.
+    """
+
+    sources: Sources
+    plan: dict[str, Any]
+    business_model: dict[str, Any] | None
+    goals: list[dict[str, Any]]
+    milestones: list[dict[str, Any]]
+    kpis: list[dict[str, Any]]
+    team: list[dict[str, Any]]
+    financials: dict[str, Any] | None
+    sections: list[dict[str, Any]]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _context(plan: dict[str, Any], doc: YamlDoc | None, problems: list[Problem]) -> Context:
+    """Resolve locale and currency (defaults: en_US and the locale's currency)."""
+    locale_name = plan.get("locale", "en_US")
+    position = doc.pos(("locale",)) if doc else None
+    try:
+        locale = Locale.parse(locale_name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        problems.append(
+            error(
+                f"unknown locale `{locale_name}`",
+                position,
+                hint="use a language and country code such as `en_US`, `es_ES` or `vi_VN`",
+            )
+        )
+        locale = Locale.parse("en_US")
+    plan["locale"] = str(locale)
+    currency = plan.get("currency")
+    if currency is None:
+        found = get_territory_currencies(locale.territory) if locale.territory else []
+        currency = found[0] if found else "USD"
+    elif not is_currency(currency.upper()):
+        problems.append(
+            error(
+                f"unknown currency `{currency}`",
+                doc.pos(("currency",)) if doc else None,
+                hint="use an ISO 4217 code such as `USD`, `EUR` or `VND`",
+            )
+        )
+        currency = "USD"
+    currency = currency.upper()
+    plan["currency"] = currency
+    return Context(currency=currency, money_digits=get_currency_precision(currency))
+
+
+def _check_doc(doc: YamlDoc, schema: Record, ctx: Context, problems: list[Problem]) -> dict | None:
+    checker = Checker(doc, ctx)
+    result = checker.record(schema, doc.data, ())
+    problems.extend(checker.problems)
+    if result is not None:
+        result["position"] = doc.pos(())
+    return result
+
+
+def _check_list(
+    doc: YamlDoc, schema: Record, label: str, ctx: Context, problems: list[Problem]
+) -> list[dict]:
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        problems.append(
+            error(
+                f"{doc.path.name} must hold a list of {label}s",
+                doc.pos(()),
+                hint=f"start each {label} with `- id: ...`",
+            )
+        )
+        return []
+    checker = Checker(doc, ctx)
+    records = []
+    seen: dict[str, Position] = {}
+    for index, item in enumerate(doc.data):
+        record = checker.record(schema, item, (index,))
+        if record is None:
+            continue
+        record["position"] = doc.pos((index,))
+        record["yaml_path"] = (index,)
+        ident = record.get("id")
+        if ident is not None:
+            if ident in seen:
+                checker.fail(
+                    (index, "id"),
+                    f"duplicate {label} id `{ident}`",
+                    f"ids must be unique; `{ident}` is first used at line {seen[ident].line}",
+                )
+            else:
+                seen[ident] = doc.pos((index, "id"))
+        records.append(record)
+    problems.extend(checker.problems)
+    return records
+
+
+def _merge_kpi_csvs(
+    kpis: list[dict], csvs: Iterable[CsvSource], ctx: Context, problems: list[Problem]
+) -> None:
+    """Add actuals from ``kpis/<id>.csv`` (columns ``month,value``) to their KPI."""
+    by_id = {k["id"]: k for k in kpis if "id" in k}
+    for source in csvs:
+        kpi_id = source.path.stem
+        kpi = by_id.get(kpi_id)
+        if kpi is None:
+            problems.append(
+                error(
+                    f"no KPI with id `{kpi_id}` for this CSV file",
+                    Position(source.path, 1, 1),
+                    hint="name the file after a KPI id in kpis.yaml, "
+                    "e.g. `kpis/online-revenue.csv`",
+                )
+            )
+            continue
+        if source.header[:2] != ("month", "value"):
+            problems.append(
+                error(
+                    "KPI CSV files need the header `month,value`",
+                    Position(source.path, 1, 1),
+                    hint="first line: month,value — then one line per month: 2027-01,7900",
+                )
+            )
+            continue
+        actuals = kpi.setdefault("actuals", {})
+        for row in source.rows:
+            position = Position(source.path, row.line, 1)
+            try:
+                month = Month().clean(row.values.get("month", ""), ctx)
+                value = Number().clean(_csv_number(row.values.get("value", "")), ctx)
+            except Invalid as exc:
+                problems.append(error(exc.message, position, exc.hint))
+                continue
+            if month in actuals:
+                problems.append(
+                    error(
+                        f"KPI `{kpi_id}` already has an actual for {month}",
+                        position,
+                        hint="give each month once, either in kpis.yaml or in the CSV file",
+                    )
+                )
+                continue
+            actuals[month] = value
+        kpi["actuals"] = dict(sorted(actuals.items()))
+
+
+def _csv_number(text: str) -> Decimal | str:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text
+
+
+def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Problem]) -> None:
+    team_ids = {p["id"] for p in v.team}
+    goal_ids = {g["id"] for g in v.goals}
+    kpi_ids = {k["id"] for k in v.kpis}
+
+    def check(ref: str, known: set[str], kind: str, file: str, doc: YamlDoc, path) -> None:
+        if ref in known:
+            return
+        if not known:
+            hint = f"add {file} with an entry `- id: {ref}`"
+        else:
+            hint = did_you_mean(ref, known) or "known ids: " + ", ".join(
+                f"`{k}`" for k in sorted(known)
+            )
+        problems.append(error(f"unknown {kind} `{ref}`", doc.pos(path), hint))
+
+    goals_doc = docs.get("goals")
+    for goal in v.goals:
+        if goals_doc is None:
+            break
+        path = goal["yaml_path"]
+        if "kpi" in goal:
+            check(goal["kpi"], kpi_ids, "KPI", "kpis.yaml", goals_doc, (*path, "kpi"))
+        if "owner" in goal:
+            check(goal["owner"], team_ids, "team member", "team.yaml", goals_doc, (*path, "owner"))
+    ms_doc = docs.get("milestones")
+    for milestone in v.milestones:
+        if ms_doc is None:
+            break
+        path = milestone["yaml_path"]
+        if "owner" in milestone:
+            check(
+                milestone["owner"], team_ids, "team member", "team.yaml", ms_doc, (*path, "owner")
+            )
+        for i, goal_id in enumerate(milestone.get("goals", [])):
+            check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
+
+
+def _check_milestone_rules(v: Validated, doc: YamlDoc | None, as_of, problems) -> None:
+    if doc is None:
+        return
+    for milestone in v.milestones:
+        path = milestone["yaml_path"]
+        if "actual_cost" in milestone and "done" not in milestone:
+            problems.append(
+                warning(
+                    f"milestone `{milestone['id']}` has an `actual_cost` but no `done` date",
+                    doc.key_pos((*path, "actual_cost")),
+                    hint="add `done: YYYY-MM-DD` when the milestone is achieved",
+                )
+            )
+        done = milestone.get("done")
+        if done is not None and as_of is not None and done > as_of:
+            problems.append(
+                warning(
+                    f"milestone `{milestone['id']}` is marked done on {done}, "
+                    f"after `as_of` {as_of}",
+                    doc.pos((*path, "done")),
+                    hint="a done date lies in the past; "
+                    "check the date or move `as_of` in plan.yaml",
+                )
+            )
+
+
+def _check_section(section: SectionSource, ctx: Context, problems: list[Problem]) -> dict:
+    record: dict[str, Any] = {}
+    if section.front.data is not None:
+        checked = _check_doc(section.front, SECTION, ctx, problems)
+        if checked is not None:
+            record = checked
+    record["position"] = Position(section.path, 1, 1)
+    record["path"] = section.path
+    record["body"] = section.body
+    record["body_line"] = section.body_line
+    if "title" not in record:
+        record["title"] = (
+            _title_from_body(section.body)
+            or section.path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+        )
+    return record
+
+
+def _title_from_body(body: str) -> str | None:
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("# "):
+            return stripped[2:].strip() or None
+        if stripped:
+            return None
+    return None
+
+
+def validate(sources: Sources) -> Validated:
+    """Check every source; return clean values and every problem, errors and warnings."""
+    problems: list[Problem] = list(sources.problems)
+    plan: dict[str, Any] = {}
+    plan_doc = sources.plan
+    if plan_doc is not None and plan_doc.data is not None:
+        checked = _check_doc(plan_doc, PLAN, Context(), problems)
+        plan = checked or {}
+    elif plan_doc is not None:
+        problems.append(
+            error(
+                "plan.yaml is empty",
+                plan_doc.pos(()),
+                hint="add at least `title:` and `company:`",
+            )
+        )
+    ctx = _context(plan, plan_doc, problems)
+
+    theme = plan.get("theme", themes.DEFAULT_THEME)
+    available = themes.available_themes()
+    if theme not in available:
+        problems.append(
+            error(
+                f"unknown theme `{theme}`",
+                plan_doc.pos(("theme",)) if plan_doc else Position(sources.root),
+                hint=did_you_mean(theme, available)
+                or "available themes: " + ", ".join(f"`{t}`" for t in available),
+            )
+        )
+    plan["theme"] = theme
+
+    docs = dict(sources.parts)
+    bm = docs.get("business-model")
+    business_model = _check_doc(bm, BUSINESS_MODEL, ctx, problems) if bm and bm.data else None
+    lists: dict[str, list[dict]] = {}
+    for name, (schema, label) in LIST_PARTS.items():
+        doc = docs.get(name)
+        lists[name] = _check_list(doc, schema, label, ctx, problems) if doc else []
+    _merge_kpi_csvs(lists["kpis"], sources.kpi_csvs, ctx, problems)
+    fin = docs.get("financials")
+    financials = _check_doc(fin, FINANCIALS, ctx, problems) if fin and fin.data else None
+
+    sections = [_check_section(s, ctx, problems) for s in sources.sections]
+
+    validated = Validated(
+        sources=sources,
+        plan=plan,
+        business_model=business_model,
+        goals=lists["goals"],
+        milestones=lists["milestones"],
+        kpis=lists["kpis"],
+        team=lists["team"],
+        financials=financials,
+        sections=sections,
+        problems=problems,
+    )
+    _check_references(validated, docs, problems)
+    _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
+    return validated

@@ -1,0 +1,125 @@
+"""Stage 6 — write: put a finished build on disk atomically.
+
+The whole output is written into a staging folder next to the target and
+swapped into place only when every file is written, so a failed build leaves
+the previous output untouched. A marker file tells planbuilder's own output
+folders apart from anything else, which is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from planbuilder.load import ASSETS_DIR, SECTIONS_DIR, THEME_DIR
+from planbuilder.output import OutputFiles
+from planbuilder.paths import is_inside
+
+MARKER = ".planbuilder-output"
+
+
+class OutputRefused(Exception):
+    """The output location is not one planbuilder may write to."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def check_output_dir(out_dir: Path, plan_root: Path) -> None:
+    """Refuse output folders that would clobber the plan or someone else's files."""
+    out_dir = out_dir.resolve()
+    plan_root = plan_root.resolve()
+    if out_dir == plan_root or is_inside(plan_root, out_dir):
+        raise OutputRefused(
+            f"output folder {out_dir} would contain the plan itself",
+            "choose a folder inside the plan such as _build/, or one outside it",
+        )
+    for source_dir in (SECTIONS_DIR, ASSETS_DIR, THEME_DIR, "kpis"):
+        if is_inside(out_dir, plan_root / source_dir):
+            raise OutputRefused(
+                f"output folder {out_dir} is inside the plan's {source_dir}/ folder",
+                "build into _build/ (the default) or a folder outside the plan",
+            )
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise OutputRefused(f"{out_dir} exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+            raise OutputRefused(
+                f"{out_dir} is not empty and was not made by planbuilder; refusing to overwrite it",
+                "choose another folder with -o, or empty this one",
+            )
+
+
+def write_tree(files: OutputFiles, out_dir: Path) -> None:
+    """Write ``files`` under ``out_dir``, replacing its previous content in one swap."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the output is for sharing
+    try:
+        for relative, content in sorted(files.files.items()):
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_bytes(content)
+        mark_output_dir(staging)
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    os.rmdir(retired)
+    os.rename(out_dir, retired)
+    try:
+        os.rename(staging, out_dir)
+    except BaseException:
+        os.rename(retired, out_dir)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_file(data: bytes, target: Path) -> None:
+    """Write one file atomically (temporary file in the same folder, then rename)."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def check_pdf_target(target: Path) -> None:
+    """Refuse to replace an existing file that is not a PDF."""
+    if target.is_dir():
+        raise OutputRefused(f"{target} is a folder", "give the path of a .pdf file")
+    if target.exists():
+        with target.open("rb") as handle:
+            if handle.read(5) != b"%PDF-":
+                raise OutputRefused(
+                    f"{target} exists and is not a PDF; refusing to overwrite it",
+                    "choose another file name with -o",
+                )
+
+
+def mark_output_dir(folder: Path) -> None:
+    """Leave the marker that lets later builds replace this folder."""
+    marker = folder / MARKER
+    if not marker.exists():
+        marker.write_text("This folder is written by planbuilder; it is replaced on every build.\n")

@@ -1,0 +1,81 @@
+"""Shared fixtures: plan folders written into tmp_path, and the sample plan built once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planbuilder.build import BuildResult, build
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample-plan"
+
+#: A fixed "today" so that tests never depend on the day they run.
+TODAY = dt.date(2027, 6, 30)
+
+MINIMAL_PLAN = """\
+title: Growth plan 2027
+company: Example Studio LLC
+author: A. Founder
+date: 2027-01-15
+as_of: 2027-06-30
+locale: en_US
+currency: USD
+"""
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write ``{relative path: dedented text}`` under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_plan(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: ``make_plan({"goals.yaml": "..."})`` → a plan folder (plan.yaml added if absent)."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str] | None = None, name: str | None = None) -> Path:
+        files = dict(files or {})
+        files.setdefault("plan.yaml", MINIMAL_PLAN)
+        return write_files(tmp_path / (name or f"plan{next(counter)}"), files)
+
+    return make
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A private copy of the sample plan that a test may edit."""
+    target = tmp_path / "sample-plan"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("_build"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The sample plan built once per session (site and PDF)."""
+    out = tmp_path_factory.mktemp("sample-build") / "out"
+    result = build(SAMPLE, out, today=TODAY)
+    assert result.ok, "\n".join(p.format() for p in result.problems)
+    return result
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_build: BuildResult) -> Path:
+    return sample_build.site_dir
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(sample_build: BuildResult):
+    from pypdf import PdfReader
+
+    return PdfReader(sample_build.pdf_path)

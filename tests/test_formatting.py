@@ -1,0 +1,45 @@
+"""Money, dates and numbers follow the plan's locale and currency (Babel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from planbuilder.render.formatting import Formatter
+
+
+@pytest.mark.parametrize(
+    ("locale", "currency", "amount", "expected"),
+    [
+        ("en_US", "USD", "4820.5", "$4,820.50"),
+        ("es_ES", "EUR", "14820.5", "14.820,50\xa0€"),
+        ("de_DE", "EUR", "1234567.891", "1.234.567,89\xa0€"),
+        ("vi_VN", "VND", "1500000", "1.500.000\xa0₫"),
+        ("en_US", "USD", "0.125", "$0.12"),  # half-even at display
+        ("en_US", "USD", "0.135", "$0.14"),
+    ],
+)
+def test_money(locale, currency, amount, expected):
+    assert Formatter(locale, currency).money(Decimal(amount)) == expected
+
+
+def test_whole_money_drops_the_minor_unit():
+    assert Formatter("en_US", "USD").money(Decimal("184700.00"), whole=True) == "$184,700"
+    assert Formatter("es_ES", "EUR").money(Decimal("184700.50"), whole=True) == "184.700\xa0€"
+
+
+def test_dates_and_months_are_localised():
+    assert Formatter("en_US", "USD").date(dt.date(2027, 3, 31)) == "Mar 31, 2027"
+    assert Formatter("es_ES", "EUR").date(dt.date(2027, 3, 31)) == "31 mar 2027"
+    assert Formatter("en_US", "USD").month("2027-03") == "Mar 2027"
+
+
+def test_percent_and_kpi_values():
+    f = Formatter("en_US", "USD")
+    assert f.percent(Decimal("12.5")) == "12.5%"
+    assert f.kpi_value(Decimal("40.1"), "percent") == "40.1%"
+    assert f.kpi_value(Decimal("31.9"), "money") == "$31.90"
+    assert f.kpi_value(Decimal("461"), "count") == "461"
+    assert f.signed_money(Decimal("-320.5")) == "−$320.50"

@@ -1,0 +1,109 @@
+"""Stage 1: reading plan folders, keeping positions, never raising for bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from planbuilder.load import load, parse_yaml, split_front_matter
+
+
+def test_values_remember_line_and_column(tmp_path: Path):
+    doc, problems = parse_yaml(
+        "- id: a\n  budget: 4500.00\n  due: 2027-03-31\n", tmp_path / "m.yaml"
+    )
+    assert problems == []
+    assert doc.pos((0, "budget")).line == 2
+    assert doc.pos((0, "budget")).column == 11
+    assert doc.key_pos((0, "due")).line == 3
+    assert doc.key_pos((0, "due")).column == 3
+
+
+def test_fractions_are_exact_decimals_and_dates_are_dates(tmp_path: Path):
+    doc, _ = parse_yaml("a: 0.1\nb: 4820.50\nc: 2027-04-08\nd: 12\n", tmp_path / "x.yaml")
+    assert doc.data["a"] == Decimal("0.1")
+    assert isinstance(doc.data["b"], Decimal) and str(doc.data["b"]) == "4820.50"
+    assert doc.data["c"] == dt.date(2027, 4, 8)
+    assert doc.data["d"] == 12
+
+
+def test_month_keys_stay_text(tmp_path: Path):
+    doc, _ = parse_yaml("actuals: {2027-01: 7900, 2027-02: 8150}\n", tmp_path / "k.yaml")
+    assert list(doc.data["actuals"]) == ["2027-01", "2027-02"]
+
+
+def test_invalid_yaml_is_a_problem_with_its_line(tmp_path: Path):
+    doc, problems = parse_yaml("title: ok\nlist: [a, b\nother: c\n", tmp_path / "p.yaml")
+    assert doc.data is None
+    assert len(problems) == 1
+    assert problems[0].is_error
+    assert problems[0].position.line >= 2
+    assert "invalid YAML" in problems[0].message
+
+
+def test_duplicate_keys_are_reported(tmp_path: Path):
+    _, problems = parse_yaml("name: a\nrole: b\nname: c\n", tmp_path / "t.yaml")
+    assert [(p.position.line, p.message) for p in problems] == [(3, "duplicate key `name`")]
+    assert "line 1" in problems[0].hint
+
+
+def test_alias_expansion_is_bounded(tmp_path: Path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 8):
+        lines.append(f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]")
+    doc, problems = parse_yaml("\n".join(lines) + "\n", tmp_path / "bomb.yaml")
+    assert doc.data is None
+    assert "expands to more than" in problems[0].message
+
+
+def test_unsafe_tags_are_refused(tmp_path: Path):
+    _, problems = parse_yaml("x: !!python/object/apply:os.system ['true']\n", tmp_path / "e.yaml")
+    assert problems and problems[0].is_error
+
+
+def test_front_matter_is_split_with_body_line():
+    front, body, line = split_front_matter("---\ntitle: Market\norder: 3\n---\n# Hello\n")
+    assert front == "title: Market\norder: 3"
+    assert body == "# Hello\n"
+    assert line == 5
+
+
+def test_load_reads_only_format_files(tmp_path: Path):
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    (tmp_path / "notes.yaml").write_text("this: is not part of the format\n")
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build" / "plan.yaml").write_text(": broken")
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "intro.md").write_text("---\ntitle: Intro\n---\nHello\n")
+    (tmp_path / "sections" / ".#intro.md").write_text("editor lock file")
+    sources = load(tmp_path)
+    assert sources.problems == ()
+    assert sources.parts == {}
+    assert [s.path.name for s in sources.sections] == ["intro.md"]
+    assert sources.sections[0].front.pos(("title",)).line == 2
+
+
+def test_missing_plan_yaml_is_a_problem(tmp_path: Path):
+    sources = load(tmp_path)
+    assert len(sources.problems) == 1
+    assert "plan.yaml is missing" in sources.problems[0].message
+
+
+def test_section_linked_from_outside_the_plan_is_refused(tmp_path: Path):
+    outside = tmp_path / "secret.md"
+    outside.write_text("private notes")
+    plan = tmp_path / "plan"
+    (plan / "sections").mkdir(parents=True)
+    (plan / "plan.yaml").write_text("title: T\ncompany: C\n")
+    (plan / "sections" / "leak.md").symlink_to(outside)
+    sources = load(plan)
+    assert sources.sections == ()
+    assert any("outside the plan folder" in p.message for p in sources.problems)
+
+
+def test_non_utf8_file_is_reported_with_line(tmp_path: Path):
+    (tmp_path / "plan.yaml").write_bytes(b"title: T\ncompany: Caf\xe9\n")
+    sources = load(tmp_path)
+    assert sources.problems[0].message == "file is not valid UTF-8"
+    assert sources.problems[0].position.line == 2

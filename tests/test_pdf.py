@@ -1,0 +1,143 @@
+"""The PDF business plan of the sample plan, built once per session, read back with pypdf."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from planbuilder.build import build
+from tests.conftest import TODAY
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def pages(sample_pdf) -> list[str]:
+    return [flat(page.extract_text()) for page in sample_pdf.pages]
+
+
+def outline_titles(outline) -> list[str]:
+    titles = []
+    for item in outline:
+        if isinstance(item, list):
+            titles += outline_titles(item)
+        else:
+            titles.append(item.title)
+    return titles
+
+
+def test_cover_page(pages):
+    cover = pages[0]
+    assert "Growth plan 2026–2027" in cover
+    assert "BRIGHTWATER COFFEE ROASTERS LLC" in cover.upper()
+    assert "Prepared by Maya Okafor" in cover
+    assert "CONFIDENTIAL" in cover.upper()
+    assert "Page" not in cover  # no running footer on the cover
+
+
+def test_page_count_is_plausible(sample_pdf):
+    assert 12 <= len(sample_pdf.pages) <= 30
+
+
+def test_table_of_contents_points_at_the_right_pages(pages, sample_pdf):
+    lines = sample_pdf.pages[1].extract_text().splitlines()
+    entries = [m.groups() for m in map(re.compile(r"^(.+?) \.{5,} (\d+)$").match, lines) if m]
+    titles = [t for t, _ in entries]
+    assert titles[:3] == ["Executive summary", "The company", "Market"]
+    assert {"Business model", "Goals", "Milestones", "Team"} <= set(titles)
+    assert len(entries) == 12
+    for title, number in entries:
+        page = pages[int(number) - 1]
+        assert page.find(title) != -1, f"TOC says {title!r} is on page {number}"
+        # The chapter heading opens its page.
+        assert page.startswith(title), f"page {number} starts with {page[:40]!r}"
+
+
+def test_every_page_but_the_cover_has_a_footer(pages):
+    total = len(pages)
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {total}" in text
+        assert "Confidential" in text
+
+
+def test_every_milestone_title_is_in_the_pdf(pages, sample_build):
+    everything = " ".join(pages)
+    for milestone in sample_build.report.plan.milestones:
+        assert milestone.title in everything, milestone.title
+    assert "$184,700.00" in everything
+    assert "Overdue · 31 days" in everything
+
+
+def test_milestone_table_repeats_its_header_when_split(pages):
+    table_pages = [p for p in pages if "How much" in p and "Who" in p and "Status" in p]
+    assert len(table_pages) >= 2, "the sample's milestone table spans two pages"
+    assert sum(p.count("Total $184,700.00") for p in pages) == 1
+
+
+def test_sections_and_markdown_content(pages):
+    everything = " ".join(pages)
+    assert "Use of funds" in everything
+    assert "Our best salespeople are the baristas we train." in everything
+
+
+def test_metadata_and_bookmarks(sample_pdf):
+    meta = sample_pdf.metadata
+    assert meta.title == "Growth plan 2026–2027 · Brightwater Coffee Roasters LLC"
+    assert meta.author == "Maya Okafor"
+    assert meta["/CreationDate"].startswith("D:20260115")  # the plan date, not the wall clock
+    titles = outline_titles(sample_pdf.outline)
+    assert titles[:2] == ["Executive summary", "The company"]
+    assert {"Milestones", "Key performance indicators", "Team", "Cafés and offices"} <= set(titles)
+    assert "Contents" not in titles  # the TOC and cover are not bookmarked
+    assert "Growth plan 2026–2027" not in titles
+
+
+def test_fonts_are_embedded(sample_pdf):
+    fonts = set()
+    for page in sample_pdf.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            fonts.add(font["/BaseFont"])
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get(
+                "/FontDescriptor"
+            )
+            assert descriptor is not None and any(
+                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    assert any(str(f).endswith("+Plan-Sans") for f in fonts)  # the theme's bundled font
+
+
+def test_same_sources_give_the_same_bytes(tmp_path, sample_build):
+    again = build(sample_build.root, tmp_path / "again", site=False, today=TODAY)
+    assert again.pdf_path.read_bytes() == sample_build.pdf_path.read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_cover_is_not_blank(tmp_path, sample_build):
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-f",
+            "1",
+            "-l",
+            "2",
+            "-r",
+            "20",
+            "-gray",
+            sample_build.pdf_path,
+            tmp_path / "p",
+        ],
+        check=True,
+    )
+    images = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(images) == 2
+    cover = images[0].read_bytes()
+    pixels = cover[cover.index(b"255\n") + 4 :]
+    dark = sum(1 for b in pixels if b < 128) / len(pixels)
+    assert dark > 0.5  # the cover is a dark full-bleed page
