@@ -78,11 +78,12 @@ def prepare(
 ) -> Prepared:
     """Load, validate, model and compute a plan. ``today`` is the default ``as_of``."""
     sources = load(plan_dir)
-    validated = validate(sources)
+    today = today or dt.date.today()
+    validated = validate(sources, today)
     problems = _finish(validated.problems, strict)
     if has_errors(problems):
         return Prepared(sources.root, problems)
-    plan = build_model(validated, today or dt.date.today())
+    plan = build_model(validated, today)
     theme = resolve_theme(plan.meta.theme, plan.theme_override)
     return Prepared(sources.root, problems, compute(plan), theme)
 

@@ -19,6 +19,11 @@ from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 DUE_SOON_DAYS = 30
 #: How many upcoming milestones the dashboard lists.
 NEXT_COUNT = 5
+#: A goal whose KPI lags the straight path by at most this share of the whole
+#: change (baseline → target) is "at risk"; further behind, "off track".
+AT_RISK_SHARE = Decimal("0.10")
+#: Months of actuals that decide a KPI's trend.
+TREND_MONTHS = 3
 
 
 class Status(str, Enum):
@@ -33,6 +38,21 @@ class Status(str, Enum):
         return self in (Status.DONE_ON_TIME, Status.DONE_LATE)
 
 
+class Progress(str, Enum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on-track"
+    AT_RISK = "at-risk"
+    OFF_TRACK = "off-track"
+    MISSED = "missed"
+    NO_DATA = "no-data"
+
+
+class Trend(str, Enum):
+    UP = "up"
+    DOWN = "down"
+    FLAT = "flat"
+
+
 @dataclass(frozen=True, slots=True)
 class MilestoneView:
     milestone: Milestone
@@ -44,6 +64,7 @@ class MilestoneView:
     cost_variance_pct: Decimal | None
     slip_days: int  # how far `due` moved from the first recorded plan (0 if never moved)
     moves: int  # how many recalibrations changed the due date
+    budget_change: Decimal | None  # budget now minus the first recorded budget, if it changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +76,9 @@ class KpiView:
     change: Decimal | None  # latest - previous
     to_target: Decimal | None  # target - latest
     improving: bool | None  # did the latest change go the better way?
+    trend: Trend | None  # over the last TREND_MONTHS months
+    trend_good: bool | None  # is that trend the better way?
+    target_met: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +88,20 @@ class GoalView:
     kpi: KpiView | None
     milestones: tuple[MilestoneView, ...]
     done_count: int
+    progress: Progress
+    expected: Decimal | None  # where the straight path says the KPI should be by its latest month
+    share_done: Decimal | None  # share of the baseline → target change achieved, in %
+    budget: Decimal  # budget of the milestones that advance it
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    """What a monthly review looks at first."""
+
+    done_recently: tuple[MilestoneView, ...]  # done within the month before as_of
+    overdue: tuple[MilestoneView, ...]
+    due_next_30_days: tuple[MilestoneView, ...]
+    goals_at_risk: tuple[GoalView, ...]  # at risk, off track or missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +128,8 @@ class Report:
     budget_by_owner: tuple[OwnerTotal, ...]
     kpis: tuple[KpiView, ...]
     goals: tuple[GoalView, ...]
+    review: ReviewSummary
+    budget_by_goal: tuple[tuple[Goal, Decimal], ...]
 
 
 def milestone_status(milestone: Milestone, as_of: dt.date) -> tuple[Status, int]:
@@ -108,11 +148,16 @@ def milestone_status(milestone: Milestone, as_of: dt.date) -> tuple[Status, int]
     return Status.UPCOMING, remaining
 
 
-def _slip(milestone: Milestone) -> tuple[int, int]:
+def _slip(milestone: Milestone) -> tuple[int, int, Decimal | None]:
+    """(days the due date moved, times it moved, budget change) against the first plan."""
     earlier = [h.due for h in milestone.history if h.due is not None]
+    budgets = [h.budget for h in milestone.history if h.budget is not None]
+    change = None
+    if budgets and milestone.budget is not None and milestone.budget != budgets[0]:
+        change = milestone.budget - budgets[0]
     if not earlier:
-        return 0, 0
-    return (milestone.due - earlier[0]).days, len(earlier)
+        return 0, 0, change
+    return (milestone.due - earlier[0]).days, len(earlier), change
 
 
 def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> MilestoneView:
@@ -122,7 +167,7 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
         variance = milestone.actual_cost - milestone.budget
         if milestone.budget:
             pct = variance / milestone.budget * 100
-    slip, moves = _slip(milestone)
+    slip, moves, budget_change = _slip(milestone)
     return MilestoneView(
         milestone=milestone,
         status=status,
@@ -133,21 +178,101 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
         cost_variance_pct=pct,
         slip_days=slip,
         moves=moves,
+        budget_change=budget_change,
     )
 
 
+def _better(delta: Decimal, direction: str) -> bool:
+    return (delta > 0) == (direction == "up")
+
+
 def kpi_view(kpi: Kpi) -> KpiView:
+    """Latest value, change on the previous month, trend and distance to target."""
     latest_month = latest = previous = change = to_target = improving = None
+    trend = trend_good = target_met = None
     if kpi.actuals:
         latest_month, latest = kpi.actuals[-1]
         if len(kpi.actuals) > 1:
             previous = kpi.actuals[-2][1]
             change = latest - previous
             if change:
-                improving = (change > 0) == (kpi.direction == "up")
+                improving = _better(change, kpi.direction)
+            window = [v for _, v in kpi.actuals[-TREND_MONTHS:]]
+            delta = window[-1] - window[0]
+            # Moves within 1 % of the level count as flat.
+            if abs(delta) <= abs(window[0]) / 100:
+                trend = Trend.FLAT
+            else:
+                trend = Trend.UP if delta > 0 else Trend.DOWN
+                trend_good = _better(delta, kpi.direction)
         if kpi.target is not None:
             to_target = kpi.target - latest
-    return KpiView(kpi, latest_month, latest, previous, change, to_target, improving)
+            target_met = latest >= kpi.target if kpi.direction == "up" else latest <= kpi.target
+    return KpiView(
+        kpi,
+        latest_month,
+        latest,
+        previous,
+        change,
+        to_target,
+        improving,
+        trend,
+        trend_good,
+        target_met,
+    )
+
+
+def month_end(month: str) -> dt.date:
+    year, number = (int(part) for part in month.split("-"))
+    first_of_next = dt.date(year + number // 12, number % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+def straight_path(
+    baseline: Decimal, target: Decimal, start: dt.date, deadline: dt.date, on: dt.date
+) -> Decimal:
+    """Where a goal should stand ``on`` a day if it moved evenly from start to deadline."""
+    span = (deadline - start).days
+    if span <= 0 or on >= deadline:
+        return target
+    if on <= start:
+        return baseline
+    return baseline + (target - baseline) * Decimal((on - start).days) / Decimal(span)
+
+
+def goal_progress(
+    goal: Goal, kpi: KpiView | None, start: dt.date, as_of: dt.date
+) -> tuple[Progress, Decimal | None, Decimal | None]:
+    """(progress, expected value on the latest actual's month end, share of change done in %).
+
+    The KPI's latest actual is compared with the straight path from ``baseline``
+    on ``start`` (the plan date) to ``target`` on the goal's ``deadline``.
+    """
+    if (
+        kpi is None
+        or kpi.latest is None
+        or goal.baseline is None
+        or goal.target is None
+        or goal.deadline is None
+    ):
+        return Progress.NO_DATA, None, None
+    whole = goal.target - goal.baseline
+    rising = whole >= 0
+    latest = kpi.latest
+    share = (latest - goal.baseline) / whole * 100 if whole else None
+    reached = latest >= goal.target if rising else latest <= goal.target
+    if reached:
+        return Progress.ACHIEVED, goal.target, share
+    measured_on = min(month_end(kpi.latest_month), as_of)
+    expected = straight_path(goal.baseline, goal.target, start, goal.deadline, measured_on)
+    if as_of > goal.deadline:
+        return Progress.MISSED, expected, share
+    behind = (expected - latest) if rising else (latest - expected)
+    if behind <= 0:
+        return Progress.ON_TRACK, expected, share
+    if behind <= abs(whole) * AT_RISK_SHARE:
+        return Progress.AT_RISK, expected, share
+    return Progress.OFF_TRACK, expected, share
 
 
 def compute(plan: Plan) -> Report:
@@ -175,16 +300,8 @@ def compute(plan: Plan) -> Report:
     )
     kpi_views = tuple(kpi_view(k) for k in plan.kpis)
     kpi_by_id = {v.kpi.id: v for v in kpi_views}
-    goal_views = tuple(
-        GoalView(
-            goal=g,
-            owner=plan.person(g.owner),
-            kpi=kpi_by_id.get(g.kpi) if g.kpi else None,
-            milestones=tuple(v for v in views if g.id in v.milestone.goals),
-            done_count=sum(1 for v in views if g.id in v.milestone.goals and v.status.is_done),
-        )
-        for g in plan.goals
-    )
+    start = plan.meta.date or as_of
+    goal_views = tuple(_goal_view(plan, g, views, kpi_by_id, start, as_of) for g in plan.goals)
     return Report(
         plan=plan,
         as_of=as_of,
@@ -200,4 +317,54 @@ def compute(plan: Plan) -> Report:
         budget_by_owner=owner_totals,
         kpis=kpi_views,
         goals=goal_views,
+        review=_review(views, goal_views, as_of),
+        budget_by_goal=tuple((g.goal, g.budget) for g in goal_views),
     )
+
+
+def _goal_view(
+    plan: Plan, goal: Goal, views, kpi_by_id, start: dt.date, as_of: dt.date
+) -> GoalView:
+    mine = tuple(v for v in views if goal.id in v.milestone.goals)
+    kpi = kpi_by_id.get(goal.kpi) if goal.kpi else None
+    progress, expected, share = goal_progress(goal, kpi, start, as_of)
+    return GoalView(
+        goal=goal,
+        owner=plan.person(goal.owner),
+        kpi=kpi,
+        milestones=mine,
+        done_count=sum(1 for v in mine if v.status.is_done),
+        progress=progress,
+        expected=expected,
+        share_done=share,
+        budget=sum((v.milestone.budget or Decimal(0) for v in mine), Decimal(0)),
+    )
+
+
+def _review(views, goal_views, as_of: dt.date) -> ReviewSummary:
+    month_ago = _months_before(as_of, 1)
+    return ReviewSummary(
+        done_recently=tuple(
+            v
+            for v in views
+            if v.milestone.done is not None and month_ago < v.milestone.done <= as_of
+        ),
+        overdue=tuple(v for v in views if v.status is Status.OVERDUE),
+        due_next_30_days=tuple(
+            v
+            for v in views
+            if not v.status.is_done and 0 <= (v.milestone.due - as_of).days <= DUE_SOON_DAYS
+        ),
+        goals_at_risk=tuple(
+            g
+            for g in goal_views
+            if g.progress in (Progress.AT_RISK, Progress.OFF_TRACK, Progress.MISSED)
+        ),
+    )
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = month_end(f"{year:04d}-{month:02d}").day
+    return dt.date(year, month, min(day.day, last))

@@ -6,6 +6,7 @@ Nothing here raises for a bad plan.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_territory_currencies, is_currency
 
 from planbuilder import themes
+from planbuilder.lint import lint
 from planbuilder.load import CsvSource, SectionSource, Sources, YamlDoc
 from planbuilder.problems import Position, Problem, did_you_mean, error, warning
 from planbuilder.schema import (
@@ -68,6 +70,12 @@ PLAN = Record(
         "mission": Field(Text()),
         "vision": Field(Text()),
         "theme": Field(Text(80)),
+        "checks": Field(
+            Record(
+                "checks",
+                {"max_growth_per_year": Field(Number(minimum=Decimal(0)))},
+            )
+        ),
     },
 )
 
@@ -437,8 +445,11 @@ def _title_from_body(body: str) -> str | None:
     return None
 
 
-def validate(sources: Sources) -> Validated:
-    """Check every source; return clean values and every problem, errors and warnings."""
+def validate(sources: Sources, today: dt.date | None = None) -> Validated:
+    """Check every source; return clean values and every problem, errors and warnings.
+
+    ``today`` stands in for a missing ``as_of`` in date-relative checks.
+    """
     problems: list[Problem] = list(sources.problems)
     plan: dict[str, Any] = {}
     plan_doc = sources.plan
@@ -495,4 +506,12 @@ def validate(sources: Sources) -> Validated:
     )
     _check_references(validated, docs, problems)
     _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
+    problems += lint(
+        plan,
+        validated.goals,
+        validated.milestones,
+        {k["id"] for k in validated.kpis},
+        docs,
+        today or dt.date.today(),
+    )
     return validated

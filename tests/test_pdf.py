@@ -69,14 +69,14 @@ def test_every_milestone_title_is_in_the_pdf(pages, sample_build):
     everything = " ".join(pages)
     for milestone in sample_build.report.plan.milestones:
         assert milestone.title in everything, milestone.title
-    assert "$184,700.00" in everything
+    assert "$186,500.00" in everything
     assert "Overdue · 31 days" in everything
 
 
 def test_milestone_table_repeats_its_header_when_split(pages):
     table_pages = [p for p in pages if "How much" in p and "Who" in p and "Status" in p]
     assert len(table_pages) >= 2, "the sample's milestone table spans two pages"
-    assert sum(p.count("Total $184,700.00") for p in pages) == 1
+    assert sum(p.count("Total $186,500.00") for p in pages) == 1
 
 
 def test_sections_and_markdown_content(pages):
@@ -141,3 +141,13 @@ def test_cover_is_not_blank(tmp_path, sample_build):
     pixels = cover[cover.index(b"255\n") + 4 :]
     dark = sum(1 for b in pixels if b < 128) / len(pixels)
     assert dark > 0.5  # the cover is a dark full-bleed page
+
+
+def test_statuses_progress_and_timeline_in_the_pdf(pages):
+    everything = " ".join(pages)
+    for status in ("Done late · 13 days", "Overdue · 31 days", "Due soon", "Upcoming"):
+        assert status in everything
+    for progress in ("On track", "Off track", "At risk", "Achieved"):
+        assert progress in everything
+    milestones = [p for p in pages if "Milestone timeline" in p]
+    assert milestones, "the timeline figure is in the milestones chapter"

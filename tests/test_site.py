@@ -79,7 +79,7 @@ def test_dashboard_shows_the_essentials(sample_site: Path):
     assert "Roast honest, traceable coffee" in index  # mission
     assert "Who is the customer?" in index
     assert "Run the holiday gift-box campaign with 400 boxes" in index  # next milestone
-    assert "$184,700" in index  # budget total, formatted
+    assert "$186,500" in index  # budget total, formatted
     assert "Reach 15 active wholesale accounts" in index  # overdue
     assert "Confidential" in index
     assert "Oct 31, 2026" in index  # as_of
@@ -98,8 +98,8 @@ def test_milestones_page_has_the_table_with_money_and_status(sample_site: Path):
     assert "Overdue · 31 days" in page
     assert "Done late · 14 days" in page
     assert "Due soon" in page
-    assert "Total $184,700.00" in page
-    assert "moved 1×, +77 days" in page
+    assert "Total $186,500.00" in page
+    assert "moved once, +77 days; budget +$14,000.00" in page
     assert "The contractor's quote came in higher" in page  # history reason
     source = (sample_site / "milestones.html").read_text()
     for header in ("What", "When", "How much", "Who", "Status"):
@@ -120,7 +120,7 @@ def test_sections_render_markdown(sample_site: Path):
 def test_kpis_goals_team_pages(sample_site: Path):
     kpis = text(sample_site / "kpis.html")
     assert "Customer acquisition cost" in kpis and "Lower is better" in kpis
-    assert "$31.90" in kpis and "97.9%" in kpis  # latest values, one from the CSV file
+    assert "$29.80" in kpis and "97.9%" in kpis  # latest values, one from the CSV file
     goals = text(sample_site / "goals.html")
     assert "Grow subscriptions to 520 active subscribers" in goals
     assert "Baseline 310 → Target 520" in goals
@@ -209,3 +209,41 @@ def test_sample_build_is_reproducible(tmp_path):
         if page.is_file():
             twin = second.site_dir / page.relative_to(first.site_dir)
             assert page.read_bytes() == twin.read_bytes(), page
+
+
+def test_dashboard_review_summary(sample_site: Path):
+    index = text(sample_site / "index.html")
+    assert "Monthly review · Oct 31, 2026" in index
+    assert "Done in the last month Launch the quarterly gift subscription" in index
+    assert "Due in the next 30 days Run the holiday gift-box campaign" in index
+    goals_at_risk = index.split("Goals at risk", 1)[1].split("Goals", 1)[0]
+    assert "Supply 25 café and office accounts Off track" in goals_at_risk
+    assert "Reach a 42 % blended gross margin At risk" in goals_at_risk
+    assert "Grow subscriptions" not in goals_at_risk
+
+
+def test_goals_page_shows_progress_and_charts(sample_site: Path):
+    page = text(sample_site / "goals.html")
+    for name in ("On track", "Off track", "At risk", "Achieved", "No data yet"):
+        assert name in page
+    assert "Expected by now: 483.4" in page
+    assert "3 / 5 milestones done" in page
+    source = (sample_site / "goals.html").read_text()
+    assert source.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart kpi-chart"') == 4
+
+
+def test_milestones_page_has_timeline_filters_and_variance(sample_site: Path):
+    source = (sample_site / "milestones.html").read_text()
+    assert 'class="chart timeline-chart"' in source
+    assert 'id="filter-status-overdue"' in source and 'id="filter-owner-priya"' in source
+    assert "<script" not in source  # filters are CSS only
+    page = text(sample_site / "milestones.html")
+    assert "+$740.00 (1.9%) over budget" in page
+    assert "−$384.50 (3.9%) under budget" in page
+
+
+def test_kpis_page_has_trend_and_a_chart_per_kpi_with_actuals(sample_site: Path):
+    page = text(sample_site / "kpis.html")
+    assert "Trend Rising" in page and "Trend Flat" in page and "Trend Falling" in page
+    source = (sample_site / "kpis.html").read_text()
+    assert source.count('class="chart kpi-chart"') == 5  # the tasting room has no actuals yet

@@ -18,8 +18,10 @@ from planbuilder import __version__
 from planbuilder.compute import Report
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
+from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
+from planbuilder.render.labels import LABELS
 from planbuilder.render.markdown import Target, heading_id
 from planbuilder.render.site import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
@@ -51,6 +53,7 @@ def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
         "sections": [(s, Markup(rendered[s.slug].html)) for s in plan.sections],
         "created": _document_date(report).isoformat(),
         "generator": f"planbuilder {__version__}",
+        "charts": Charts(report, fmt, LABELS),
     }
     try:
         html = render_template(env, PRINT_TEMPLATE, context)

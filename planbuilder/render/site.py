@@ -13,6 +13,7 @@ from markupsafe import Markup
 from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
+from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import LABELS
@@ -104,6 +105,7 @@ def render_site(
             "pages": pages,
             "root": page.root,
             "pdf_href": (page.root + pdf_href) if pdf_href else None,
+            "charts": Charts(report, fmt, LABELS),
         }
         if page.id.startswith("section:"):
             slug = page.id.split(":", 1)[1]

@@ -1,0 +1,406 @@
+"""Inline SVG charts, made by our own code: no JavaScript, no network, one file for HTML and PDF.
+
+Every chart has a ``<title>`` and ``<desc>`` for screen readers, and tells
+statuses apart by shape and line style as well as colour, so it reads in
+greyscale print. Coordinates are floats; they are drawing positions, not money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from planbuilder.compute import GoalView, KpiView, MilestoneView, Report, month_end
+from planbuilder.render.formatting import Formatter
+
+FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
+INK = "#1f2530"
+MUTED = "#5b6470"
+GRID = "#d5dbe2"
+BRAND = "#14324f"
+
+STATUS_STYLE = {
+    # status: (fill, stroke, shape)
+    "done-on-time": ("#1e6b36", "#1e6b36", "circle"),
+    "done-late": ("#7da35a", "#3f6b1e", "square"),
+    "overdue": ("#9b2c2c", "#9b2c2c", "triangle"),
+    "due-soon": ("#ffffff", "#8a5a00", "diamond"),
+    "upcoming": ("#ffffff", "#5b6470", "circle"),
+}
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
+
+
+def _el(tag: str, **attrs: object) -> str:
+    """One empty SVG element; ``class_`` → ``class``, ``stroke_width`` → ``stroke-width``."""
+    rendered = []
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        name = key.rstrip("_").replace("_", "-")
+        text = _num(value) if isinstance(value, (int, float)) else escape(str(value))
+        rendered.append(f'{name}="{text}"')
+    return f"<{tag} {' '.join(rendered)}/>"
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, **attrs: object) -> str:
+    return _el("line", x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, **attrs)
+
+
+def _points(*pairs: tuple[float, float]) -> str:
+    return " ".join(f"{_num(x)},{_num(y)}" for x, y in pairs)
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: int = 11,
+    anchor: str = "start",
+    fill: str = INK,
+    weight: str = "normal",
+) -> str:
+    return (
+        f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{fill}" font-weight="{weight}" {FONT}>{escape(text)}</text>'
+    )
+
+
+def _marker(status: str, x: float, y: float, r: float = 5.5) -> str:
+    fill, stroke, shape = STATUS_STYLE[status]
+    paint = {"fill": fill, "stroke": stroke, "stroke_width": 2}
+    if shape == "circle":
+        return _el("circle", cx=x, cy=y, r=r, **paint)
+    if shape == "square":
+        s = r * 0.9
+        return _el("rect", x=x - s, y=y - s, width=2 * s, height=2 * s, **paint)
+    if shape == "triangle":
+        corners = _points((x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r))
+        return _el("polygon", points=corners, **paint)
+    corners = _points((x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y))
+    return _el("polygon", points=corners, **paint)
+
+
+def _open(
+    ident: str, width: int, height: int, title: str, desc: str, css_class: str
+) -> tuple[str, str]:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(desc)}</desc>'
+    )
+    return head, "</svg>"
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    start: dt.date
+    end: dt.date
+    x0: float
+    x1: float
+
+    def x(self, day: dt.date) -> float:
+        span = max((self.end - self.start).days, 1)
+        return self.x0 + (self.x1 - self.x0) * (day - self.start).days / span
+
+    def months(self) -> list[dt.date]:
+        """First days of months to label: every month, or every 2, 3, 6 or 12 on long spans."""
+        total = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        step = next(s for s in (1, 2, 3, 6, 12, 24) if total / s <= 12)
+        ticks, year, month = [], self.start.year, self.start.month
+        while True:
+            day = dt.date(year, month, 1)
+            if day > self.end:
+                return ticks
+            if day >= self.start and (month - 1) % step == 0:
+                ticks.append(day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _month_floor(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _month_ceil(day: dt.date) -> dt.date:
+    return month_end(day.strftime("%Y-%m")) + dt.timedelta(days=1)
+
+
+def _time_grid(axis: TimeAxis, top: float, bottom: float, fmt: Formatter) -> list[str]:
+    parts = []
+    for tick in axis.months():
+        x = axis.x(tick)
+        parts.append(_line(x, top, x, bottom, GRID, stroke_width=1))
+        parts.append(_text(x + 3, bottom + 14, fmt.month(tick), size=10, fill=MUTED))
+    return parts
+
+
+def _today_line(
+    axis: TimeAxis, as_of: dt.date, top: float, bottom: float, fmt: Formatter, label: str
+) -> list[str]:
+    x = axis.x(as_of)
+    return [
+        _line(
+            x, top - 6, x, bottom, BRAND, class_="today", stroke_width=1.5, stroke_dasharray="4 3"
+        ),
+        _text(
+            x,
+            top - 9,
+            f"{label} {fmt.date(as_of)}",
+            size=10,
+            anchor="middle",
+            fill=BRAND,
+            weight="bold",
+        ),
+    ]
+
+
+def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup:
+    """Milestones by goal on a time axis, with an ``as_of`` line and status markers."""
+    views = report.milestones
+    if not views:
+        return Markup("")
+    # A milestone that advances two goals shows under both: this is a view by goal.
+    groups: list[tuple[str, list[MilestoneView]]] = [
+        (g.goal.title, list(g.milestones)) for g in report.goals if g.milestones
+    ]
+    linked = {v.milestone.id for _, rows in groups for v in rows}
+    others = [v for v in views if v.milestone.id not in linked]
+    if others:
+        groups.append((str(labels["no_goal"]), others))
+
+    dates = [report.as_of]
+    for v in views:
+        m = v.milestone
+        dates += [m.due] + ([m.done] if m.done else []) + [h.due for h in m.history if h.due]
+    axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 300, 860)
+    row_h, group_h, top = 22, 24, 40
+    height = top + sum(group_h + row_h * len(rows) for _, rows in groups) + 60
+    width = 900
+    title = f"{labels['timeline']}: {len(views)} {labels['milestones'].lower()}"
+    names = labels["status_names"]
+    desc = "; ".join(
+        f"{v.milestone.title}: {names[v.status.value]}, {fmt.date(v.milestone.due)}" for v in views
+    )
+    head, tail = _open(ident, width, height, title, desc, "timeline-chart")
+    body = [_el("rect", width=width, height=height, fill="#ffffff")]
+    bottom = height - 44
+    body += _time_grid(axis, top, bottom, fmt)
+    y = top
+    for goal_title, rows in groups:
+        body.append(_text(8, y + 16, _clip(goal_title, 52), size=11, weight="bold", fill=BRAND))
+        y += group_h
+        for v in rows:
+            m = v.milestone
+            cy = y + row_h / 2
+            body.append(f'<g class="milestone status-{v.status.value}">')
+            body.append(_text(16, cy + 4, _clip(m.title, 46), size=10.5))
+            earlier = [h.due for h in m.history if h.due]
+            if earlier:  # recalibrated: a dotted line from the first planned date
+                x_from, x_to = axis.x(earlier[0]), axis.x(m.due)
+                body.append(
+                    _line(x_from, cy, x_to, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3")
+                )
+                body.append(_el("circle", cx=x_from, cy=cy, r=2.5, fill=MUTED))
+            if m.done and m.done != m.due:  # done early or late: a solid line from due to done
+                colour = STATUS_STYLE[v.status.value][1]
+                body.append(_line(axis.x(m.due), cy, axis.x(m.done), cy, colour, stroke_width=2))
+            at = m.done or m.due
+            body.append(_marker(v.status.value, axis.x(at), cy))
+            body.append("</g>")
+            y += row_h
+    body += _today_line(axis, report.as_of, top, bottom, fmt, str(labels["today"]))
+    body += _legend(labels, 16, height - 14)
+    return Markup(head + "".join(body) + tail)
+
+
+def _legend(labels: dict, x: float, y: float) -> list[str]:
+    parts = []
+    for status in STATUS_STYLE:
+        parts.append(_marker(status, x, y - 4, 5))
+        name = str(labels["status_names"][status])
+        parts.append(_text(x + 10, y, name, size=10, fill=MUTED))
+        x += 24 + 6.2 * len(name)
+    parts.append(_line(x, y - 4, x + 22, y - 4, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
+    parts.append(_text(x + 28, y, str(labels["moved_from"]), size=10, fill=MUTED))
+    return parts
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def nice_ticks(low: float, high: float, count_: int = 5) -> list[float]:
+    """Round tick values covering ``low``–``high`` (1, 2 or 5 times a power of ten apart)."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count_
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 0.001:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def kpi_chart(
+    ident: str,
+    view: KpiView,
+    goal: GoalView | None,
+    start: dt.date | None,
+    fmt: Formatter,
+    labels: dict,
+) -> Markup:
+    """A KPI's monthly actuals (solid, with points) against its target path (dashed)."""
+    kpi = view.kpi
+    actuals = [(month_end(month), value) for month, value in kpi.actuals]
+    path: list[tuple[dt.date, Decimal]] = []
+    g = goal.goal if goal else None
+    if g and g.baseline is not None and g.target is not None and g.deadline and start:
+        path = [(start, g.baseline), (g.deadline, g.target)]
+    elif kpi.target is not None and kpi.target_date and actuals:
+        path = [actuals[0], (kpi.target_date, kpi.target)]
+    if not actuals and not path:
+        return Markup("")
+    days = [d for d, _ in actuals + path]
+    values = [float(v) for _, v in actuals + path]
+    width, height = 440, 220
+    left, right, top, bottom = 64, 404, 24, 184
+    axis = TimeAxis(_month_floor(min(days)), _month_ceil(max(days)), left, right)
+    low, high = min(values), max(values)
+    if 0 <= low < high * 0.3:
+        low = 0.0  # start the axis at zero unless that squashes the line
+    ticks = nice_ticks(low, high)
+    low, high = ticks[0], ticks[-1]
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * (value - low) / ((high - low) or 1)
+
+    title = f"{kpi.name}: {labels['actuals'].lower()}"
+    if path:
+        title += f" {labels['against_target']} {fmt.kpi_value(path[-1][1], kpi.unit)}"
+    desc = ", ".join(f"{fmt.month(m)} {fmt.kpi_value(v, kpi.unit)}" for m, v in kpi.actuals) or str(
+        labels["no_data"]
+    )
+    head, tail = _open(ident, width, height, title, desc, "kpi-chart")
+    body = [_el("rect", width=width, height=height, fill="#ffffff")]
+    for tick in ticks:
+        ty = y(tick)
+        body.append(_line(left, ty, right, ty, GRID))
+        body.append(
+            _text(
+                left - 6,
+                ty + 3.5,
+                fmt.kpi_value(Decimal(str(tick)), kpi.unit),
+                size=9.5,
+                anchor="end",
+                fill=MUTED,
+            )
+        )
+    for tick in axis.months():
+        body.append(
+            _text(axis.x(tick), bottom + 14, fmt.month(tick), size=9, anchor="middle", fill=MUTED)
+        )
+    if path:
+        (d0, v0), (d1, v1) = path
+        x0, y0, x1, y1 = axis.x(d0), y(float(v0)), axis.x(d1), y(float(v1))
+        dashed = {"stroke_width": 1.5, "stroke_dasharray": "6 4"}
+        body.append(_line(x0, y0, x1, y1, MUTED, class_="target-path", **dashed))
+        body.append(
+            _el("circle", cx=x1, cy=y1, r=4, fill="#ffffff", stroke=MUTED, stroke_width=1.5)
+        )
+    if actuals:
+        coords = [(axis.x(d), y(float(v))) for d, v in actuals]
+        body.append(
+            _el(
+                "polyline",
+                class_="actuals",
+                points=_points(*coords),
+                fill="none",
+                stroke=BRAND,
+                stroke_width=2.2,
+            )
+        )
+        body += [_el("circle", cx=cx, cy=cy, r=2.8, fill=BRAND) for cx, cy in coords]
+    legend_y = height - 10
+    body.append(_line(left, legend_y - 4, left + 22, legend_y - 4, BRAND, stroke_width=2.2))
+    body.append(_text(left + 28, legend_y, str(labels["actuals"]), size=9.5, fill=MUTED))
+    if path:
+        lx = left + 150
+        body.append(_line(lx, legend_y - 4, lx + 22, legend_y - 4, MUTED, **dashed))
+        body.append(_text(lx + 28, legend_y, str(labels["target_path"]), size=9.5, fill=MUTED))
+    return Markup(head + "".join(body) + tail)
+
+
+def bar_chart(
+    ident: str, items: Sequence[tuple[str, Decimal]], fmt: Formatter, title: str
+) -> Markup:
+    """Horizontal bars of money amounts, largest first, each labelled with its amount."""
+    items = sorted(
+        ((label, amount) for label, amount in items if amount), key=lambda i: (-i[1], i[0])
+    )
+    if not items:
+        return Markup("")
+    width, row_h, top = 640, 26, 12
+    height = top + row_h * len(items) + 10
+    left, right = 230, 520
+    most = float(items[0][1])
+    desc = "; ".join(f"{label}: {fmt.money(amount)}" for label, amount in items)
+    head, tail = _open(ident, width, height, title, desc, "bar-chart")
+    body = [_el("rect", width=width, height=height, fill="#ffffff")]
+    for i, (label, amount) in enumerate(items):
+        y = top + i * row_h
+        bar = (right - left) * float(amount) / most if most else 0
+        body.append(_text(left - 8, y + 15, _clip(label, 36), size=10.5, anchor="end"))
+        body.append(_el("rect", x=left, y=y + 4, width=max(bar, 1), height=row_h - 10, fill=BRAND))
+        body.append(
+            _text(left + bar + 6, y + 15, fmt.money(amount, whole=True), size=10.5, fill=INK)
+        )
+    return Markup(head + "".join(body) + tail)
+
+
+class Charts:
+    """The charts of one rendered page or document; numbers their ids in drawing order."""
+
+    def __init__(self, report: Report, fmt: Formatter, labels: dict):
+        self.report = report
+        self.fmt = fmt
+        self.labels = labels
+        self._count = 0
+
+    def _ident(self) -> str:
+        self._count += 1
+        return f"chart-{self._count}"
+
+    def timeline(self) -> Markup:
+        return timeline(self._ident(), self.report, self.fmt, self.labels)
+
+    def kpi(self, view: KpiView) -> Markup:
+        goal = next((g for g in self.report.goals if g.kpi is view), None)
+        start = self.report.plan.meta.date or self.report.as_of
+        return kpi_chart(self._ident(), view, goal, start, self.fmt, self.labels)
+
+    def budget_by_owner(self) -> Markup:
+        items = [
+            (t.owner.name if t.owner else (t.owner_id or str(self.labels["unassigned"])), t.budget)
+            for t in self.report.budget_by_owner
+        ]
+        return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_owner"]))
+
+    def budget_by_goal(self) -> Markup:
+        items = [(goal.title, amount) for goal, amount in self.report.budget_by_goal]
+        return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_goal"]))

@@ -1,0 +1,123 @@
+"""Inline SVG charts: well-formed, titled for screen readers, right labels at the right places."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+from planbuilder.build import prepare
+from planbuilder.compute import kpi_view
+from planbuilder.model import Goal, Kpi
+from planbuilder.render.charts import Charts, TimeAxis, bar_chart, kpi_chart, nice_ticks
+from planbuilder.render.formatting import Formatter
+from planbuilder.render.labels import LABELS
+from tests.conftest import SAMPLE, TODAY
+
+SVG = "{http://www.w3.org/2000/svg}"
+FMT = Formatter("en_US", "USD")
+
+
+def parse(markup) -> ET.Element:
+    return ET.fromstring(str(markup))
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_time_axis_maps_dates_linearly():
+    axis = TimeAxis(dt.date(2027, 1, 1), dt.date(2027, 12, 31), 0, 364)
+    assert axis.x(dt.date(2027, 1, 1)) == 0
+    assert axis.x(dt.date(2027, 7, 2)) == 182
+    assert axis.months()[0] == dt.date(2027, 1, 1)
+    long_axis = TimeAxis(dt.date(2026, 1, 1), dt.date(2028, 12, 31), 0, 100)
+    assert len(long_axis.months()) <= 12
+
+
+def test_nice_ticks():
+    assert nice_ticks(0, 520) == [0, 200, 400, 600] or nice_ticks(0, 520) == [
+        0,
+        100,
+        200,
+        300,
+        400,
+        500,
+        600,
+    ]
+    ticks = nice_ticks(29.8, 48.1)
+    assert ticks[0] <= 29.8 and ticks[-1] >= 48.1
+
+
+def test_bar_chart_labels_and_lengths():
+    root = parse(
+        bar_chart(
+            "b",
+            [("Ana", Decimal("100")), ("Ben", Decimal("50")), ("Zero", Decimal(0))],
+            FMT,
+            "Budget",
+        )
+    )
+    assert root.find(f"{SVG}title").text == "Budget"
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "b-title b-desc"
+    labels = texts(root)
+    assert labels == ["Ana", "$100", "Ben", "$50"]
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("height") != root.get("height")]
+    assert [float(b.get("width")) for b in bars] == [290, 145]  # proportional, largest first
+
+
+def test_kpi_chart_plots_actuals_and_the_goal_path():
+    kpi = Kpi(
+        id="k",
+        name="Subscribers",
+        unit="count",
+        actuals=(("2027-01", Decimal(100)), ("2027-02", Decimal(120)), ("2027-03", Decimal(130))),
+    )
+    goal = Goal(
+        id="g", title="G", baseline=Decimal(100), target=Decimal(200), deadline=dt.date(2027, 6, 30)
+    )
+    from planbuilder.compute import GoalView, Progress
+
+    view = kpi_view(kpi)
+    gv = GoalView(goal, None, view, (), 0, Progress.ON_TRACK, None, None, Decimal(0))
+    root = parse(kpi_chart("c", view, gv, dt.date(2027, 1, 1), FMT, LABELS))
+    assert root.find(f"{SVG}title").text == "Subscribers: monthly actuals against the target 200"
+    assert root.find(f"{SVG}desc").text == "Jan 2027 100, Feb 2027 120, Mar 2027 130"
+    line = next(root.iter(f"{SVG}polyline"))
+    points = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+    assert len(points) == 3
+    assert points[0][0] < points[1][0] < points[2][0]  # later months further right
+    assert points[0][1] > points[1][1] > points[2][1]  # higher values further up
+    path = next(e for e in root.iter(f"{SVG}line") if e.get("class") == "target-path")
+    assert float(path.get("y2")) < float(path.get("y1"))  # rises to the target
+    assert "200" in texts(root)  # the y axis reaches the target
+
+
+def test_sample_timeline_has_every_milestone_and_the_as_of_line():
+    report = prepare(SAMPLE, today=TODAY).report
+    charts = Charts(report, FMT, LABELS)
+    root = parse(charts.timeline())
+    labels = texts(root)
+    for goal in report.plan.goals:
+        assert goal.title[:50] in " ".join(labels)
+    groups = [g for g in root.iter(f"{SVG}g") if "milestone" in (g.get("class") or "")]
+    rows = sum(len(g.milestones) for g in report.goals)  # one row per goal a milestone advances
+    assert len(groups) == rows > len(report.milestones)
+    for milestone in report.plan.milestones:
+        assert milestone.title[:44] in " ".join(labels)
+    statuses = {g.get("class").split("status-")[1] for g in groups}
+    assert statuses == {"done-on-time", "done-late", "overdue", "due-soon", "upcoming"}
+    assert "As of Oct 31, 2026" in labels
+    today = next(e for e in root.iter(f"{SVG}line") if e.get("class") == "today")
+    assert today.get("x1") == today.get("x2")
+    # Ids are numbered per page, so building twice gives the same markup.
+    again = Charts(report, FMT, LABELS)
+    assert str(again.timeline()) == str(Charts(report, FMT, LABELS).timeline())
+    assert root.get("aria-labelledby") == "chart-1-title chart-1-desc"
+
+
+def test_chart_text_is_escaped():
+    root = parse(bar_chart("x", [("<b>A & B</b>", Decimal(5))], FMT, "T <i>"))
+    assert "<b>A & B</b>" in texts(root)
+    assert root.find(f"{SVG}title").text == "T <i>"
