@@ -94,11 +94,26 @@ def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None =
     prepared = prepare(plan_dir, strict=strict, today=today)
     if not prepared.ok:
         return prepared
-    from planbuilder.render.site import render_site
-
-    _files, render_problems = render_site(prepared.report, prepared.theme)
+    _files, render_problems = site_files(prepared.report, prepared.theme)
     problems = _finish([*prepared.problems, *render_problems], strict)
     return Prepared(prepared.root, problems, prepared.report, prepared.theme)
+
+
+def site_files(
+    report: Report,
+    theme: Theme,
+    pdf_href: str | None = None,
+    *,
+    only_sections: set[str] | None = None,
+    previous: OutputFiles | None = None,
+) -> tuple[OutputFiles, list[Problem]]:
+    """The site's files in memory (pages, theme static files, plan assets); see
+    ``render_site`` for the incremental form the dev server uses."""
+    from planbuilder.render.site import render_site
+
+    return render_site(
+        report, theme, pdf_href=pdf_href, only_sections=only_sections, previous=previous
+    )
 
 
 def default_out_dir(root: Path) -> Path:
@@ -141,11 +156,9 @@ def build(
     name = pdf_name(report)
     try:
         if site:
-            from planbuilder.render.site import render_site
-
-            site_files, found = render_site(report, theme, pdf_href=f"../{name}" if pdf else None)
+            pages, found = site_files(report, theme, pdf_href=f"../{name}" if pdf else None)
             problems += found
-            for relative, content in site_files.files.items():
+            for relative, content in pages.files.items():
                 files.add(f"{SITE_DIR}/{relative}", content)
         if pdf and not has_errors(_finish(problems, strict)):
             from planbuilder.render.pdf import render_pdf

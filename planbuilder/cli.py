@@ -128,6 +128,54 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from planbuilder.serve import DevServer, ServeError
+
+    if not (Path(args.plan) / "plan.yaml").is_file():
+        print(f"{args.plan}: error: no plan.yaml here", file=sys.stderr)
+        print("    hint: pass the folder that holds plan.yaml", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: serving on {args.host}: anyone who can reach this machine can read the plan",
+            file=sys.stderr,
+        )
+
+    def log(line: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+
+    server = DevServer(
+        args.plan,
+        host=args.host,
+        port=args.port,
+        poll=args.poll,
+        pdf=not args.no_pdf,
+        log=log,
+        log_problems=print_problems,
+    )
+    try:
+        url = server.start()
+    except ServeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        server.stop()
+        return EXIT_PROBLEMS
+    log(f"serving {_display_path(Path(args.plan).resolve())} at {url} (Ctrl-C to stop)")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        log("stopped")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planbuilder",
@@ -189,6 +237,25 @@ def make_parser() -> argparse.ArgumentParser:
         help="PDF file (default: PLAN/_build/<name>.pdf)",
     )
     pdf.set_defaults(func=_cmd_pdf)
+
+    serve = command(
+        "serve",
+        "Live preview: build, watch the plan and reload the browser on every save.",
+        "planbuilder serve my-plan --open",
+    )
+    serve.add_argument("plan", metavar="PLAN", help="the plan folder (it holds plan.yaml)")
+    serve.add_argument(
+        "--port", type=int, default=None, help="port (default 8000, or the next free one)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
+    serve.add_argument(
+        "--poll", action="store_true", help="poll for changes (network drives, containers)"
+    )
+    serve.add_argument("--no-pdf", action="store_true", help="do not build the PDF preview")
+    serve.set_defaults(func=_cmd_serve)
 
     new = command(
         "new",

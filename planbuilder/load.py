@@ -52,6 +52,7 @@ class YamlDoc:
     data: Any
     positions: Mapping[Path_, Position] = field(default_factory=dict)
     key_positions: Mapping[Path_, Position] = field(default_factory=dict)
+    parsed: bool = True  # False when the file is not valid YAML (already reported)
 
     def pos(self, path: Path_) -> Position:
         """Position of the value at ``path``, or of its nearest ancestor."""
@@ -216,7 +217,7 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             line = (mark.line + 1 if mark else 1) + line_offset
             column = mark.column + 1 if mark else 1
             message = exc.problem or exc.context or "invalid YAML"
-            return YamlDoc(path, None), [
+            return YamlDoc(path, None, parsed=False), [
                 error(
                     f"invalid YAML: {message}",
                     Position(path, line, column),
@@ -225,14 +226,16 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
                 )
             ]
         except yaml.YAMLError as exc:
-            return YamlDoc(path, None), [error(f"invalid YAML: {exc}", Position(path, 1, 1))]
+            return YamlDoc(path, None, parsed=False), [
+                error(f"invalid YAML: {exc}", Position(path, 1, 1))
+            ]
         if node is None:
             return YamlDoc(path, None, {(): Position(path, 1 + line_offset, 1)}), []
         builder = _Builder(path, loader)
         try:
             data = builder.build(node)
         except _TooBig:
-            return YamlDoc(path, None), [
+            return YamlDoc(path, None, parsed=False), [
                 error(
                     f"the file expands to more than {MAX_NODES} values",
                     Position(path, 1, 1),
@@ -240,7 +243,9 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
                 )
             ]
         except yaml.YAMLError as exc:
-            return YamlDoc(path, None), [error(f"invalid YAML value: {exc}", Position(path, 1, 1))]
+            return YamlDoc(path, None, parsed=False), [
+                error(f"invalid YAML value: {exc}", Position(path, 1, 1))
+            ]
     finally:
         loader.dispose()
     if line_offset:

@@ -456,7 +456,7 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     if plan_doc is not None and plan_doc.data is not None:
         checked = _check_doc(plan_doc, PLAN, Context(), problems)
         plan = checked or {}
-    elif plan_doc is not None:
+    elif plan_doc is not None and plan_doc.parsed:
         problems.append(
             error(
                 "plan.yaml is empty",
@@ -506,6 +506,8 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     )
     _check_references(validated, docs, problems)
     _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
+    if plan_doc is None or not plan_doc.parsed:
+        return validated  # date-relative checks would measure from the wrong day
     problems += lint(
         plan,
         validated.goals,

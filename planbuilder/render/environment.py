@@ -1,12 +1,16 @@
 """The Jinja environment shared by the site and the PDF.
 
-Sandboxed, because templates may come from the plan's own ``theme/`` folder and
-a plan must never run code; autoescaping on, so plan text can never become markup.
+Autoescaping is always on, so plan text can never become markup. When the plan
+brings templates of its own (``theme/templates/``) the environment is sandboxed,
+because a plan must never run code; the bundled themes' templates are ours, and
+skip the sandbox's per-attribute checks, which cost half the rendering time.
 """
 
 from __future__ import annotations
 
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+import functools
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -22,8 +26,13 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{text}"')
 
 
-def make_environment(theme: Theme, fmt: Formatter) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+@functools.lru_cache(maxsize=8)
+def make_environment(theme: Theme, fmt: Formatter) -> Environment:
+    """One environment per theme and locale, kept so that compiled templates are reused
+    across rebuilds (Jinja recompiles a template when its file changes)."""
+    plan_templates = theme.override is not None and (theme.override / "templates").is_dir()
+    environment_class = ImmutableSandboxedEnvironment if plan_templates else Environment
+    env = environment_class(
         loader=FileSystemLoader(theme.template_dirs),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default_for_string=True),
         undefined=StrictUndefined,

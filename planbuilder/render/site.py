@@ -59,16 +59,33 @@ def site_pages(report: Report) -> list[Page]:
     return pages
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    heading: str | None
+    pages: tuple[Page, ...]
+
+
+def navigation(pages: list[Page]) -> tuple[NavGroup, ...]:
+    """The sidebar: the dashboard, then the chapters, then the tracking pages."""
+    headings = {"home": None, "plan": str(LABELS["plan"]), "tracking": str(LABELS["tracking"])}
+    groups = (NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items())
+    return tuple(g for g in groups if g.pages)
+
+
 def section_urls_for_site(report: Report) -> dict[str, str]:
     return {s.path.name: s.slug for s in report.plan.sections}
 
 
-def render_sections(report: Report, target_for) -> tuple[dict[str, RenderedSection], list[Problem]]:
-    """Render every section body for one target; ``target_for(section)`` gives its Target."""
+def render_sections(
+    report: Report, target_for, only: set[str] | None = None
+) -> tuple[dict[str, RenderedSection], list[Problem]]:
+    """Render section bodies (all, or the slugs in ``only``) for one target."""
     by_file = section_urls_for_site(report)
     rendered = {}
     problems: list[Problem] = []
     for section in report.plan.sections:
+        if only is not None and section.slug not in only:
+            continue
         result = render_section(section, report.plan.root, target_for(section), by_file)
         rendered[section.slug] = result
         problems.extend(result.problems)
@@ -76,9 +93,20 @@ def render_sections(report: Report, target_for) -> tuple[dict[str, RenderedSecti
 
 
 def render_site(
-    report: Report, theme: Theme, pdf_href: str | None = None
+    report: Report,
+    theme: Theme,
+    pdf_href: str | None = None,
+    *,
+    only_sections: set[str] | None = None,
+    previous: OutputFiles | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
-    """All site files (pages, theme static files, plan assets) and the problems met."""
+    """All site files (pages, theme static files, plan assets) and the problems met.
+
+    With ``only_sections`` and ``previous`` (the dev server, after an edit of section
+    bodies alone), only those sections' pages are rendered; every other file is
+    taken from ``previous``.
+    """
+    incremental = only_sections is not None and previous is not None
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
@@ -94,15 +122,22 @@ def render_site(
             ),
         )
 
-    sections, problems = render_sections(report, target_for)
+    sections, problems = render_sections(report, target_for, only_sections if incremental else None)
     by_slug = {s.slug: s for s in plan.sections}
-    for page in pages:
+    nav = navigation(pages)
+    for index, page in enumerate(pages):
+        if incremental and page.id.split(":", 1)[-1] not in only_sections:
+            out.add(page.path, previous.files[page.path])
+            continue
         context = {
             "report": report,
             "plan": plan,
             "meta": plan.meta,
             "page": page,
             "pages": pages,
+            "nav": nav,
+            "previous_page": pages[index - 1] if index > 0 else None,
+            "next_page": pages[index + 1] if index + 1 < len(pages) else None,
             "root": page.root,
             "pdf_href": (page.root + pdf_href) if pdf_href else None,
             "charts": Charts(report, fmt, LABELS),
@@ -117,6 +152,11 @@ def render_site(
             problems.append(exc.problem)
             continue
         out.add(page.path, html.encode("utf-8"))
+    if incremental:
+        for relative, content in previous.files.items():
+            if relative not in out:
+                out.add(relative, content)
+        return out, problems
     for relative, path in theme.files("static").items():
         out.add(f"static/{relative}", path)
     for asset in plan.assets:
