@@ -85,7 +85,9 @@ def prepare(
         return Prepared(sources.root, problems)
     plan = build_model(validated, today)
     theme = resolve_theme(plan.meta.theme, plan.theme_override)
-    return Prepared(sources.root, problems, compute(plan), theme)
+    report = compute(plan)
+    problems = _finish([*problems, *report.problems], strict)
+    return Prepared(sources.root, problems, report, theme)
 
 
 def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None) -> Prepared:

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from babel.numbers import get_currency_precision
+
+from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
+from planbuilder.problems import Problem
 
 #: A milestone due within this many days of ``as_of`` is "due soon".
 DUE_SOON_DAYS = 30
@@ -130,6 +134,8 @@ class Report:
     goals: tuple[GoalView, ...]
     review: ReviewSummary
     budget_by_goal: tuple[tuple[Goal, Decimal], ...]
+    financials: FinancialReport | None = None
+    problems: tuple[Problem, ...] = ()  # warnings found while computing (cash, DSCR)
 
 
 def milestone_status(milestone: Milestone, as_of: dt.date) -> tuple[Status, int]:
@@ -301,6 +307,13 @@ def compute(plan: Plan) -> Report:
     kpi_views = tuple(kpi_view(k) for k in plan.kpis)
     kpi_by_id = {v.kpi.id: v for v in kpi_views}
     start = plan.meta.date or as_of
+    money = (
+        financial_report(
+            plan.financials, plan.milestones, get_currency_precision(plan.meta.currency)
+        )
+        if plan.financials is not None
+        else None
+    )
     goal_views = tuple(_goal_view(plan, g, views, kpi_by_id, start, as_of) for g in plan.goals)
     return Report(
         plan=plan,
@@ -319,6 +332,8 @@ def compute(plan: Plan) -> Report:
         goals=goal_views,
         review=_review(views, goal_views, as_of),
         budget_by_goal=tuple((g.goal, g.budget) for g in goal_views),
+        financials=money,
+        problems=tuple(financial_warnings(money, plan.meta.currency)) if money else (),
     )
 
 

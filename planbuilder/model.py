@@ -16,6 +16,7 @@ from typing import Any
 
 from planbuilder.problems import Position
 from planbuilder.validate import CANVAS_BLOCKS, Validated
+from planbuilder.validate_financials import DEFAULT_MIN_DSCR, month_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,8 @@ class Milestone:
     actual_cost: Decimal | None = None
     notes: str | None = None
     history: tuple[Recalibration, ...] = ()
+    spend: tuple[int, int] | None = None  # months (indexes) the budget is spread over
+    capital: bool = False  # an investment: cash out, but not an operating expense
     position: Position | None = field(default=None, compare=False)
 
 
@@ -123,13 +126,89 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class Financials:
-    """The parts of ``financials.yaml`` modelled so far; projections build on this."""
+class GrowthStep:
+    start: int  # month index (year * 12 + month - 1) from which the rate applies
+    percent: Decimal  # monthly growth in percent
 
-    start: str | None = None
-    horizon_months: int | None = None
-    starting_cash: Decimal | None = None
-    raw: tuple[tuple[str, Any], ...] = ()
+
+@dataclass(frozen=True, slots=True)
+class RevenueStream:
+    name: str
+    monthly: Decimal | None  # first-month amount, or
+    units: Decimal | None  # units a month ...
+    price: Decimal | None  # ... at this price
+    growth: tuple[GrowthStep, ...]  # monthly growth rates; the first applies from `start`
+    start: int
+    end: int | None
+    seasonality: tuple[Decimal, ...] | None  # 12 factors, January first
+    cost_of_sales: Decimal  # percent of revenue
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Expense:
+    """A recurring expense (``monthly`` from ``start`` to ``end``) or a one-off (``amount``)."""
+
+    name: str
+    category: str
+    start: int
+    end: int | None
+    monthly: Decimal | None = None
+    growth: Decimal = Decimal(0)  # monthly, percent
+    amount: Decimal | None = None
+    milestone: str | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EquityRound:
+    amount: Decimal
+    month: int
+    investor: str | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    principal: Decimal
+    rate: Decimal  # annual, percent
+    term_months: int
+    start: int
+    grace_months: int = 0
+    name: str | None = None
+    lender: str | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    revenue: Decimal = Decimal(0)  # change in percent
+    expenses: Decimal = Decimal(0)
+    delay_months: int = 0
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Financials:
+    """``financials.yaml``: the drivers of the projection. Months are indexes
+    (year * 12 + month - 1); money is exact."""
+
+    start: int
+    horizon_months: int
+    starting_cash: Decimal
+    min_dscr: Decimal
+    milestone_spending: bool
+    revenue: tuple[RevenueStream, ...]
+    expenses: tuple[Expense, ...]
+    equity: tuple[EquityRound, ...]
+    loans: tuple[Loan, ...]
+    use_of_funds: tuple[tuple[str, Decimal], ...]
+    scenarios: tuple[Scenario, ...]
+    actuals: tuple[tuple[int, Decimal | None, Decimal | None], ...]  # month, revenue, expenses
+    collateral: str | None
+    source: Path | None = field(default=None, compare=False)
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +277,11 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
                     Recalibration(**h)
                     for h in sorted(m.get("history", ()), key=lambda h: h["date"])
                 ),
+                "spend": (
+                    (month_index(m["spend"]["from"]), month_index(m["spend"]["to"]))
+                    if "spend" in m
+                    else None
+                ),
             }
         )
         for m in validated.milestones
@@ -222,15 +306,11 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
             key=lambda s: (s.order, s.path.name),
         )
     )
-    fin = validated.financials
-    financials = None
-    if fin is not None:
-        financials = Financials(
-            start=fin.get("start"),
-            horizon_months=fin.get("horizon_months"),
-            starting_cash=fin.get("starting_cash"),
-            raw=tuple((k, v) for k, v in fin.items() if k not in ("position",)),
-        )
+    financials = (
+        _financials(validated.financials, validated.sources)
+        if validated.financials is not None
+        else None
+    )
     sources = validated.sources
     return Plan(
         root=sources.root,
@@ -244,4 +324,116 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
         financials=financials,
         assets=sources.assets,
         theme_override=sources.theme_override,
+    )
+
+
+def _financials(fin: dict[str, Any], sources) -> Financials:
+    doc = sources.parts.get("financials")
+    start = month_index(fin["start"])
+
+    def line(*path) -> int:
+        return doc.pos(path).line if doc is not None else 0
+
+    streams = []
+    for i, r in enumerate(fin.get("revenue", [])):
+        stream_start = month_index(r["start"]) if "start" in r else start
+        growth = r.get("growth", Decimal(0))
+        if isinstance(growth, list):
+            steps = [GrowthStep(stream_start, Decimal(0))] + [
+                GrowthStep(month_index(g["from"]), g["percent"]) for g in growth
+            ]
+        else:
+            steps = [GrowthStep(stream_start, growth)]
+        streams.append(
+            RevenueStream(
+                name=r["name"],
+                monthly=r.get("monthly"),
+                units=r.get("units"),
+                price=r.get("price"),
+                growth=tuple(sorted(steps, key=lambda g: g.start)),
+                start=stream_start,
+                end=month_index(r["end"]) if "end" in r else None,
+                seasonality=tuple(r["seasonality"]) if "seasonality" in r else None,
+                cost_of_sales=r.get("cost_of_sales", Decimal(0)),
+                line=line("revenue", i),
+            )
+        )
+    expenses = fin.get("expenses", {})
+    items = [
+        Expense(
+            name=e["name"],
+            category=e.get("category", "other"),
+            start=month_index(e["start"]) if "start" in e else start,
+            end=month_index(e["end"]) if "end" in e else None,
+            monthly=e["monthly"],
+            growth=e.get("growth", Decimal(0)),
+            milestone=e.get("milestone"),
+            line=line("expenses", "recurring", i),
+        )
+        for i, e in enumerate(expenses.get("recurring", []))
+    ] + [
+        Expense(
+            name=e["name"],
+            category=e.get("category", "other"),
+            start=month_index(e["month"]),
+            end=month_index(e["month"]),
+            amount=e["amount"],
+            milestone=e.get("milestone"),
+            line=line("expenses", "one_off", i),
+        )
+        for i, e in enumerate(expenses.get("one_off", []))
+    ]
+    funding = fin.get("funding", {})
+    return Financials(
+        start=start,
+        horizon_months=fin.get("horizon_months", 36),
+        starting_cash=fin.get("starting_cash", Decimal(0)),
+        min_dscr=fin.get("min_dscr", DEFAULT_MIN_DSCR),
+        milestone_spending=fin.get("milestone_spending", True),
+        revenue=tuple(streams),
+        expenses=tuple(items),
+        equity=tuple(
+            EquityRound(
+                e["amount"],
+                month_index(e["month"]),
+                e.get("investor"),
+                line("funding", "equity", i),
+            )
+            for i, e in enumerate(funding.get("equity", []))
+        ),
+        loans=tuple(
+            Loan(
+                principal=loan["principal"],
+                rate=loan["rate"],
+                term_months=loan["term_months"],
+                start=month_index(loan["start"]),
+                grace_months=loan.get("grace_months", 0),
+                name=loan.get("name"),
+                lender=loan.get("lender"),
+                line=line("funding", "loans", i),
+            )
+            for i, loan in enumerate(funding.get("loans", []))
+        ),
+        use_of_funds=tuple(fin.get("use_of_funds", {}).items()),
+        scenarios=tuple(
+            Scenario(
+                name=name,
+                revenue=s.get("revenue", Decimal(0)),
+                expenses=s.get("expenses", Decimal(0)),
+                delay_months=s.get("delay_months", 0),
+                description=s.get("description"),
+            )
+            for name, s in fin.get("scenarios", {}).items()
+        ),
+        actuals=tuple(
+            (month_index(m), a.get("revenue"), a.get("expenses"))
+            for m, a in sorted(fin.get("actuals", {}).items())
+        ),
+        collateral=fin.get("collateral"),
+        source=doc.path if doc is not None else None,
+        lines=tuple(
+            (key, line(key))
+            for key in ("starting_cash", "horizon_months", "min_dscr")
+            if key in fin
+        ),
     )

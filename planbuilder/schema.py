@@ -171,6 +171,31 @@ class Number(FieldType):
         return number
 
 
+class Percent(FieldType):
+    """A percentage: ``12.5``, or text such as ``"-20%"``; kept in percent units."""
+
+    def __init__(self, minimum: Decimal | None = None, maximum: Decimal | None = None):
+        self.minimum = minimum
+        self.maximum = maximum
+        self.expected = "a percentage"
+        if minimum is not None and maximum is not None:
+            self.expected += f" from {minimum} to {maximum}"
+
+    def clean(self, value: Any, ctx: Context) -> Decimal:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            value = value.strip()[:-1].strip()
+            try:
+                value = Decimal(value)
+            except ArithmeticError:
+                raise self._wrong(value, "write a number such as `12.5` or `-20%`") from None
+        number = _to_decimal(value, self)
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise Invalid(f"expected {self.expected}, got `{number}`")
+        return number
+
+
 class Money(FieldType):
     """An exact amount in the plan's currency, never negative unless allowed."""
 
@@ -236,6 +261,15 @@ class ListOf(FieldType):
         self.expected = f"a list of {item.expected}"
 
 
+class Either(FieldType):
+    """A single value of one type, or a list of another (``growth: 2`` or a list of steps)."""
+
+    def __init__(self, single: FieldType, many: ListOf):
+        self.single = single
+        self.many = many
+        self.expected = f"{single.expected}, or {many.expected}"
+
+
 class MappingOf(FieldType):
     """A mapping whose keys and values each have a type (e.g. `YYYY-MM: number`)."""
 
@@ -281,6 +315,9 @@ class Checker:
         """Clean ``value``; return ``Invalid`` sentinel (None) and record a problem on failure."""
         if isinstance(field_type, Record):
             return self.record(field_type, value, path)
+        if isinstance(field_type, Either):
+            chosen = field_type.many if isinstance(value, list) else field_type.single
+            return self.value(chosen, value, path)
         if isinstance(field_type, ListOf):
             if not isinstance(value, list):
                 if field_type.allow_scalar and value is not None and not isinstance(value, dict):

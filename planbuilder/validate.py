@@ -26,7 +26,6 @@ from planbuilder.schema import (
     Context,
     Date,
     Field,
-    FieldType,
     Identifier,
     Integer,
     Invalid,
@@ -38,6 +37,7 @@ from planbuilder.schema import (
     Record,
     Text,
 )
+from planbuilder.validate_financials import check_financials
 
 KPI_CATEGORIES = ("sales", "finance", "marketing", "operations", "customers")
 KPI_UNITS = ("money", "percent", "count", "ratio", "days")
@@ -130,6 +130,16 @@ MILESTONE = Record(
         "actual_cost": Field(Money()),
         "notes": Field(Text()),
         "history": Field(ListOf(HISTORY_ENTRY)),
+        "capital": Field(Boolean()),
+        "spend": Field(
+            Record(
+                "spend",
+                {
+                    "from": Field(Month(), required=True, doc="2027-01"),
+                    "to": Field(Month(), required=True, doc="2027-03"),
+                },
+            )
+        ),
     },
 )
 
@@ -158,27 +168,6 @@ PERSON = Record(
     },
 )
 
-
-class _Anything(FieldType):
-    """Parts of the format whose deeper schema lands with the financials work."""
-
-    def clean(self, value: Any, ctx: Context) -> Any:
-        return value
-
-
-FINANCIALS = Record(
-    "financials",
-    {
-        "start": Field(Month()),
-        "horizon_months": Field(Integer(12, 60)),
-        "starting_cash": Field(Money()),
-        "revenue": Field(_Anything()),
-        "expenses": Field(_Anything()),
-        "funding": Field(_Anything()),
-        "scenarios": Field(_Anything()),
-        "actuals": Field(_Anything()),
-    },
-)
 
 SECTION = Record(
     "section front matter",
@@ -488,7 +477,10 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
         lists[name] = _check_list(doc, schema, label, ctx, problems) if doc else []
     _merge_kpi_csvs(lists["kpis"], sources.kpi_csvs, ctx, problems)
     fin = docs.get("financials")
-    financials = _check_doc(fin, FINANCIALS, ctx, problems) if fin and fin.data else None
+    financials = None
+    if fin is not None and fin.data is not None:
+        milestone_ids = {m["id"] for m in lists["milestones"] if "id" in m}
+        financials = check_financials(fin, ctx, milestone_ids, problems)
 
     sections = [_check_section(s, ctx, problems) for s in sources.sections]
 

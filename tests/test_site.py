@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -247,3 +248,63 @@ def test_kpis_page_has_trend_and_a_chart_per_kpi_with_actuals(sample_site: Path)
     assert "Trend Rising" in page and "Trend Flat" in page and "Trend Falling" in page
     source = (sample_site / "kpis.html").read_text()
     assert source.count('class="chart kpi-chart"') == 5  # the tasting room has no actuals yet
+
+
+def money_value(cell: str) -> Decimal:
+    cleaned = cell.replace("$", "").replace(",", "").replace("−", "-").strip()
+    return Decimal(cleaned)
+
+
+def table_rows(source: str, css_class: str) -> tuple[list[list[str]], list[str]]:
+    """Body rows and the total row of a table, as plain cell texts."""
+    table = source.split(f'class="fin-table {css_class}"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    foot = table.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+
+    def cells(row: str) -> list[str]:
+        return [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+
+    rows = [cells(r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return rows, cells(foot)
+
+
+def test_financials_page(sample_site: Path):
+    page = text(sample_site / "financials.html")
+    for heading in (
+        "Profit and loss by year",
+        "Scenarios",
+        "Sources of funds",
+        "Monthly projection",
+        "Forecast and actual",
+        "Assumptions",
+        "Collateral and guarantees",
+    ):
+        assert heading in page
+    assert "Sources and uses balance." in page
+    assert "financials.yaml:" in page  # every assumption names its line
+    source = (sample_site / "financials.html").read_text()
+    assert source.count('class="chart money-chart"') == 2
+    assert 'class="chart bar-chart"' in source  # use of funds
+
+
+def test_printed_totals_equal_the_sum_of_printed_rows(sample_site: Path):
+    source = (sample_site / "financials.html").read_text()
+    rows, total = table_rows(source, "monthly-table")
+    assert len(rows) == 24 + 4
+    for column in range(1, len(total)):
+        if column == len(total) - 1:  # closing cash: the last row's balance
+            assert money_value(total[column]) == money_value(rows[-1][column])
+            continue
+        assert sum(money_value(r[column]) for r in rows) == money_value(total[column]), column
+    uses, uses_total = table_rows(source, "uses-table")
+    assert sum(money_value(r[1]) for r in uses) == money_value(uses_total[1])
+
+
+def test_dashboard_shows_cash_runway_and_break_even(sample_site: Path):
+    index = text(sample_site / "index.html")
+    assert "Cash lasts the whole projection" in index
+    assert "Cumulative cash recovered" in index
+    assert "Lowest cash" in index

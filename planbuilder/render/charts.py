@@ -401,6 +401,148 @@ class Charts:
         ]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_owner"]))
 
+    def revenue_and_expenses(self) -> Markup:
+        base = self.report.financials.base
+        series = [
+            (
+                str(self.labels["fin_revenue"]),
+                [(m.first, m.revenue_total) for m in base.months],
+                "solid",
+            ),
+            (
+                str(self.labels["fin_costs"]),
+                [(m.first, m.cost_of_sales + m.expenses_total) for m in base.months],
+                "dashed",
+            ),
+        ]
+        return money_lines(self._ident(), series, self.fmt, str(self.labels["fin_chart_revenue"]))
+
+    def cash(self) -> Markup:
+        money = self.report.financials
+        series = [
+            (
+                str(self.labels["fin_cash"]),
+                [(m.first, m.closing_cash) for m in money.base.months],
+                "solid",
+            )
+        ]
+        for projection in money.scenarios:
+            name = f"{self.labels['fin_scenario']}: {projection.scenario.name}"
+            series.append((name, [(m.first, m.closing_cash) for m in projection.months], "dotted"))
+        marker = None
+        if money.base.break_even is not None:
+            when = self.fmt.month(money.base.break_even)
+            marker = (money.base.break_even, f"{self.labels['fin_break_even']} {when}")
+        return money_lines(
+            self._ident(), series, self.fmt, str(self.labels["fin_chart_cash"]), marker
+        )
+
+    def use_of_funds(self) -> Markup:
+        items = list(self.report.financials.uses)
+        return bar_chart(self._ident(), items, self.fmt, str(self.labels["fin_uses"]))
+
     def budget_by_goal(self) -> Markup:
         items = [(goal.title, amount) for goal, amount in self.report.budget_by_goal]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_goal"]))
+
+
+def _month_date(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def money_lines(
+    ident: str,
+    series: Sequence[tuple[str, Sequence[tuple[int, Decimal]], str]],
+    fmt: Formatter,
+    title: str,
+    marker: tuple[int, str] | None = None,
+) -> Markup:
+    """Monthly money series as lines (styles: ``solid``, ``dashed``, ``dotted``), with an
+    optional labelled vertical marker (e.g. the break-even month) and a zero line."""
+    points = [(m, v) for _, values, _ in series for m, v in values]
+    if not points:
+        return Markup("")
+    width, height = 760, 280
+    left, right, top, bottom = 84, 740, 20, 226
+    first, last = min(m for m, _ in points), max(m for m, _ in points)
+    axis = TimeAxis(_month_date(first), _month_date(last + 1), left, right)
+    values = [float(v) for _, v in points]
+    ticks = nice_ticks(min([*values, 0.0]), max([*values, 0.0]))
+    low, high = ticks[0], ticks[-1]
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * (value - low) / ((high - low) or 1)
+
+    def x(month: int) -> float:
+        return (
+            axis.x(_month_date(month))
+            + (axis.x(_month_date(month + 1)) - axis.x(_month_date(month))) / 2
+        )
+
+    desc = "; ".join(
+        f"{label}: {fmt.month(month_str(values[0][0]))} {fmt.money(values[0][1], whole=True)} to "
+        f"{fmt.month(month_str(values[-1][0]))} {fmt.money(values[-1][1], whole=True)}"
+        for label, values, _ in series
+        if values
+    )
+    head, tail = _open(ident, width, height, title, desc, "money-chart")
+    body = [_el("rect", width=width, height=height, fill="#ffffff")]
+    for tick in ticks:
+        body.append(_line(left, y(tick), right, y(tick), INK if tick == 0 else GRID))
+        label = fmt.money(Decimal(str(tick)), whole=True)
+        body.append(_text(left - 6, y(tick) + 3.5, label, size=9.5, anchor="end", fill=MUTED))
+    for tick in axis.months():
+        body.append(
+            _text(axis.x(tick), bottom + 14, fmt.month(tick), size=9, anchor="middle", fill=MUTED)
+        )
+    dashes = {"solid": None, "dashed": "7 4", "dotted": "2 3"}
+    colours = {"solid": BRAND, "dashed": "#8a5a00", "dotted": "#5b6470"}
+    for _, values, style in series:
+        coords = [(x(m), y(float(v))) for m, v in values]
+        body.append(
+            _el(
+                "polyline",
+                class_=f"series series-{style}",
+                points=_points(*coords),
+                fill="none",
+                stroke=colours[style],
+                stroke_width=2.2,
+                stroke_dasharray=dashes[style],
+            )
+        )
+    if marker is not None:
+        month, label = marker
+        mx = x(month)
+        body.append(
+            _line(
+                mx,
+                top,
+                mx,
+                bottom,
+                "#1e6b36",
+                class_="marker",
+                stroke_width=1.5,
+                stroke_dasharray="4 3",
+            )
+        )
+        body.append(_text(mx + 4, top + 10, label, size=10, fill="#1e6b36", weight="bold"))
+    lx = left
+    for label, _, style in series:
+        body.append(
+            _line(
+                lx,
+                height - 14,
+                lx + 24,
+                height - 14,
+                colours[style],
+                stroke_width=2.2,
+                stroke_dasharray=dashes[style],
+            )
+        )
+        body.append(_text(lx + 30, height - 10, label, size=10, fill=MUTED))
+        lx += 40 + 6.5 * len(label)
+    return Markup(head + "".join(body) + tail)
+
+
+def month_str(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -48,6 +48,8 @@ def make_environment(theme: Theme, fmt: Formatter) -> Environment:
         date=fmt.date,
         month=fmt.month,
         kpi_value=fmt.kpi_value,
+        period=fmt.period,
+        ratio=fmt.ratio,
         css_string=css_string,
     )
     env.globals.update(labels=LABELS, locale=fmt.locale, currency=fmt.currency)

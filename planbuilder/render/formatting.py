@@ -84,14 +84,25 @@ class Formatter:
             return ""
         return format_date(value, format=style, locale=self.locale)
 
-    def month(self, value: str | dt.date | None) -> str:
-        """``2027-03`` → ``Mar 2027`` in the plan's language."""
+    def month(self, value: str | int | dt.date | None) -> str:
+        """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``."""
         if value is None:
             return ""
-        if isinstance(value, str):
+        if isinstance(value, int):
+            value = dt.date(value // 12, value % 12 + 1, 1)
+        elif isinstance(value, str):
             year, month = value.split("-")
             value = dt.date(int(year), int(month), 1)
         return format_skeleton("yMMM", value, locale=self.locale)
+
+    def period(self, period) -> str:
+        """A month (``Mar 2027``) or a span of months (``Jan 2028 – Mar 2028``)."""
+        if period.first == period.last:
+            return self.month(period.first)
+        return f"{self.month(period.first)} – {self.month(period.last)}"
+
+    def ratio(self, value: Decimal | None) -> str:
+        return "" if value is None else f"{self.number(value, 2)}×"
 
     def kpi_value(self, value: Decimal | None, unit: str | None) -> str:
         if value is None:

@@ -54,6 +54,7 @@ def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
         "created": _document_date(report).isoformat(),
         "generator": f"planbuilder {__version__}",
         "charts": Charts(report, fmt, LABELS),
+        "money": report.financials,
     }
     try:
         html = render_template(env, PRINT_TEMPLATE, context)

@@ -50,6 +50,7 @@ def site_pages(report: Report) -> list[Page]:
         ("milestones", "milestones", bool(plan.milestones)),
         ("kpis", "kpis_short", bool(plan.kpis)),
         ("team", "team", bool(plan.team)),
+        ("financials", "financials", report.financials is not None),
     ]
     pages += [
         Page(name, str(LABELS[label]), f"{name}.html", f"{name}.html", "tracking")
@@ -141,6 +142,7 @@ def render_site(
             "root": page.root,
             "pdf_href": (page.root + pdf_href) if pdf_href else None,
             "charts": Charts(report, fmt, LABELS),
+            "money": report.financials,
         }
         if page.id.startswith("section:"):
             slug = page.id.split(":", 1)[1]
