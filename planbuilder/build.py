@@ -7,14 +7,26 @@ never raises: every function returns its problems with the result.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planbuilder import __version__
 from planbuilder.compute import Report, compute
+from planbuilder.editions import Edition, editions
 from planbuilder.load import load
 from planbuilder.model import build_model
 from planbuilder.output import OutputCollision, OutputFiles
-from planbuilder.problems import Position, Problem, error, has_errors, sort_problems
+from planbuilder.problems import (
+    Position,
+    Problem,
+    did_you_mean,
+    error,
+    has_errors,
+    sort_problems,
+)
 from planbuilder.themes import Theme, resolve_theme
 from planbuilder.validate import validate
 from planbuilder.write import (
@@ -50,8 +62,14 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     out_dir: Path | None = None
     site_dir: Path | None = None
-    pdf_path: Path | None = None
+    pdf_paths: tuple[Path, ...] = ()
+    reused: tuple[Path, ...] = ()  # PDFs whose inputs had not changed, kept as they were
     report: Report | None = None
+
+    @property
+    def pdf_path(self) -> Path | None:
+        """The first (often the only) PDF."""
+        return self.pdf_paths[0] if self.pdf_paths else None
 
     @property
     def ok(self) -> bool:
@@ -104,7 +122,7 @@ def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None =
 def site_files(
     report: Report,
     theme: Theme,
-    pdf_href: str | None = None,
+    pdf_links: tuple = (),
     *,
     only_sections: set[str] | None = None,
     previous: OutputFiles | None = None,
@@ -114,7 +132,7 @@ def site_files(
     from planbuilder.render.site import render_site
 
     return render_site(
-        report, theme, pdf_href=pdf_href, only_sections=only_sections, previous=previous
+        report, theme, pdf_links=pdf_links, only_sections=only_sections, previous=previous
     )
 
 
@@ -122,8 +140,96 @@ def default_out_dir(root: Path) -> Path:
     return root / DEFAULT_OUT
 
 
-def pdf_name(report: Report) -> str:
-    return f"{report.plan.meta.slug}.pdf"
+def pdf_name(report: Report, edition: Edition | None = None) -> str:
+    """``<company>-<title>.pdf``, with ``-<edition>`` when the plan defines editions."""
+    base = report.plan.meta.slug
+    if edition is None or not report.plan.meta.editions:
+        return f"{base}.pdf"
+    return f"{base}-{edition.name}.pdf"
+
+
+def select_editions(report: Report, name: str | None) -> tuple[Edition, ...]:
+    """All editions, or the one named; raises ``KeyError`` for an unknown name."""
+    found = editions(report.plan)
+    if name is None:
+        return found
+    chosen = tuple(e for e in found if e.name == name)
+    if not chosen:
+        raise KeyError(name)
+    return chosen
+
+
+@dataclass
+class PdfOutcome:
+    """The PDFs of one build: bytes by file name, and which were reused unchanged."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def pdf_key(report: Report, theme: Theme, html: str, paper: str | None) -> str:
+    """A hash of everything that feeds a PDF: the print document, the theme's print files
+    and fonts, the images it uses, the options and planbuilder's version."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{paper}|{report.plan.meta.pdf_variant}|".encode())
+    digest.update(html.encode("utf-8"))
+    files = {**theme.files("print"), **theme.files("fonts")}
+    files |= {asset.as_posix(): report.plan.root / asset for asset in report.plan.assets}
+    for relative, path in sorted(files.items()):
+        digest.update(relative.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def make_pdfs(
+    report: Report,
+    theme: Theme,
+    chosen: tuple[Edition, ...],
+    *,
+    previous: Path | None = None,
+    paper: str | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> PdfOutcome:
+    """Lay out the PDF of each edition, reusing a previous build's file when nothing that
+    feeds it changed (``previous`` is the earlier output folder)."""
+    from planbuilder.render.pdf import print_html, render_pdf
+
+    outcome = PdfOutcome()
+    known = _read_keys(previous)
+    for number, edition in enumerate(chosen, start=1):
+        name = pdf_name(report, edition)
+        html, found = print_html(report, theme, edition, paper)
+        outcome.problems += found
+        if not html:
+            continue
+        key = pdf_key(report, theme, html, paper)
+        outcome.keys[name] = key
+        old = previous / name if previous is not None else None
+        if known.get(name) == key and old is not None and old.is_file():
+            outcome.files[name] = old.read_bytes()
+            outcome.reused.append(name)
+            continue
+        label = edition.title or edition.name
+        progress(f"laying out the PDF: {label} ({number}/{len(chosen)})")
+        data, found = render_pdf(report, theme, edition, paper)
+        outcome.problems += [p for p in found if p not in outcome.problems]
+        if data is not None:
+            outcome.files[name] = data
+    return outcome
+
+
+KEYS_FILE = ".planbuilder-pdf-keys.json"
+
+
+def _read_keys(folder: Path | None) -> dict[str, str]:
+    if folder is None or not (folder / KEYS_FILE).is_file():
+        return {}
+    try:
+        return dict(json.loads((folder / KEYS_FILE).read_text("utf-8")))
+    except (ValueError, OSError, TypeError):
+        return {}
 
 
 def build(
@@ -134,12 +240,16 @@ def build(
     pdf: bool = True,
     strict: bool = False,
     today: dt.date | None = None,
+    edition: str | None = None,
+    paper: str | None = None,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> BuildResult:
-    """Build the site (``OUT/site/``) and the PDF (``OUT/<slug>.pdf``) of a plan.
+    """Build the site (``OUT/site/``) and the PDF of every edition (``OUT/*.pdf``).
 
     Nothing is written unless the whole build succeeds; the previous output then
-    is replaced in one swap.
+    is replaced in one swap. A PDF whose inputs did not change is reused, not redone.
     """
+    progress("checking the plan")
     prepared = prepare(plan_dir, strict=strict, today=today)
     root = prepared.root
     if not prepared.ok:
@@ -149,43 +259,59 @@ def build(
     problems = list(prepared.problems)
     try:
         check_output_dir(out, root)
+        chosen = select_editions(report, edition) if pdf else ()
     except OutputRefused as exc:
         return BuildResult(
             root, _finish([*problems, error(exc.message, Position(out), exc.hint)], strict)
         )
+    except KeyError:
+        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
 
     files = OutputFiles()
-    name = pdf_name(report)
+    outcome = PdfOutcome()
     try:
         if site:
-            pages, found = site_files(report, theme, pdf_href=f"../{name}" if pdf else None)
+            progress("rendering the site")
+            links = tuple((e, f"../{pdf_name(report, e)}") for e in chosen)
+            pages, found = site_files(report, theme, pdf_links=links)
             problems += found
             for relative, content in pages.files.items():
                 files.add(f"{SITE_DIR}/{relative}", content)
-        if pdf and not has_errors(_finish(problems, strict)):
-            from planbuilder.render.pdf import render_pdf
-
-            data, found = render_pdf(report, theme)
-            problems += found
-            if data is not None:
+        if chosen and not has_errors(_finish(problems, strict)):
+            outcome = make_pdfs(report, theme, chosen, previous=out, paper=paper, progress=progress)
+            problems += outcome.problems
+            for name, data in outcome.files.items():
                 files.add(name, data)
+            files.add(KEYS_FILE, json.dumps(outcome.keys, indent=2, sort_keys=True).encode())
     except OutputCollision as exc:
         problems.append(error(str(exc), Position(root)))
     problems = _finish(problems, strict)
     if has_errors(problems):
         return BuildResult(root, problems, report=report)
+    progress("writing the output")
     try:
         write_tree(files, out)
     except OSError as exc:
         problems.append(error(f"cannot write the output: {exc}", Position(out)))
         return BuildResult(root, _finish(problems, strict), report=report)
+    pdf_paths = tuple(out / name for name in outcome.files)
     return BuildResult(
         root,
         problems,
         out_dir=out,
         site_dir=out / SITE_DIR if site else None,
-        pdf_path=out / name if pdf else None,
+        pdf_paths=pdf_paths,
+        reused=tuple(out / name for name in outcome.reused),
         report=report,
+    )
+
+
+def _unknown_edition(report: Report, name: str | None) -> Problem:
+    names = [e.name for e in editions(report.plan)]
+    return error(
+        f"unknown edition `{name}`",
+        Position(report.plan.root / "plan.yaml"),
+        hint=did_you_mean(name or "", names) or "editions: " + ", ".join(f"`{n}`" for n in names),
     )
 
 
@@ -195,35 +321,62 @@ def build_pdf(
     *,
     strict: bool = False,
     today: dt.date | None = None,
+    edition: str | None = None,
+    paper: str | None = None,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> BuildResult:
-    """Build only the PDF, by default to ``PLAN/_build/<slug>.pdf``."""
+    """Build only the PDF: every edition into ``PLAN/_build/``, or one edition to ``target``."""
+    progress("checking the plan")
     prepared = prepare(plan_dir, strict=strict, today=today)
     root = prepared.root
     if not prepared.ok:
         return BuildResult(root, prepared.problems)
     report, theme = prepared.report, prepared.theme
-    default = target is None
-    path = default_out_dir(root) / pdf_name(report) if default else Path(target).resolve()
     problems = list(prepared.problems)
     try:
-        if default:
-            check_output_dir(path.parent, root)
-        check_pdf_target(path)
+        chosen = select_editions(report, edition)
+    except KeyError:
+        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
+    if target is not None and len(chosen) > 1:
+        return BuildResult(
+            root,
+            _finish(
+                [
+                    *problems,
+                    error(
+                        "the plan has several editions; -o names one file",
+                        Position(Path(target)),
+                        hint="add --edition NAME, or leave -o out to write them all to _build/",
+                    ),
+                ],
+                strict,
+            ),
+        )
+    folder = default_out_dir(root)
+    paths = (
+        [folder / pdf_name(report, e) for e in chosen]
+        if target is None
+        else [Path(target).resolve()]
+    )
+    try:
+        if target is None:
+            check_output_dir(folder, root)
+        for path in paths:
+            check_pdf_target(path)
     except OutputRefused as exc:
         return BuildResult(
-            root, _finish([*problems, error(exc.message, Position(path), exc.hint)], strict)
+            root, _finish([*problems, error(exc.message, Position(paths[0]), exc.hint)], strict)
         )
-    from planbuilder.render.pdf import render_pdf
-
-    data, found = render_pdf(report, theme)
-    problems = _finish([*problems, *found], strict)
-    if data is None or has_errors(problems):
+    outcome = make_pdfs(report, theme, chosen, paper=paper, progress=progress)
+    problems = _finish([*problems, *outcome.problems], strict)
+    if has_errors(problems) or len(outcome.files) != len(chosen):
         return BuildResult(root, problems, report=report)
     try:
-        write_file(data, path)
-        if default:
-            mark_output_dir(path.parent)
+        for path, data in zip(paths, outcome.files.values(), strict=True):
+            write_file(data, path)
+        if target is None:
+            mark_output_dir(folder)
     except OSError as exc:
-        problems.append(error(f"cannot write the PDF: {exc}", Position(path)))
+        problems.append(error(f"cannot write the PDF: {exc}", Position(paths[0])))
         return BuildResult(root, _finish(problems, strict), report=report)
-    return BuildResult(root, problems, pdf_path=path, report=report)
+    return BuildResult(root, problems, pdf_paths=tuple(paths), report=report)

@@ -77,11 +77,44 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class Progress:
+    """Phases of a long build on stderr: shown on a terminal, with timings in --verbose."""
+
+    def __init__(self, quiet: bool, verbose: bool):
+        self.show = verbose or (sys.stderr.isatty() and not quiet)
+        self.verbose = verbose
+        self.started = time.perf_counter()
+        self.last = self.started
+
+    def __call__(self, message: str) -> None:
+        now = time.perf_counter()
+        if self.verbose:
+            print(f"[{now - self.started:6.2f} s] {message}", file=sys.stderr, flush=True)
+        elif self.show:
+            print(f"{message}…", file=sys.stderr, flush=True)
+        self.last = now
+
+
+def _report_pdfs(result, quiet: bool) -> None:
+    for path in result.pdf_paths:
+        note = " (unchanged, not laid out again)" if path in result.reused else ""
+        if not quiet or note:
+            print(f"pdf:  {_display_path(path)}{note}")
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from planbuilder.build import build
 
     started = time.perf_counter()
-    result = build(args.plan, args.output, pdf=not args.no_pdf, strict=args.strict)
+    result = build(
+        args.plan,
+        args.output,
+        pdf=not args.no_pdf,
+        strict=args.strict,
+        edition=args.edition,
+        paper=args.paper,
+        progress=Progress(args.quiet, args.verbose),
+    )
     print_problems(result.problems)
     if not result.ok:
         print(
@@ -91,10 +124,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         )
         return EXIT_PROBLEMS
     elapsed = time.perf_counter() - started
+    if args.quiet:
+        _report_pdfs(result, quiet=True)
+        return EXIT_OK
     if result.site_dir:
         print(f"site: {_display_path(result.site_dir / 'index.html')}")
-    if result.pdf_path:
-        print(f"pdf:  {_display_path(result.pdf_path)}")
+    _report_pdfs(result, quiet=False)
     print(f"built in {elapsed:.1f} s ({_summary(result.problems)})")
     return EXIT_OK
 
@@ -102,7 +137,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_pdf(args: argparse.Namespace) -> int:
     from planbuilder.build import build_pdf
 
-    result = build_pdf(args.plan, args.output, strict=args.strict)
+    result = build_pdf(
+        args.plan,
+        args.output,
+        strict=args.strict,
+        edition=args.edition,
+        paper=args.paper,
+        progress=Progress(args.quiet, args.verbose),
+    )
     print_problems(result.problems)
     if not result.ok:
         print(
@@ -110,7 +152,9 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-    print(f"pdf: {_display_path(result.pdf_path)}")
+    if not args.quiet:
+        for path in result.pdf_paths:
+            print(f"pdf: {_display_path(path)}")
     return EXIT_OK
 
 
@@ -203,6 +247,18 @@ def make_parser() -> argparse.ArgumentParser:
             "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
         )
 
+    def pdf_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--edition", metavar="NAME", help="only this edition (see `editions:` in plan.yaml)"
+        )
+        sub.add_argument(
+            "--paper", choices=("A4", "letter"), help="paper size (default: `paper:` or A4)"
+        )
+        sub.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", help="print each phase with its time"
+        )
+
     check = command(
         "check",
         "Validate a plan and print every problem; write nothing.",
@@ -221,12 +277,13 @@ def make_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="OUT", help="output folder (default: PLAN/_build)"
     )
     build.add_argument("--no-pdf", action="store_true", help="build only the HTML site")
+    pdf_options(build)
     build.set_defaults(func=_cmd_build)
 
     pdf = command(
         "pdf",
         "Build only the PDF business plan.",
-        "planbuilder pdf my-plan -o growth-plan.pdf",
+        "planbuilder pdf my-plan --edition lender -o loan-application.pdf",
     )
     plan_argument(pdf)
     pdf.add_argument(
@@ -236,6 +293,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="PDF file (default: PLAN/_build/<name>.pdf)",
     )
+    pdf_options(pdf)
     pdf.set_defaults(func=_cmd_pdf)
 
     serve = command(

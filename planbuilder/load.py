@@ -9,7 +9,11 @@ with the safe loader; numbers with a fraction are read as exact ``Decimal``.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import os
+import shutil
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -92,6 +96,15 @@ class CsvSource:
 
 
 @dataclass(frozen=True)
+class Vcs:
+    """What git says about the plan folder."""
+
+    describe: str  # `git describe --always --dirty`
+    dirty: bool  # tracked files changed since the last commit
+    commit_time: dt.datetime | None  # of the last commit touching the plan folder
+
+
+@dataclass(frozen=True)
 class Sources:
     """Everything read from a plan folder, before any validation."""
 
@@ -103,6 +116,8 @@ class Sources:
     assets: tuple[Path, ...]  # relative to root, e.g. assets/logo.png
     theme_override: Path | None
     problems: tuple[Problem, ...]
+    vcs: Vcs | None = None
+    stamp: dt.datetime | None = None  # SOURCE_DATE_EPOCH, else the last commit's time
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -431,7 +446,10 @@ def load(root: Path | str) -> Sources:
         theme_dir = root / THEME_DIR
         if theme_dir.is_dir() and is_inside(theme_dir, root):
             theme_override = theme_dir
+    vcs = git_info(root) if root.is_dir() else None
     return Sources(
+        vcs=vcs,
+        stamp=source_date(problems) or (vcs.commit_time if vcs else None),
         root=root,
         plan=plan,
         parts=parts,
@@ -441,3 +459,47 @@ def load(root: Path | str) -> Sources:
         theme_override=theme_override,
         problems=tuple(problems),
     )
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_info(root: Path) -> Vcs | None:
+    """Version and date of the plan from git, or ``None`` outside a repository."""
+    if shutil.which("git") is None or _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return None
+    describe = _git(root, "describe", "--tags", "--always", "--dirty")
+    if not describe:
+        return None  # a repository without commits
+    epoch = _git(root, "log", "-1", "--format=%ct", "--", ".")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else None
+    return Vcs(describe=describe, dirty=describe.endswith("-dirty"), commit_time=when)
+
+
+def source_date(problems: list[Problem]) -> dt.datetime | None:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds' convention), if set."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(raw), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        problems.append(
+            error(
+                f"SOURCE_DATE_EPOCH is not a number of seconds: `{raw}`",
+                Position(Path("SOURCE_DATE_EPOCH")),
+                hint="unset it, or set it to e.g. `$(git log -1 --format=%ct)`",
+            )
+        )
+        return None

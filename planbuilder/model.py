@@ -7,16 +7,23 @@ Every object remembers the ``position`` it was defined at, for later messages.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from planbuilder.problems import Position
+from planbuilder.slugs import section_slug, slugify
 from planbuilder.validate import CANVAS_BLOCKS, Validated
 from planbuilder.validate_financials import DEFAULT_MIN_DSCR, month_index
+
+
+@dataclass(frozen=True, slots=True)
+class EditionSpec:
+    name: str
+    chapters: tuple[str, ...]
+    title: str | None = None
+    prepared_for: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,14 @@ class PlanMeta:
     mission: str | None = None
     vision: str | None = None
     as_of_given: bool = True  # False when `as_of` defaulted to the build day
+    logo: str | None = None  # a file in assets/
+    keywords: tuple[str, ...] = ()
+    paper: str = "A4"
+    pdf_variant: str | None = None
+    editions: tuple[EditionSpec, ...] = ()
+    version: str | None = None  # `git describe` of the plan's repository, if any
+    draft: bool = False  # the repository has uncommitted changes
+    stamp: dt.datetime | None = None  # the document date: SOURCE_DATE_EPOCH or last commit
 
     @property
     def slug(self) -> str:
@@ -123,6 +138,7 @@ class Section:
     body: str
     body_line: int
     path: Path
+    editions: tuple[str, ...] = ()  # if set, the only editions this section appears in
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,18 +251,6 @@ class Plan:
         return next((k for k in self.kpis if k.id == kpi_id), None)
 
 
-def slugify(text: str) -> str:
-    """ASCII, lowercase, hyphen-separated; accents folded (``Kế hoạch`` → ``ke-hoach``)."""
-    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
-
-
-def section_slug(stem: str) -> str:
-    """``01-executive-summary`` → ``executive-summary``: drop the ordering prefix."""
-    return slugify(re.sub(r"^\d+[-_ .]+", "", stem)) or slugify(stem) or "section"
-
-
 def _pick(record: dict[str, Any], cls: type) -> dict[str, Any]:
     names = set(cls.__dataclass_fields__)
     return {k: v for k, v in record.items() if k in names}
@@ -255,8 +259,26 @@ def _pick(record: dict[str, Any], cls: type) -> dict[str, Any]:
 def build_model(validated: Validated, today: dt.date) -> Plan:
     """Turn validated values into a ``Plan``. Call only when validation found no errors."""
     p = validated.plan
+    vcs = validated.sources.vcs
     meta = PlanMeta(
-        **_pick(p, PlanMeta) | {"as_of": p.get("as_of") or today, "as_of_given": "as_of" in p}
+        **_pick(p, PlanMeta)
+        | {
+            "as_of": p.get("as_of") or today,
+            "as_of_given": "as_of" in p,
+            "keywords": tuple(p.get("keywords", ())),
+            "editions": tuple(
+                EditionSpec(
+                    name=name,
+                    chapters=tuple(spec["chapters"]),
+                    title=spec.get("title"),
+                    prepared_for=spec.get("prepared_for"),
+                )
+                for name, spec in p.get("editions", {}).items()
+            ),
+            "version": vcs.describe if vcs else None,
+            "draft": bool(vcs and vcs.dirty),
+            "stamp": validated.sources.stamp,
+        }
     )
     bm = validated.business_model
     business_model = None
@@ -300,6 +322,7 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
                     body=s["body"],
                     body_line=s["body_line"],
                     path=s["path"],
+                    editions=tuple(s.get("editions", ())),
                 )
                 for s in validated.sections
             ),

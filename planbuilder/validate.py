@@ -16,8 +16,10 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_territory_currencies, is_currency
 
 from planbuilder import themes
+from planbuilder.editions import ALL, CONTENTS, STRUCTURED
 from planbuilder.lint import lint
 from planbuilder.load import CsvSource, SectionSource, Sources, YamlDoc
+from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, did_you_mean, error, warning
 from planbuilder.schema import (
     Boolean,
@@ -37,6 +39,7 @@ from planbuilder.schema import (
     Record,
     Text,
 )
+from planbuilder.slugs import section_slug
 from planbuilder.validate_financials import check_financials
 
 KPI_CATEGORIES = ("sales", "finance", "marketing", "operations", "customers")
@@ -74,6 +77,27 @@ PLAN = Record(
             Record(
                 "checks",
                 {"max_growth_per_year": Field(Number(minimum=Decimal(0)))},
+            )
+        ),
+        "logo": Field(Text(300)),
+        "keywords": Field(ListOf(Text(100), allow_scalar=True)),
+        "paper": Field(Choice("A4", "letter")),
+        "pdf_variant": Field(Choice("pdf/a-3b", "pdf/a-2b", "pdf/ua-1")),
+        "editions": Field(
+            MappingOf(
+                Identifier(),
+                Record(
+                    "edition",
+                    {
+                        "title": Field(Text(200)),
+                        "prepared_for": Field(Text(200)),
+                        "chapters": Field(
+                            ListOf(Text(80), allow_scalar=True),
+                            required=True,
+                            doc="[executive-summary, milestones, financials]",
+                        ),
+                    },
+                ),
             )
         ),
     },
@@ -174,6 +198,7 @@ SECTION = Record(
     {
         "title": Field(Text(300)),
         "order": Field(Integer()),
+        "editions": Field(ListOf(Identifier(), allow_scalar=True)),
     },
 )
 
@@ -380,6 +405,48 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
             check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
 
 
+def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]) -> None:
+    """The logo exists in assets/; editions name chapters that exist; sections name editions."""
+    plan = v.plan
+    root = v.sources.root
+    if "logo" in plan and doc is not None:
+        logo = (root / plan["logo"]).resolve()
+        if not (is_inside(logo, root / "assets") and logo.is_file()):
+            problems.append(
+                error(
+                    f"logo `{plan['logo']}` is not a file in assets/",
+                    doc.pos(("logo",)),
+                    hint="put the image in assets/ and write `logo: assets/logo.png`",
+                )
+            )
+    slugs = {section_slug(s["path"].stem) for s in v.sections}
+    known = sorted(slugs | set(STRUCTURED) | {CONTENTS, ALL})
+    defined = set(plan.get("editions", {}))
+    for name, spec in plan.get("editions", {}).items():
+        for i, chapter in enumerate(spec.get("chapters", [])):
+            if chapter not in known:
+                problems.append(
+                    error(
+                        f"edition `{name}` names unknown chapter `{chapter}`",
+                        doc.pos(("editions", name, "chapters", i)),
+                        hint=did_you_mean(chapter, known)
+                        or "use a section's file name without number and .md, or one of: "
+                        + ", ".join(f"`{c}`" for c in sorted(STRUCTURED)),
+                    )
+                )
+    for section in v.sections:
+        for name in section.get("editions", []):
+            if name not in defined:
+                problems.append(
+                    error(
+                        f"section names unknown edition `{name}`",
+                        Position(section["path"], 1, 1),
+                        hint=did_you_mean(name, defined)
+                        or "define it under `editions:` in plan.yaml",
+                    )
+                )
+
+
 def _check_milestone_rules(v: Validated, doc: YamlDoc | None, as_of, problems) -> None:
     if doc is None:
         return
@@ -497,6 +564,7 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
         problems=problems,
     )
     _check_references(validated, docs, problems)
+    _check_publishing(validated, plan_doc, problems)
     _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
     if plan_doc is None or not plan_doc.parsed:
         return validated  # date-relative checks would measure from the wrong day

@@ -75,10 +75,17 @@ def sample_site(sample_build: BuildResult) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_pdf(sample_build: BuildResult):
+def sample_pdfs(sample_build: BuildResult) -> dict:
+    """Each edition's PDF of the sample plan, read with pypdf, by edition name."""
     from pypdf import PdfReader
 
-    return PdfReader(sample_build.pdf_path)
+    return {path.stem.rsplit("-", 1)[1]: PdfReader(path) for path in sample_build.pdf_paths}
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(sample_pdfs: dict):
+    """The internal edition: every chapter of the sample plan."""
+    return sample_pdfs["internal"]
 
 
 CHROMIUM = Path("/usr/bin/chromium")

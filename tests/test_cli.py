@@ -92,9 +92,10 @@ def test_build_writes_site_and_pdf_into_plan_build(sample_copy: Path):
     assert result.returncode == 0, result.stderr
     out = sample_copy / "_build"
     assert (out / "site" / "index.html").is_file()
-    pdfs = list(out.glob("*.pdf"))
-    assert [p.name for p in pdfs] == ["brightwater-coffee-roasters-llc-growth-plan-2026-2027.pdf"]
-    assert pdfs[0].read_bytes().startswith(b"%PDF-")
+    pdfs = sorted(out.glob("*.pdf"))
+    stem = "brightwater-coffee-roasters-llc-growth-plan-2026-2027"
+    assert [p.name for p in pdfs] == [f"{stem}-{e}.pdf" for e in ("internal", "investor", "lender")]
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
     # The output folder inside the plan is never read back as a source.
     again = run("check", str(sample_copy), "--strict")
     assert again.returncode == 0, again.stderr

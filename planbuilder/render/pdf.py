@@ -7,7 +7,6 @@ refuses the network and any file outside the plan and theme folders.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from pathlib import Path
@@ -16,6 +15,7 @@ from markupsafe import Markup
 
 from planbuilder import __version__
 from planbuilder.compute import Report
+from planbuilder.editions import Edition, editions
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
 from planbuilder.render.charts import Charts
@@ -28,11 +28,16 @@ from planbuilder.render.templates import TemplateProblem, render_template
 from planbuilder.themes import Theme
 
 PRINT_TEMPLATE = "print.html"
+#: CSS page sizes for the `paper` setting.
+PAPER = {"A4": "A4", "letter": "letter"}
 PRINT_STYLESHEETS = ("print/fonts.css", "print/print.css")
 
 
-def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
-    """The print document as HTML (also useful for debugging the PDF layout)."""
+def print_html(
+    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+) -> tuple[str, list[Problem]]:
+    """The print document of one edition as HTML (also useful to debug the PDF layout)."""
+    edition = edition or editions(report.plan)[0]
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
@@ -46,12 +51,16 @@ def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
         )
 
     rendered, problems = render_sections(report, target_for)
+    logo = plan.meta.logo
     context = {
         "report": report,
         "plan": plan,
         "meta": plan.meta,
-        "sections": [(s, Markup(rendered[s.slug].html)) for s in plan.sections],
-        "created": _document_date(report).isoformat(),
+        "edition": edition,
+        "paper": PAPER[paper or plan.meta.paper],
+        "logo_url": (plan.root / logo).resolve().as_uri() if logo else None,
+        "sections": {s.slug: (s, Markup(rendered[s.slug].html)) for s in plan.sections},
+        "created": _document_date(report),
         "generator": f"planbuilder {__version__}",
         "charts": Charts(report, fmt, LABELS),
         "money": report.financials,
@@ -63,14 +72,20 @@ def print_html(report: Report, theme: Theme) -> tuple[str, list[Problem]]:
     return html, problems
 
 
-def _document_date(report: Report) -> dt.date:
-    """The date stamped in the PDF: the plan's own date, never the wall clock."""
-    return report.plan.meta.date or report.as_of
+def _document_date(report: Report) -> str:
+    """The date stamped in the PDF, never the wall clock: ``SOURCE_DATE_EPOCH``, else the
+    last commit of the plan folder, else the plan's own date."""
+    meta = report.plan.meta
+    if meta.stamp is not None:
+        return meta.stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (meta.date or report.as_of).isoformat()
 
 
-def render_pdf(report: Report, theme: Theme) -> tuple[bytes | None, list[Problem]]:
-    """The PDF bytes, or ``None`` with problems when it cannot be made."""
-    html, problems = print_html(report, theme)
+def render_pdf(
+    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+) -> tuple[bytes | None, list[Problem]]:
+    """The PDF bytes of one edition, or ``None`` with problems when it cannot be made."""
+    html, problems = print_html(report, theme, edition, paper)
     if not html:
         return None, problems
     stylesheets = []
@@ -100,7 +115,10 @@ def _write_pdf(html: str, stylesheets: list[Path], report: Report, theme: Theme)
         string=html, base_url=str(report.plan.root) + "/", url_fetcher=fetcher
     ).render(stylesheets=css, font_config=font_config)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    return document.write_pdf(pdf_identifier=identifier)
+    options = {"pdf_identifier": identifier, "pdf_tags": True}
+    if report.plan.meta.pdf_variant:
+        options["pdf_variant"] = report.plan.meta.pdf_variant
+    return document.write_pdf(**options)
 
 
 def _confined_fetcher(roots: list[Path]):

@@ -96,7 +96,7 @@ def render_sections(
 def render_site(
     report: Report,
     theme: Theme,
-    pdf_href: str | None = None,
+    pdf_links: tuple = (),
     *,
     only_sections: set[str] | None = None,
     previous: OutputFiles | None = None,
@@ -140,7 +140,8 @@ def render_site(
             "previous_page": pages[index - 1] if index > 0 else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
             "root": page.root,
-            "pdf_href": (page.root + pdf_href) if pdf_href else None,
+            # (edition, href relative to the site root) of each PDF built with the site
+            "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
             "charts": Charts(report, fmt, LABELS),
             "money": report.financials,
         }

@@ -117,7 +117,7 @@ class LiveBuilder:
             files, found = site_files(
                 prepared.report,
                 prepared.theme,
-                pdf_href=PDF_PATH if self.pdf_enabled else None,
+                pdf_links=((None, PDF_PATH),) if self.pdf_enabled else (),
                 only_sections=only,
                 previous=self._last[1] if only is not None else None,
             )
