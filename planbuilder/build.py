@@ -27,6 +27,7 @@ from planbuilder.problems import (
     has_errors,
     sort_problems,
 )
+from planbuilder.render.site import render_site as site_files
 from planbuilder.themes import Theme, resolve_theme
 from planbuilder.validate import validate
 from planbuilder.write import (
@@ -117,23 +118,6 @@ def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None =
     _files, render_problems = site_files(prepared.report, prepared.theme)
     problems = _finish([*prepared.problems, *render_problems], strict)
     return Prepared(prepared.root, problems, prepared.report, prepared.theme)
-
-
-def site_files(
-    report: Report,
-    theme: Theme,
-    pdf_links: tuple = (),
-    *,
-    only_sections: set[str] | None = None,
-    previous: OutputFiles | None = None,
-) -> tuple[OutputFiles, list[Problem]]:
-    """The site's files in memory (pages, theme static files, plan assets); see
-    ``render_site`` for the incremental form the dev server uses."""
-    from planbuilder.render.site import render_site
-
-    return render_site(
-        report, theme, pdf_links=pdf_links, only_sections=only_sections, previous=previous
-    )
 
 
 def default_out_dir(root: Path) -> Path:

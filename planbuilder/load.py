@@ -426,18 +426,15 @@ def load(root: Path | str) -> Sources:
             doc, found = parse_yaml(text, path)
             problems.extend(found)
             parts[name.removesuffix(".yaml")] = doc
-        sections_dir = root / SECTIONS_DIR
-        if sections_dir.is_dir():
-            for path in _confined_files(sections_dir, root, "*.md", problems):
-                section = _load_section(path, problems)
-                if section is not None:
-                    sections.append(section)
-        csv_dir = root / KPI_CSV_DIR
-        if csv_dir.is_dir():
-            for path in _confined_files(csv_dir, root, "*.csv", problems):
-                source = _load_csv(path, problems)
-                if source is not None:
-                    csvs.append(source)
+        for folder, pattern, read, found in (
+            (SECTIONS_DIR, "*.md", _load_section, sections),
+            (KPI_CSV_DIR, "*.csv", _load_csv, csvs),
+        ):
+            if (root / folder).is_dir():
+                for path in _confined_files(root / folder, root, pattern, problems):
+                    loaded = read(path, problems)
+                    if loaded is not None:
+                        found.append(loaded)
         assets_dir = root / ASSETS_DIR
         if assets_dir.is_dir():
             assets = [
