@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,7 @@ def make_pdfs(
     *,
     previous: Path | None = None,
     paper: str | None = None,
+    today: dt.date | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> PdfOutcome:
     """Lay out the PDF of each edition, reusing a previous build's file when nothing that
@@ -182,10 +184,11 @@ def make_pdfs(
 
     outcome = PdfOutcome()
     known = _read_keys(previous)
-    for number, edition in enumerate(chosen, start=1):
+    todo: list[Edition] = []
+    for edition in chosen:
         name = pdf_name(report, edition)
         html, found = print_html(report, theme, edition, paper)
-        outcome.problems += found
+        outcome.problems += [p for p in found if p not in outcome.problems]
         if not html:
             continue
         key = pdf_key(report, theme, html, paper)
@@ -194,14 +197,54 @@ def make_pdfs(
         if known.get(name) == key and old is not None and old.is_file():
             outcome.files[name] = old.read_bytes()
             outcome.reused.append(name)
-            continue
-        label = edition.title or edition.name
-        progress(f"laying out the PDF: {label} ({number}/{len(chosen)})")
-        data, found = render_pdf(report, theme, edition, paper)
+        else:
+            todo.append(edition)
+    labels = ", ".join(e.title or e.name for e in todo)
+    if len(todo) > 1 and (os.cpu_count() or 1) > 1:
+        # WeasyPrint is single-threaded Python: editions are laid out in parallel
+        # processes, each building the same report from the same sources.
+        progress(f"laying out {len(todo)} PDFs in parallel: {labels}")
+        results = _layout_in_processes(report, todo, paper, today)
+    else:
+        if todo:
+            progress(f"laying out the PDF: {labels} (1/1)")
+        results = [render_pdf(report, theme, edition, paper) for edition in todo]
+    for edition, (data, found) in zip(todo, results, strict=True):
         outcome.problems += [p for p in found if p not in outcome.problems]
         if data is not None:
-            outcome.files[name] = data
+            outcome.files[pdf_name(report, edition)] = data
+    # Keep the order of the editions, whichever were reused or laid out.
+    order = [pdf_name(report, e) for e in chosen]
+    outcome.files = {n: outcome.files[n] for n in order if n in outcome.files}
     return outcome
+
+
+def _layout_job(
+    plan_dir: str, today: dt.date, edition: str, paper: str | None
+) -> tuple[bytes | None, list[Problem]]:
+    """One edition's PDF, in a worker process."""
+    from planbuilder.render.pdf import render_pdf
+
+    prepared = prepare(plan_dir, today=today)
+    if not prepared.ok:
+        return None, prepared.problems
+    [chosen] = select_editions(prepared.report, edition)
+    return render_pdf(prepared.report, prepared.theme, chosen, paper)
+
+
+def _layout_in_processes(
+    report: Report, todo: list[Edition], paper: str | None, today: dt.date | None
+) -> list[tuple[bytes | None, list[Problem]]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(todo), os.cpu_count() or 1)
+    day = today or report.plan.meta.as_of
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [
+            pool.submit(_layout_job, str(report.plan.root), day, e.name, paper) for e in todo
+        ]
+        return [job.result() for job in jobs]
 
 
 KEYS_FILE = ".planbuilder-pdf-keys.json"
@@ -351,7 +394,7 @@ def build_pdf(
         return BuildResult(
             root, _finish([*problems, error(exc.message, Position(paths[0]), exc.hint)], strict)
         )
-    outcome = make_pdfs(report, theme, chosen, paper=paper, progress=progress)
+    outcome = make_pdfs(report, theme, chosen, paper=paper, today=today, progress=progress)
     problems = _finish([*problems, *outcome.problems], strict)
     if has_errors(problems) or len(outcome.files) != len(chosen):
         return BuildResult(root, problems, report=report)

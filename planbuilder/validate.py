@@ -460,6 +460,16 @@ def _check_milestone_rules(v: Validated, doc: YamlDoc | None, as_of, problems) -
                     hint="add `done: YYYY-MM-DD` when the milestone is achieved",
                 )
             )
+        spend = milestone.get("spend")
+        if spend and "from" in spend and "to" in spend and spend["from"] > spend["to"]:
+            problems.append(
+                error(
+                    f"milestone `{milestone['id']}` spends from {spend['from']} to "
+                    f"{spend['to']}: the range ends before it starts",
+                    doc.pos((*path, "spend")),
+                    hint="write `spend: {from: <first month>, to: <last month>}`",
+                )
+            )
         done = milestone.get("done")
         if done is not None and as_of is not None and done > as_of:
             problems.append(

@@ -216,3 +216,24 @@ def test_sample_plan_is_clean(make_plan):
     assert found == []
     assert len(v.milestones) >= 10
     assert len(v.goals) >= 4
+
+
+def test_milestone_spend_range_must_run_forward(make_plan):
+    plan = make_plan(
+        {
+            "milestones.yaml": """\
+                - id: fit-out
+                  title: Fit out the shop
+                  due: 2027-06-30
+                  spend: {from: 2027-06, to: 2027-03}
+            """
+        }
+    )
+    _, found = problems_of(plan, warnings=False)
+    assert found == [
+        (
+            "milestones.yaml",
+            4,
+            "milestone `fit-out` spends from 2027-06 to 2027-03: the range ends before it starts",
+        )
+    ]
