@@ -241,9 +241,7 @@ def _layout_in_processes(
     workers = min(len(todo), os.cpu_count() or 1)
     day = today or report.plan.meta.as_of
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [
-            pool.submit(_layout_job, str(report.plan.root), day, e.name, paper) for e in todo
-        ]
+        jobs = [pool.submit(_layout_job, str(report.plan.root), day, e.name, paper) for e in todo]
         return [job.result() for job in jobs]
 
 

@@ -7,6 +7,7 @@ Nothing here raises for a bad plan.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -405,6 +406,34 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
             check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
 
 
+#: File types a plan's assets/ may hold: they are copied into the site as they are.
+ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".pdf", ".csv", ".txt"}
+_ACTIVE_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignObject", re.IGNORECASE)
+
+
+def _check_assets(sources: Sources, problems: list[Problem]) -> None:
+    """Assets are copied into the site verbatim, so none may carry script."""
+    for relative in sources.assets:
+        path = sources.root / relative
+        if path.suffix.lower() not in ASSET_TYPES:
+            problems.append(
+                error(
+                    f"`{relative.as_posix()}` is not an image or document type planbuilder "
+                    "publishes",
+                    Position(path),
+                    hint="assets may be " + ", ".join(sorted(ASSET_TYPES)),
+                )
+            )
+        elif path.suffix.lower() == ".svg" and _ACTIVE_SVG.search(path.read_bytes()):
+            problems.append(
+                error(
+                    f"`{relative.as_posix()}` contains script or event handlers",
+                    Position(path),
+                    hint="export the drawing again as a plain SVG (shapes and text only)",
+                )
+            )
+
+
 def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]) -> None:
     """The logo exists in assets/; editions name chapters that exist; sections name editions."""
     plan = v.plan
@@ -575,6 +604,7 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     )
     _check_references(validated, docs, problems)
     _check_publishing(validated, plan_doc, problems)
+    _check_assets(sources, problems)
     _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
     if plan_doc is None or not plan_doc.parsed:
         return validated  # date-relative checks would measure from the wrong day

@@ -82,3 +82,14 @@ def test_broken_relative_link_is_a_warning(tmp_path: Path):
     [problem] = result.problems
     assert not problem.is_error
     assert problem.position.line == 4
+
+
+def test_links_to_sections_outside_the_document_become_text(tmp_path: Path):
+    pdf = Target(asset_url=lambda p: p.as_posix(), section_url=lambda slug, anchor: None)
+    body = "Read [the funding request](07-funding-request.md) and [more](https://example.com).\n"
+    result = render_section(
+        section(tmp_path, body), tmp_path, pdf, {"07-funding-request.md": "funding-request"}
+    )
+    assert "<span>the funding request</span>" in result.html
+    assert 'href="https://example.com"' in result.html
+    assert result.problems == ()

@@ -37,11 +37,12 @@ class Target:
     """How a rendered section refers to files and other sections.
 
     ``asset_url(relative_path)`` maps a plan file (``assets/x.png``) to a URL;
-    ``section_url(slug, anchor)`` maps a section to a URL.
+    ``section_url(slug, anchor)`` maps a section to a URL, or ``None`` when that
+    section is not part of this document (the link becomes plain text).
     """
 
     asset_url: Callable[[PurePosixPath], str]
-    section_url: Callable[[str, str], str]
+    section_url: Callable[[str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,21 @@ def render_section(
                 token.attrSet("id", ident)
                 headings.append((level, ident, text))
         if token.type == "inline" and token.children:
+            unlinked = 0  # links turned into plain text, awaiting their close
             for child in token.children:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
                     child.attrSet("src", _image(src, section, root, target, problems, where(block)))
                 elif child.type == "link_open":
                     href = str(child.attrGet("href") or "")
-                    child.attrSet(
-                        "href",
-                        _link(
-                            href, section, root, target, sections_by_file, problems, where(block)
-                        ),
-                    )
+                    at = where(block)
+                    url = _link(href, section, root, target, sections_by_file, problems, at)
+                    if url is None:  # e.g. a chapter left out of this PDF edition
+                        child.tag, child.attrs, unlinked = "span", {}, unlinked + 1
+                    else:
+                        child.attrSet("href", url)
+                elif child.type == "link_close" and unlinked:
+                    child.tag, unlinked = "span", unlinked - 1
         if token.type == "table_open":
             token.attrSet("class", "md-table")
     html = _MD.renderer.render(tokens, _MD.options, {})
@@ -163,7 +167,7 @@ def _link(
     sections_by_file: dict[str, str],
     problems: list[Problem],
     at: Position,
-) -> str:
+) -> str | None:
     if not href or href.startswith("#"):
         return target.section_url(section.slug, href[1:]) if href else href
     if _SCHEME.match(href) or href.startswith("//"):

@@ -42,13 +42,15 @@ def print_html(
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
 
+    included = {c.id for c in edition.chapters if c.kind == "section"}
+
+    def section_url(slug: str, anchor: str) -> str | None:
+        if slug not in included:
+            return None  # that chapter is not in this edition
+        return f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
+
     def target_for(_section) -> Target:
-        return Target(
-            asset_url=lambda p: (plan.root / p).as_uri(),
-            section_url=lambda slug, anchor: (
-                f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
-            ),
-        )
+        return Target(asset_url=lambda p: (plan.root / p).as_uri(), section_url=section_url)
 
     rendered, problems = render_sections(report, target_for)
     logo = plan.meta.logo
