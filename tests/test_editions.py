@@ -258,3 +258,11 @@ def test_pages_look_right(tmp_path, sample_build):
     assert ink(images[0]) > 0.5  # the cover is dark, not blank
     for image in images[1:]:
         assert ink(image) > 0.01, f"{image.name} is empty"
+
+
+def test_table_of_contents_links_are_clickable(sample_pdfs):
+    reader = sample_pdfs["investor"]
+    annotations = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
+    links = [a for a in annotations if a["/Subtype"] == "/Link"]
+    assert len(links) >= len(EXPECTED_CHAPTERS["investor"])
+    assert all("/Dest" in a or "/A" in a for a in links)

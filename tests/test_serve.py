@@ -253,7 +253,11 @@ def test_pdf_is_built_in_the_background(plan):
         wait_for(lambda: get(dev, "/_pdf")[0] == 200, timeout=60, interval=0.2)
         _, body, content_type = get(dev, "/_pdf")
         assert content_type == "application/pdf" and body.startswith(b"%PDF-")
-        assert b'href="_pdf"' in get(dev, "/")[1]
+        for edition in ("investor", "lender", "internal"):  # every edition of the sample
+            assert f'href="_pdf/{edition}"'.encode() in get(dev, "/")[1]
+            code, body, _ = get(dev, f"/_pdf/{edition}")
+            assert code == 200 and body.startswith(b"%PDF-")
+        assert get(dev, "/_pdf/nope")[0] == 404
     finally:
         dev.stop()
 

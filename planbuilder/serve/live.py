@@ -14,6 +14,7 @@ from pathlib import Path
 
 from planbuilder.build import DEFAULT_OUT, prepare, site_files
 from planbuilder.compute import Report
+from planbuilder.editions import editions
 from planbuilder.output import OutputFiles
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error, has_errors
@@ -38,20 +39,26 @@ class LiveState:
     attempts: int = 0
     last_duration: float = 0.0
     incremental: bool = False  # the last good build rendered only changed section pages
-    pdf: bytes | None = None
+    pdfs: tuple[tuple[str, bytes], ...] = ()  # (edition name, PDF), in edition order
     pdf_generation: int = 0  # the HTML generation the PDF was made from
     pdf_problems: tuple[Problem, ...] = ()
     watched: tuple[Path, ...] = field(default=())
 
 
-def _pdf_job(plan_dir: str, today: dt.date | None) -> tuple[bytes | None, list[Problem]]:
-    """Build the PDF bytes in the worker process (WeasyPrint stays imported there)."""
+def _pdf_job(plan_dir: str, today: dt.date | None) -> tuple[list[tuple[str, bytes]], list[Problem]]:
+    """Every edition's PDF, made in the worker process (WeasyPrint stays imported there)."""
     from planbuilder.render.pdf import render_pdf
 
     prepared = prepare(plan_dir, today=today)
     if not prepared.ok:
-        return None, prepared.problems
-    return render_pdf(prepared.report, prepared.theme)
+        return [], prepared.problems
+    made, problems = [], []
+    for edition in editions(prepared.report.plan):
+        data, found = render_pdf(prepared.report, prepared.theme, edition)
+        problems += found
+        if data is not None:
+            made.append((edition.name, data))
+    return made, problems
 
 
 class LiveBuilder:
@@ -117,7 +124,12 @@ class LiveBuilder:
             files, found = site_files(
                 prepared.report,
                 prepared.theme,
-                pdf_links=((None, PDF_PATH),) if self.pdf_enabled else (),
+                pdf_links=tuple(
+                    (edition, f"{PDF_PATH}/{edition.name}")
+                    for edition in editions(prepared.report.plan)
+                )
+                if self.pdf_enabled
+                else (),
                 only_sections=only,
                 previous=self._last[1] if only is not None else None,
             )
@@ -206,17 +218,19 @@ class LiveBuilder:
             (str(self.plan_dir), self.today),
             callback=lambda result: self._pdf_done(generation, *result),
             error_callback=lambda exc: self._pdf_done(
-                generation, None, [error(f"PDF failed: {exc}", Position(self.plan_dir))]
+                generation, [], [error(f"PDF failed: {exc}", Position(self.plan_dir))]
             ),
         )
 
-    def _pdf_done(self, generation: int, data: bytes | None, problems: list[Problem]) -> None:
+    def _pdf_done(
+        self, generation: int, made: list[tuple[str, bytes]], problems: list[Problem]
+    ) -> None:
         with self._lock:
             self._pdf_running = False
             again, self._pdf_dirty = self._pdf_dirty, False
-        if data is not None:
-            self._update(pdf=data, pdf_generation=generation, pdf_problems=tuple(problems))
-            self.log(f"PDF ready ({len(data) // 1024} KiB)")
+        if made:
+            self._update(pdfs=tuple(made), pdf_generation=generation, pdf_problems=tuple(problems))
+            self.log(f"PDF ready ({', '.join(name for name, _ in made)})")
             self.on_event({"type": "pdf", "generation": generation})
         if again:
             self._schedule_pdf()

@@ -139,8 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == PREFIX + "status":
             body = json.dumps(live.status()).encode()
             return self._send(HTTPStatus.OK, body, _TYPES[".json"], head)
-        if path == "/" + PDF_PATH:
-            return self._pdf(live, state, head)
+        if path == "/" + PDF_PATH or path.startswith(f"/{PDF_PATH}/"):
+            return self._pdf(live, state, path.removeprefix(f"/{PDF_PATH}").strip("/"), head)
         if state.site_dir is None:
             page = inject(_PLACEHOLDER, state, live.plan_dir)
             return self._send(HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), _TYPES[".html"], head)
@@ -159,15 +159,20 @@ class _Handler(BaseHTTPRequestHandler):
             data = inject(data.decode("utf-8"), state, live.plan_dir).encode("utf-8")
         self._send(HTTPStatus.OK, data, content_type, head)
 
-    def _pdf(self, live: DevServer, state: LiveState, head: bool) -> None:
+    def _pdf(self, live: DevServer, state: LiveState, edition: str, head: bool) -> None:
+        """``/_pdf`` is the first edition, ``/_pdf/<edition>`` any other."""
         if not live.builder.pdf_enabled:
             return self._send(
                 HTTPStatus.NOT_FOUND, b"PDF preview is off (--no-pdf)", _TYPES[".txt"], head
             )
-        if state.pdf is None:
+        if not state.pdfs:
             page = inject(_PDF_PENDING, state, live.plan_dir)
             return self._send(HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), _TYPES[".html"], head)
-        self._send(HTTPStatus.OK, state.pdf, _TYPES[".pdf"], head)
+        pdfs = dict(state.pdfs)
+        data = pdfs.get(edition) if edition else state.pdfs[0][1]
+        if data is None:
+            return self._send(HTTPStatus.NOT_FOUND, b"no such edition", _TYPES[".txt"], head)
+        self._send(HTTPStatus.OK, data, _TYPES[".pdf"], head)
 
     def _send(self, status: HTTPStatus, body: bytes, content_type: str, head: bool) -> None:
         self.send_response(status)
