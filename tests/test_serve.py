@@ -356,3 +356,15 @@ def test_body_edits_render_only_that_page_and_other_edits_everything(server, pla
     after_yaml = edit_and_wait(lambda: team.write_text(team.read_text().replace("Tomas", "Tomás")))
     assert after_yaml["incremental"] is False
     assert "Tomás Berg" in get(server, "/team.html")[1].decode()
+
+
+def test_polling_watcher_sees_saves_too(plan):
+    dev = DevServer(plan, port=0, pdf=False, poll=True, today=TODAY, log=lambda line: None)
+    dev.start()
+    try:
+        first = status(dev)["generation"]
+        write_section(plan, "Seen by polling.")
+        wait_for(lambda: status(dev)["generation"] > first, timeout=15)
+        assert b"Seen by polling." in get(dev, "/sections/executive-summary.html")[1]
+    finally:
+        dev.stop()
