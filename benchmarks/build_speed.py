@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from planbuilder.build import prepare
+from planbuilder.editions import editions
 from planbuilder.render.pdf import render_pdf
 from planbuilder.render.site import render_site
 from planbuilder.write import write_tree
@@ -52,12 +53,14 @@ def bench(name: str, plan: Path, repeat: int, pdf: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t_write, _ = timed(lambda: write_tree(files, Path(tmp) / "out"), repeat)
     print(f"{name}: {len(report.plan.sections)} sections, {len(files)} site files")
-    print(f"  load+validate+model+compute  {t_prepare * 1000:8.1f} ms")
-    print(f"  render site                  {t_site * 1000:8.1f} ms")
-    print(f"  write site                   {t_write * 1000:8.1f} ms")
+    print(f"  {'load+validate+model+compute':<40} {t_prepare * 1000:8.1f} ms")
+    print(f"  {'render site':<40} {t_site * 1000:8.1f} ms")
+    print(f"  {'write site':<40} {t_write * 1000:8.1f} ms")
     if pdf:
-        t_pdf, (data, _) = timed(lambda: render_pdf(report, theme), max(1, repeat // 2))
-        print(f"  render PDF                   {t_pdf * 1000:8.1f} ms ({len(data) // 1024} KiB)")
+        for edition in editions(report.plan):
+            t_pdf, (data, _) = timed(lambda e=edition: render_pdf(report, theme, e), 1)
+            label = f"render PDF: {edition.name} ({len(edition.chapters)} chapters)"
+            print(f"  {label:<40} {t_pdf * 1000:8.1f} ms ({len(data) // 1024} KiB)")
 
 
 def main() -> None:
