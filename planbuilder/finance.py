@@ -376,12 +376,16 @@ class Variance:
 
 @dataclass(frozen=True, slots=True)
 class Assumption:
-    """One driver of the projection and where it is written."""
+    """One driver of the projection and where it is written. The theme words it from
+    ``key`` (``growth_from`` → "Subscriptions: monthly growth from Jan 2026")."""
 
-    label: str
-    value: Decimal | str
-    unit: str  # money | percent | count | month | text
+    key: str
+    value: Decimal | str | tuple[int, int]
+    unit: str  # money | percent | count | text | term (months, interest-only months)
     line: int
+    name: str = ""  # the stream, expense, loan or investor it is about
+    category: str = ""
+    month: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +394,7 @@ class FinancialReport:
     base: Projection
     scenarios: tuple[Projection, ...]
     loans: tuple[tuple[Loan, tuple[LoanPayment, ...]], ...]
-    sources: tuple[tuple[str, Decimal], ...]
+    sources: tuple[tuple[str, str, Decimal], ...]
     uses: tuple[tuple[str, Decimal], ...]
     milestone_spending: tuple[tuple[Milestone, Decimal], ...]  # within the projection
     variance: tuple[Variance, ...]
@@ -398,7 +402,7 @@ class FinancialReport:
 
     @property
     def sources_total(self) -> Decimal:
-        return sum((amount for _, amount in self.sources), ZERO)
+        return sum((amount for _, _, amount in self.sources), ZERO)
 
     @property
     def uses_total(self) -> Decimal:
@@ -415,38 +419,52 @@ class FinancialReport:
 
 def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
     lines = dict(fin.lines)
-    found = [Assumption("Starting cash", fin.starting_cash, "money", lines.get("starting_cash", 0))]
+    found = [Assumption("starting_cash", fin.starting_cash, "money", lines.get("starting_cash", 0))]
     for s in fin.revenue:
         if s.monthly is not None:
-            found.append(Assumption(f"{s.name}: first month", s.monthly, "money", s.line))
+            found.append(Assumption("first_month", s.monthly, "money", s.line, s.name))
         else:
-            found.append(Assumption(f"{s.name}: units a month", s.units, "count", s.line))
-            found.append(Assumption(f"{s.name}: price", s.price, "money", s.line))
+            found.append(Assumption("units", s.units, "count", s.line, s.name))
+            found.append(Assumption("price", s.price, "money", s.line, s.name))
         for step in s.growth:
             if step.percent or step is s.growth[0]:
-                label = f"{s.name}: monthly growth from {month_name(step.start)}"
-                found.append(Assumption(label, step.percent, "percent", s.line))
-        found.append(Assumption(f"{s.name}: cost of sales", s.cost_of_sales, "percent", s.line))
+                found.append(
+                    Assumption(
+                        "growth_from", step.percent, "percent", s.line, s.name, month=step.start
+                    )
+                )
+        found.append(Assumption("cost_of_sales", s.cost_of_sales, "percent", s.line, s.name))
         if s.seasonality:
             factors = ", ".join(str(f) for f in s.seasonality)
-            found.append(Assumption(f"{s.name}: seasonality", factors, "text", s.line))
+            found.append(Assumption("seasonality", factors, "text", s.line, s.name))
     for e in fin.expenses:
         if e.monthly is not None:
-            found.append(Assumption(f"{e.name} ({e.category}) a month", e.monthly, "money", e.line))
+            found.append(
+                Assumption("monthly_expense", e.monthly, "money", e.line, e.name, e.category)
+            )
             if e.growth:
-                found.append(Assumption(f"{e.name}: monthly growth", e.growth, "percent", e.line))
+                found.append(Assumption("expense_growth", e.growth, "percent", e.line, e.name))
         else:
-            label = f"{e.name} ({e.category}), {month_name(e.start)}"
-            found.append(Assumption(label, e.amount, "money", e.line))
+            found.append(
+                Assumption("one_off", e.amount, "money", e.line, e.name, e.category, e.start)
+            )
     for loan in fin.loans:
-        name = loan.name or "Loan"
-        found.append(Assumption(f"{name}: principal", loan.principal, "money", loan.line))
-        found.append(Assumption(f"{name}: annual rate", loan.rate, "percent", loan.line))
-        terms = f"{loan.term_months} months, {loan.grace_months} interest-only"
-        found.append(Assumption(f"{name}: term", terms, "text", loan.line))
+        name = loan.name or loan.lender or ""
+        found.append(Assumption("principal", loan.principal, "money", loan.line, name))
+        found.append(Assumption("rate", loan.rate, "percent", loan.line, name))
+        terms = (loan.term_months, loan.grace_months)
+        found.append(Assumption("term", terms, "term", loan.line, name))
     for round_ in fin.equity:
-        label = f"Equity from {round_.investor or 'investors'}, {month_name(round_.month)}"
-        found.append(Assumption(label, round_.amount, "money", round_.line))
+        found.append(
+            Assumption(
+                "equity",
+                round_.amount,
+                "money",
+                round_.line,
+                round_.investor or "",
+                month=round_.month,
+            )
+        )
     return tuple(found)
 
 
@@ -478,9 +496,10 @@ def financial_report(
         for month, revenue, expenses in fin.actuals
         if month in by_month
     )
+    # (kind, name, amount): the theme words the kind ("Equity", "Loan").
     sources = tuple(
-        [(f"Equity: {e.investor or 'investors'}", e.amount) for e in fin.equity]
-        + [(f"Loan: {loan.name or loan.lender or 'loan'}", loan.principal) for loan in fin.loans]
+        [("equity", e.investor or "", e.amount) for e in fin.equity]
+        + [("loan", loan.name or loan.lender or "", loan.principal) for loan in fin.loans]
     )
     return FinancialReport(
         financials=fin,

@@ -135,6 +135,8 @@ def test_vietnamese_plan_renders_and_extracts(tmp_path):
     for word in ("Kế hoạch phát triển", "Đà Nẵng", "Hướng Dương", "đồng", "Nguyễn", "điều đó"):
         assert word in everything, word
     assert "150.000.000 ₫" in everything  # đồng have no minor unit
+    for label in ("Mục lục", "Người lập:", "Lịch trả nợ", "Trang 2 / "):  # the theme's words too
+        assert label in everything, label
     assert "ĐÀ NẴNG" in text(reader, 0).upper()
     fonts = {
         str(f.get_object()["/BaseFont"])
@@ -181,14 +183,14 @@ def test_version_stamp_and_draft_marking_from_git(tmp_path):
     git(plan, "tag", "v1.0")
     clean = build_pdf(plan, tmp_path / "clean.pdf", today=TODAY, edition="ngan-hang")
     cover = text(PdfReader(clean.pdf_path), 0)
-    assert "Version v1.0" in cover and "DRAFT" not in cover.upper()
+    assert "Phiên bản v1.0" in cover and "BẢN NHÁP" not in cover.upper()  # a Vietnamese plan
     meta = PdfReader(clean.pdf_path).metadata
     assert meta["/CreationDate"].startswith("D:20270203040506")  # the commit's date
-    assert meta.subject.endswith("· version v1.0")
+    assert meta.subject.endswith("· phiên bản v1.0")
     (plan / "goals.yaml").write_text((plan / "goals.yaml").read_text().replace("180", "190"))
     dirty = build_pdf(plan, tmp_path / "dirty.pdf", today=TODAY, edition="ngan-hang")
     cover = text(PdfReader(dirty.pdf_path), 0)
-    assert "Version v1.0-dirty" in cover and "DRAFT — UNCOMMITTED CHANGES" in cover.upper()
+    assert "Phiên bản v1.0-dirty" in cover and "BẢN NHÁP — CÓ THAY ĐỔI" in cover.upper()
 
 
 def test_unchanged_pdfs_are_not_laid_out_again(tmp_path, capsys):

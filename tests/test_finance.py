@@ -263,7 +263,9 @@ def test_sample_financials():
     assert downside.cash_negative is not None  # the stress test bites
     assert base.min_dscr >= D("1.25")
     assert [v.month - base.months[0].first for v in money.variance] == [0, 1, 2]
-    assert any(a.label == "Equipment loan: annual rate" and a.line > 0 for a in money.assumptions)
+    assert any(
+        a.key == "rate" and a.name == "Equipment loan" and a.line > 0 for a in money.assumptions
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import LABELS
+from planbuilder.render.labels import labels_for
 from planbuilder.themes import Theme
 
 
@@ -52,5 +52,5 @@ def make_environment(theme: Theme, fmt: Formatter) -> Environment:
         ratio=fmt.ratio,
         css_string=css_string,
     )
-    env.globals.update(labels=LABELS, locale=fmt.locale, currency=fmt.currency)
+    env.globals.update(labels=labels_for(fmt.locale), locale=fmt.locale, currency=fmt.currency)
     return env

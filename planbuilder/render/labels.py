@@ -1,6 +1,16 @@
-"""Words the themes show around the plan's own text (English; translations come later)."""
+"""Words the themes show around the plan's own text, in the plan's language.
+
+English is complete; ``translations.py`` holds other languages, and any word a
+language lacks falls back to English.
+"""
 
 from __future__ import annotations
+
+import functools
+
+from babel import Locale
+
+from planbuilder.render.translations import TRANSLATIONS
 
 LABELS: dict[str, object] = {
     "dashboard": "Dashboard",
@@ -87,6 +97,29 @@ LABELS: dict[str, object] = {
         "upcoming": "Upcoming",
     },
     "generated_by": "Built with planbuilder",
+    "skip_to_content": "Skip to content",
+    "previous_next": "Previous and next page",
+    "kpi": "KPI",
+    "source_kinds": {"equity": "Equity", "loan": "Loan"},
+    "assumptions": {
+        "starting_cash": "Starting cash",
+        "first_month": "{name}: first month",
+        "units": "{name}: units a month",
+        "price": "{name}: price",
+        "growth_from": "{name}: monthly growth from {month}",
+        "cost_of_sales": "{name}: cost of sales",
+        "seasonality": "{name}: seasonality",
+        "monthly_expense": "{name} ({category}) a month",
+        "expense_growth": "{name}: monthly growth",
+        "one_off": "{name} ({category}), {month}",
+        "principal": "{name}: principal",
+        "rate": "{name}: annual rate",
+        "term": "{name}: term",
+        "term_value": "{months} months, {grace} interest-only",
+        "equity": "Equity from {name}, {month}",
+        "loan": "Loan",
+        "investors": "investors",
+    },
     "timeline": "Milestone timeline",
     "today": "As of",
     "no_goal": "Not linked to a goal",
@@ -204,3 +237,20 @@ LABELS: dict[str, object] = {
         "every total is the sum of the figures shown."
     ),
 }
+
+
+@functools.lru_cache(maxsize=16)
+def labels_for(locale: str) -> dict[str, object]:
+    """The words for ``locale``'s language, English wherever a translation lacks one."""
+    language = Locale.parse(locale).language
+    return _merge(LABELS, TRANSLATIONS.get(language, {}))
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -21,7 +21,7 @@ from planbuilder.problems import Position, Problem, error
 from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import LABELS
+from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import Target, heading_id
 from planbuilder.render.site import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
@@ -64,7 +64,7 @@ def print_html(
         "sections": {s.slug: (s, Markup(rendered[s.slug].html)) for s in plan.sections},
         "created": _document_date(report),
         "generator": f"planbuilder {__version__}",
-        "charts": Charts(report, fmt, LABELS),
+        "charts": Charts(report, fmt, labels_for(plan.meta.locale)),
         "money": report.financials,
     }
     try:

@@ -16,7 +16,7 @@ from planbuilder.problems import Problem
 from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import LABELS
+from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import RenderedSection, Target, heading_id, render_section
 from planbuilder.render.templates import TemplateProblem, render_template
 from planbuilder.themes import Theme
@@ -39,7 +39,8 @@ class Page:
 def site_pages(report: Report) -> list[Page]:
     """Every page the site has, in navigation order; parts appear only when they exist."""
     plan = report.plan
-    pages = [Page("index", str(LABELS["dashboard"]), "index.html", "index.html", "home")]
+    labels = labels_for(plan.meta.locale)
+    pages = [Page("index", str(labels["dashboard"]), "index.html", "index.html", "home")]
     pages += [
         Page(f"section:{s.slug}", s.title, f"sections/{s.slug}.html", "section.html", "plan")
         for s in plan.sections
@@ -53,7 +54,7 @@ def site_pages(report: Report) -> list[Page]:
         ("financials", "financials", report.financials is not None),
     ]
     pages += [
-        Page(name, str(LABELS[label]), f"{name}.html", f"{name}.html", "tracking")
+        Page(name, str(labels[label]), f"{name}.html", f"{name}.html", "tracking")
         for name, label, present in parts
         if present
     ]
@@ -66,9 +67,9 @@ class NavGroup:
     pages: tuple[Page, ...]
 
 
-def navigation(pages: list[Page]) -> tuple[NavGroup, ...]:
+def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
     """The sidebar: the dashboard, then the chapters, then the tracking pages."""
-    headings = {"home": None, "plan": str(LABELS["plan"]), "tracking": str(LABELS["tracking"])}
+    headings = {"home": None, "plan": str(labels["plan"]), "tracking": str(labels["tracking"])}
     groups = (NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items())
     return tuple(g for g in groups if g.pages)
 
@@ -125,7 +126,8 @@ def render_site(
 
     sections, problems = render_sections(report, target_for, only_sections if incremental else None)
     by_slug = {s.slug: s for s in plan.sections}
-    nav = navigation(pages)
+    labels = labels_for(plan.meta.locale)
+    nav = navigation(pages, labels)
     for index, page in enumerate(pages):
         if incremental and page.id.split(":", 1)[-1] not in only_sections:
             out.add(page.path, previous.files[page.path])
@@ -142,7 +144,7 @@ def render_site(
             "root": page.root,
             # (edition, href relative to the site root) of each PDF built with the site
             "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
-            "charts": Charts(report, fmt, LABELS),
+            "charts": Charts(report, fmt, labels),
             "money": report.financials,
         }
         if page.id.startswith("section:"):
