@@ -111,12 +111,19 @@ def prepare(
 
 
 def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None) -> Prepared:
-    """Validate a plan without writing anything. Rendering runs too, in memory,
-    so that problems only found there (a missing image, a broken link) are reported."""
+    """Validate a plan without writing anything. The site and each edition's print
+    document are rendered too, in memory, so that problems only found there (a missing
+    image, a broken link, a mistake in a template override) are reported; only the PDF
+    layout itself, the slow part, is left out."""
+    from planbuilder.render.pdf import print_html
+
     prepared = prepare(plan_dir, strict=strict, today=today)
     if not prepared.ok:
         return prepared
     _files, render_problems = site_files(prepared.report, prepared.theme)
+    for edition in editions(prepared.report.plan):
+        _html, found = print_html(prepared.report, prepared.theme, edition)
+        render_problems += found
     problems = _finish([*prepared.problems, *render_problems], strict)
     return Prepared(prepared.root, problems, prepared.report, prepared.theme)
 

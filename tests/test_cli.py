@@ -191,3 +191,13 @@ def test_module_entry_point_matches_console_script(entry):
     result = subprocess.run([sys.executable, *entry, "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "usage: planbuilder" in result.stdout
+
+
+def test_check_finds_mistakes_in_a_print_template_override(tmp_path: Path, capsys):
+    plan = write_files(
+        tmp_path / "p",
+        {"plan.yaml": MINIMAL_PLAN, "theme/templates/print.html": "<html>\n{{ nothing.here }}\n"},
+    )
+    assert main(["check", str(plan)]) == 1
+    err = capsys.readouterr().err
+    assert "print.html:2:1: error: template error" in err
