@@ -187,11 +187,12 @@ def make_pdfs(
 ) -> PdfOutcome:
     """Lay out the PDF of each edition, reusing a previous build's file when nothing that
     feeds it changed (``previous`` is the earlier output folder)."""
-    from planbuilder.render.pdf import print_html, render_pdf
+    from planbuilder.render.pdf import layout_pdf, print_html
 
     outcome = PdfOutcome()
     known = _read_keys(previous)
     todo: list[Edition] = []
+    documents: dict[str, str] = {}  # print HTML by edition, kept for the layout
     for edition in chosen:
         name = pdf_name(report, edition)
         html, found = print_html(report, theme, edition, paper)
@@ -206,6 +207,7 @@ def make_pdfs(
             outcome.reused.append(name)
         else:
             todo.append(edition)
+            documents[edition.name] = html
     labels = ", ".join(e.title or e.name for e in todo)
     if len(todo) > 1 and (os.cpu_count() or 1) > 1:
         # WeasyPrint is single-threaded Python: editions are laid out in parallel
@@ -215,7 +217,7 @@ def make_pdfs(
     else:
         if todo:
             progress(f"laying out the PDF: {labels} (1/1)")
-        results = [render_pdf(report, theme, edition, paper) for edition in todo]
+        results = [layout_pdf(documents[e.name], report, theme, []) for e in todo]
     for edition, (data, found) in zip(todo, results, strict=True):
         outcome.problems += [p for p in found if p not in outcome.problems]
         if data is not None:

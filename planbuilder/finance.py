@@ -412,10 +412,6 @@ class FinancialReport:
     def balanced(self) -> bool:
         return not self.uses or self.sources_total == self.uses_total
 
-    @property
-    def debt_total(self) -> Decimal:
-        return sum((loan.principal for loan, _ in self.loans), ZERO)
-
 
 def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
     lines = dict(fin.lines)

@@ -25,11 +25,6 @@ class OutputFiles:
             raise OutputCollision(f"two outputs of one build would both be written to {key}")
         self.files[key] = content
 
-    def text(self, relative: str) -> str:
-        content = self.files[relative]
-        data = content.read_bytes() if isinstance(content, Path) else content
-        return data.decode("utf-8")
-
     def __contains__(self, relative: str) -> bool:
         return relative in self.files
 

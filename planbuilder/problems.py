@@ -87,12 +87,3 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest valid choice, or an empty string."""
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else ""
-
-
-class PlanError(Exception):
-    """Raised at the edge (library callers) when a plan has errors."""
-
-    def __init__(self, problems: list[Problem], root: Path | None = None):
-        self.problems = problems
-        self.root = root
-        super().__init__("\n".join(p.format(root) for p in problems if p.is_error))

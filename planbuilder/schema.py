@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -292,7 +292,6 @@ class Record(FieldType):
 
     name: str
     fields: Mapping[str, Field]
-    check: Callable[[dict, Any], list[tuple[str, str, str]]] | None = field(default=None)
 
     @property
     def expected(self) -> str:  # type: ignore[override]
@@ -378,7 +377,4 @@ class Checker:
                 )
                 example = f"add `{name}: {spec.doc}`" if spec.doc else f"add `{name}:`"
                 self.fail(path, f"{label} is missing required field `{name}`", example)
-        if schema.check is not None:
-            for field_name, message, hint in schema.check(result, self.ctx):
-                self.fail((*path, field_name) if field_name else path, message, hint)
         return result

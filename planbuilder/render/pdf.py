@@ -90,6 +90,13 @@ def render_pdf(
     html, problems = print_html(report, theme, edition, paper)
     if not html:
         return None, problems
+    return layout_pdf(html, report, theme, problems)
+
+
+def layout_pdf(
+    html: str, report: Report, theme: Theme, problems: list[Problem]
+) -> tuple[bytes | None, list[Problem]]:
+    """Lay out an already rendered print document (see ``print_html``)."""
     stylesheets = []
     for name in PRINT_STYLESHEETS:
         found = theme.find(name)

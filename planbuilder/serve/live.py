@@ -41,7 +41,6 @@ class LiveState:
     incremental: bool = False  # the last good build rendered only changed section pages
     pdfs: tuple[tuple[str, bytes], ...] = ()  # (edition name, PDF), in edition order
     pdf_generation: int = 0  # the HTML generation the PDF was made from
-    pdf_problems: tuple[Problem, ...] = ()
     watched: tuple[Path, ...] = field(default=())
 
 
@@ -229,7 +228,7 @@ class LiveBuilder:
             self._pdf_running = False
             again, self._pdf_dirty = self._pdf_dirty, False
         if made:
-            self._update(pdfs=tuple(made), pdf_generation=generation, pdf_problems=tuple(problems))
+            self._update(pdfs=tuple(made), pdf_generation=generation)
             self.log(f"PDF ready ({', '.join(name for name, _ in made)})")
             self.on_event({"type": "pdf", "generation": generation})
         if again:
