@@ -15,6 +15,7 @@ from enum import Enum
 
 from babel.numbers import get_currency_precision
 
+from planbuilder.calendar import add_months, month_end
 from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem
@@ -228,12 +229,6 @@ def kpi_view(kpi: Kpi) -> KpiView:
     )
 
 
-def month_end(month: str) -> dt.date:
-    year, number = (int(part) for part in month.split("-"))
-    first_of_next = dt.date(year + number // 12, number % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
-
-
 def straight_path(
     baseline: Decimal, target: Decimal, start: dt.date, deadline: dt.date, on: dt.date
 ) -> Decimal:
@@ -357,7 +352,7 @@ def _goal_view(
 
 
 def _review(views, goal_views, as_of: dt.date) -> ReviewSummary:
-    month_ago = _months_before(as_of, 1)
+    month_ago = add_months(as_of, -1)
     return ReviewSummary(
         done_recently=tuple(
             v
@@ -376,10 +371,3 @@ def _review(views, goal_views, as_of: dt.date) -> ReviewSummary:
             if g.progress in (Progress.AT_RISK, Progress.OFF_TRACK, Progress.MISSED)
         ),
     )
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    last = month_end(f"{year:04d}-{month:02d}").day
-    return dt.date(year, month, min(day.day, last))

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
+from planbuilder.calendar import calendar_month, index_of, month_name
 from planbuilder.model import Expense, Financials, Loan, Milestone, RevenueStream, Scenario
 from planbuilder.problems import Position, Problem, warning
-from planbuilder.validate_financials import month_name
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
@@ -256,7 +256,7 @@ def _revenue(stream: RevenueStream, month: int, scenario: Scenario | None) -> De
     base = stream.monthly if stream.monthly is not None else stream.units * stream.price
     amount = base * _growth_factor(shifted, month)
     if stream.seasonality:
-        amount *= stream.seasonality[month % 12]
+        amount *= stream.seasonality[calendar_month(month) - 1]
     if scenario and scenario.revenue:
         amount *= 1 + scenario.revenue / 100
     return amount
@@ -287,7 +287,7 @@ def milestone_spending(
             months = list(range(m.spend[0], m.spend[1] + 1))
         else:
             day = m.done or m.due
-            months = [day.year * 12 + day.month - 1]
+            months = [index_of(day)]
         share = rounder(amount / len(months))
         for i, month in enumerate(months):
             last = i == len(months) - 1

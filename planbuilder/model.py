@@ -12,10 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from planbuilder.calendar import month_index
 from planbuilder.problems import Position
 from planbuilder.slugs import section_slug, slugify
 from planbuilder.validate import CANVAS_BLOCKS, Validated
-from planbuilder.validate_financials import DEFAULT_MIN_DSCR, month_index
+from planbuilder.validate_financials import DEFAULT_MIN_DSCR
 
 
 @dataclass(frozen=True, slots=True)

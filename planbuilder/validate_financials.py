@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from planbuilder.calendar import month_index, month_name
 from planbuilder.load import YamlDoc
 from planbuilder.problems import Problem, did_you_mean, error
 from planbuilder.schema import (
@@ -132,15 +133,6 @@ FINANCIALS = Record(
         "collateral": Field(Text()),
     },
 )
-
-
-def month_index(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def month_name(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def check_financials(

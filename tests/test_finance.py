@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planbuilder.build import check, prepare
+from planbuilder.calendar import month_index
 from planbuilder.finance import Rounder, annuity, loan_schedule, milestone_spending, project
 from planbuilder.model import (
     EquityRound,
@@ -21,7 +22,6 @@ from planbuilder.model import (
     Scenario,
 )
 from planbuilder.model import GrowthStep as Step
-from planbuilder.validate_financials import month_index
 from tests.conftest import SAMPLE, TODAY
 
 D = Decimal

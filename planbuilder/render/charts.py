@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from planbuilder.compute import GoalView, KpiView, MilestoneView, Report, month_end
+from planbuilder.calendar import first_day, index_of, month_end, month_name
+from planbuilder.compute import GoalView, KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
@@ -115,16 +116,10 @@ class TimeAxis:
 
     def months(self) -> list[dt.date]:
         """First days of months to label: every month, or every 2, 3, 6 or 12 on long spans."""
-        total = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-        step = next(s for s in (1, 2, 3, 6, 12, 24) if total / s <= 12)
-        ticks, year, month = [], self.start.year, self.start.month
-        while True:
-            day = dt.date(year, month, 1)
-            if day > self.end:
-                return ticks
-            if day >= self.start and (month - 1) % step == 0:
-                ticks.append(day)
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first, last = index_of(self.start), index_of(self.end)
+        step = next(s for s in (1, 2, 3, 6, 12, 24) if (last - first + 1) / s <= 12)
+        days = (first_day(i) for i in range(first, last + 1) if i % 12 % step == 0)
+        return [day for day in days if day >= self.start]
 
 
 def _month_floor(day: dt.date) -> dt.date:
@@ -132,7 +127,7 @@ def _month_floor(day: dt.date) -> dt.date:
 
 
 def _month_ceil(day: dt.date) -> dt.date:
-    return month_end(day.strftime("%Y-%m")) + dt.timedelta(days=1)
+    return first_day(index_of(day) + 1)
 
 
 def _time_grid(axis: TimeAxis, top: float, bottom: float, fmt: Formatter) -> list[str]:
@@ -446,10 +441,6 @@ class Charts:
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_goal"]))
 
 
-def _month_date(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def money_lines(
     ident: str,
     series: Sequence[tuple[str, Sequence[tuple[int, Decimal]], str]],
@@ -465,7 +456,7 @@ def money_lines(
     width, height = 760, 280
     left, right, top, bottom = 84, 740, 20, 226
     first, last = min(m for m, _ in points), max(m for m, _ in points)
-    axis = TimeAxis(_month_date(first), _month_date(last + 1), left, right)
+    axis = TimeAxis(first_day(first), first_day(last + 1), left, right)
     values = [float(v) for _, v in points]
     ticks = nice_ticks(min([*values, 0.0]), max([*values, 0.0]))
     low, high = ticks[0], ticks[-1]
@@ -475,13 +466,12 @@ def money_lines(
 
     def x(month: int) -> float:
         return (
-            axis.x(_month_date(month))
-            + (axis.x(_month_date(month + 1)) - axis.x(_month_date(month))) / 2
+            axis.x(first_day(month)) + (axis.x(first_day(month + 1)) - axis.x(first_day(month))) / 2
         )
 
     desc = "; ".join(
-        f"{label}: {fmt.month(month_str(values[0][0]))} {fmt.money(values[0][1], whole=True)} to "
-        f"{fmt.month(month_str(values[-1][0]))} {fmt.money(values[-1][1], whole=True)}"
+        f"{label}: {fmt.month(month_name(values[0][0]))} {fmt.money(values[0][1], whole=True)} to "
+        f"{fmt.month(month_name(values[-1][0]))} {fmt.money(values[-1][1], whole=True)}"
         for label, values, _ in series
         if values
     )
@@ -542,7 +532,3 @@ def money_lines(
         body.append(_text(lx + 30, height - 10, label, size=10, fill=MUTED))
         lx += 40 + 6.5 * len(label)
     return Markup(head + "".join(body) + tail)
-
-
-def month_str(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -16,6 +16,8 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+from planbuilder.calendar import first_day, month_index
+
 
 @dataclass(frozen=True)
 class Formatter:
@@ -89,10 +91,9 @@ class Formatter:
         if value is None:
             return ""
         if isinstance(value, int):
-            value = dt.date(value // 12, value % 12 + 1, 1)
+            value = first_day(value)
         elif isinstance(value, str):
-            year, month = value.split("-")
-            value = dt.date(int(year), int(month), 1)
+            value = first_day(month_index(value))
         return format_skeleton("yMMM", value, locale=self.locale)
 
     def period(self, period) -> str:
