@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,6 +22,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
+from planbuilder.vcs import Vcs, git_info
 
 #: Optional YAML parts of a plan, by file name.
 PART_FILES = (
@@ -93,15 +92,6 @@ class CsvSource:
     path: Path
     header: tuple[str, ...]
     rows: tuple[CsvRow, ...]
-
-
-@dataclass(frozen=True)
-class Vcs:
-    """What git says about the plan folder."""
-
-    describe: str  # `git describe --always --dirty`
-    dirty: bool  # tracked files changed since the last commit
-    commit_time: dt.datetime | None  # of the last commit touching the plan folder
 
 
 @dataclass(frozen=True)
@@ -456,32 +446,6 @@ def load(root: Path | str) -> Sources:
         theme_override=theme_override,
         problems=tuple(problems),
     )
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def git_info(root: Path) -> Vcs | None:
-    """Version and date of the plan from git, or ``None`` outside a repository."""
-    if shutil.which("git") is None or _git(root, "rev-parse", "--is-inside-work-tree") != "true":
-        return None
-    describe = _git(root, "describe", "--tags", "--always", "--dirty")
-    if not describe:
-        return None  # a repository without commits
-    epoch = _git(root, "log", "-1", "--format=%ct", "--", ".")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else None
-    return Vcs(describe=describe, dirty=describe.endswith("-dirty"), commit_time=when)
 
 
 def source_date(problems: list[Problem]) -> dt.datetime | None:
