@@ -184,3 +184,79 @@ def raw_request(port: int, host: str | None, path: str) -> tuple[int, dict[str, 
     headers = {k.lower(): v for k, v in response.getheaders()}
     connection.close()
     return response.status, headers, body
+
+
+@pytest.fixture
+def dev_server(make_plan):
+    from planbuilder.serve import DevServer
+
+    plan = make_plan({"sections/01-summary.md": SECTION, "assets/logo.svg": LOGO})
+    server = DevServer(plan, port=0, pdf=False, today=TODAY, log=lambda line: None)
+    server.start()
+    yield server
+    server.stop()
+
+
+LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"></svg>\n'
+ROUTES = (
+    "/",
+    "/index.html",
+    "/summary/",
+    "/assets/logo.svg",
+    "/_planbuilder/events",
+    "/_planbuilder/status",
+    "/_planbuilder/live.js",
+    "/_pdf",
+    "/_pdf/investor",
+    "/no-such-page",
+)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "rebind.example",
+        "rebind.example:8000",
+        "127.0.0.1.rebind.example",
+        "localhost.rebind.example",
+        "localhost@rebind.example",
+        "[::2]",
+        "",
+        None,
+    ],
+)
+def test_the_dev_server_answers_no_foreign_host(dev_server, host):
+    for path in ROUTES:
+        status, headers, body = raw_request(dev_server.port, host, path)
+        assert status == 421, (host, path)
+        assert b"misdirected request" in body and b"<" not in body
+
+
+def test_the_dev_server_answers_its_own_names(dev_server):
+    port = dev_server.port
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", "localhost", f"LOCALHOST:{port}", "[::1]:1"):
+        status, _, _ = raw_request(port, host, "/_planbuilder/status")
+        assert status == 200, host
+
+
+def test_the_explicit_host_is_answered_too():
+    from planbuilder.serve.server import host_allowed
+
+    assert host_allowed("plan.lan:8000", "plan.lan")
+    assert host_allowed("[fe80::1]:8000", "fe80::1")
+    assert not host_allowed("plan.lan:8000", "127.0.0.1")
+
+
+def test_served_pages_carry_a_content_security_policy(dev_server):
+    status, headers, body = raw_request(dev_server.port, "127.0.0.1", "/")
+    assert status == 200 and b"/_planbuilder/live.js" in body
+    policy = headers["content-security-policy"]
+    for directive in ("script-src 'self'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    status, headers, _ = raw_request(dev_server.port, "127.0.0.1", "/assets/logo.svg")
+    assert status == 200 and headers["content-type"] == "image/svg+xml"
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    assert "sandbox" in headers["content-security-policy"]  # an SVG opened alone runs nothing
+    status, headers, _ = raw_request(dev_server.port, "127.0.0.1", "/no-such-page")
+    assert status == 404 and "script-src 'self'" in headers["content-security-policy"]
