@@ -42,6 +42,8 @@ THEME_DIR = "theme"
 # A YAML file may use anchors and aliases; cap the expanded size so that a
 # few lines of aliases cannot blow up into millions of values.
 MAX_NODES = 200_000
+# Plans need a handful of levels; a cap keeps deep nesting from exhausting the stack.
+MAX_DEPTH = 100
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Path_ = tuple[str | int, ...]
@@ -111,7 +113,25 @@ class Sources:
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """Safe YAML, except that floats become exact decimals."""
+    """Safe YAML, except that floats become exact decimals, nesting at most ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # PyYAML composes recursively: stop before the stack runs out.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any):
+        super().__init__()
+        self.mark = mark
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -152,6 +172,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig()
+        if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
+            raise _TooDeep(node.start_mark)
         self.positions.setdefault(path, self.mark(node))
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
@@ -234,6 +256,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML: {exc}", Position(path, 1, 1))
             ]
+        except (_TooDeep, RecursionError) as exc:
+            return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
         if node is None:
             return YamlDoc(path, None, {(): Position(path, 1 + line_offset, 1)}), []
         builder = _Builder(path, loader)
@@ -251,6 +275,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML value: {exc}", Position(path, 1, 1))
             ]
+        except (_TooDeep, RecursionError) as exc:
+            return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
     finally:
         loader.dispose()
     if line_offset:
@@ -263,6 +289,18 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             for p in builder.problems
         ]
     return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
+
+
+def _too_deep(exc: Exception, loader: yaml.SafeLoader, path: Path, line_offset: int) -> Problem:
+    if isinstance(exc, _TooDeep):
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+    else:  # the stack ran out some other way: point where reading had got to
+        line, column = loader.line + 1, loader.column + 1
+    return error(
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        Position(path, line + line_offset, column),
+        hint="a plan needs only a few levels of lists and mappings; flatten this one",
+    )
 
 
 def _shift(position: Position, lines: int) -> Position:
