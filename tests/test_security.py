@@ -7,6 +7,7 @@ import http.client
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -227,7 +228,7 @@ ROUTES = (
 )
 def test_the_dev_server_answers_no_foreign_host(dev_server, host):
     for path in ROUTES:
-        status, headers, body = raw_request(dev_server.port, host, path)
+        status, _, body = raw_request(dev_server.port, host, path)
         assert status == 421, (host, path)
         assert b"misdirected request" in body and b"<" not in body
 
@@ -260,3 +261,81 @@ def test_served_pages_carry_a_content_security_policy(dev_server):
     assert "sandbox" in headers["content-security-policy"]  # an SVG opened alone runs nothing
     status, headers, _ = raw_request(dev_server.port, "127.0.0.1", "/no-such-page")
     assert status == 404 and "script-src 'self'" in headers["content-security-policy"]
+
+
+def test_deeply_nested_yaml_is_a_positioned_error_not_a_crash(make_plan):
+    deep = "# 3,000 lists, one in another\ngoals: " + "[" * 3000 + "]" * 3000 + "\n"
+    plan = make_plan({"goals.yaml": deep})
+    result = subprocess.run(
+        [sys.executable, "-m", "planbuilder", "check", str(plan)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "goals.yaml:2:107: error: the YAML is nested more than 100 levels deep" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def explode(*args, **kwargs):
+    raise ZeroDivisionError("a bug deep inside")
+
+
+def test_an_internal_error_prints_one_line_and_a_hint(make_plan, monkeypatch, capsys):
+    plan = make_plan({})
+    monkeypatch.delenv("PLANBUILDER_DEBUG", raising=False)
+    monkeypatch.setattr("planbuilder.build.validate", explode)
+    assert main(["check", str(plan)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "planbuilder: internal error, please report it (ZeroDivisionError: a bug deep inside)\n"
+    )
+    assert "run the same command with --debug" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback(make_plan, monkeypatch, capsys, where):
+    plan = make_plan({})
+    monkeypatch.setattr("planbuilder.build.validate", explode)
+    argv = ["--debug", "check", str(plan)] if where == "before" else ["check", str(plan), "--debug"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert 'in explode\n    raise ZeroDivisionError("a bug deep inside")' in err
+    assert "planbuilder: internal error, please report it" in err
+
+
+def test_the_dev_server_keeps_the_last_good_build_after_an_internal_error(
+    make_plan, tmp_path, monkeypatch
+):
+    plan = make_plan({"sections/01-summary.md": SECTION})
+    logged: list[str] = []
+    builder = LiveBuilder(plan, tmp_path / "work", pdf=False, today=TODAY, log=logged.append)
+    good = builder.build()
+    assert not good.failed
+    monkeypatch.setattr("planbuilder.serve.live.prepare", explode)
+    builder.start()
+    try:
+        builder.queue.add(plan / "plan.yaml")
+        deadline = time.monotonic() + 10
+        while not builder.state.failed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        state = builder.state
+        assert state.failed and state.site_dir == good.site_dir
+        assert (state.site_dir / "index.html").is_file()
+        assert state.problems[0].message == (
+            "internal error, please report it (ZeroDivisionError: a bug deep inside)"
+        )
+        assert any("internal error, please report it" in line for line in logged)
+        monkeypatch.undo()  # the bug is gone: the next save builds again
+        builder.queue.add(plan / "plan.yaml")
+        deadline = time.monotonic() + 10
+        while builder.state.generation == good.generation and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not builder.state.failed and builder.state.generation == good.generation + 1
+        assert builder._thread.is_alive()
+    finally:
+        builder.stop()
