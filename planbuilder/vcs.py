@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -129,60 +131,92 @@ def _last_commit_time(root: Path) -> dt.datetime | None:
     return None
 
 
-def _entries(raw: bytes | None, *, index: bool) -> dict[str, tuple[str, str, bool]] | None:
-    """``path -> (mode, object id, skipped)`` from ``ls-files -s -t -z`` or ``ls-tree -r -z``.
+class _Entry(NamedTuple):
+    mode: str
+    object_id: str
+    skipped: bool = False  # left out of the folder on purpose (sparse checkout)
+    cached: tuple[int, int, int, int] | None = None  # index stat: mtime s, ns, size, inode
 
-    ``skipped`` marks index entries left out of the folder on purpose (sparse checkout).
-    """
+
+#: One index entry of ``ls-files -s -t -z --debug``: tag, mode, id, stage, path, then
+#: the stat data git keeps for it (32-bit fields).
+_INDEX_RECORD = re.compile(
+    rb"(\S) (\d{6}) ([0-9a-f]+) (\d)\t([^\0]*)\0"
+    rb"  ctime: \d+:\d+\n  mtime: (\d+):(\d+)\n  dev: \d+\tino: (\d+)\n"
+    rb"  uid: \d+\tgid: \d+\n  size: (\d+)\tflags: [0-9a-f]+\n"
+)
+
+
+def _index_entries(raw: bytes | None) -> dict[str, _Entry] | None:
+    """``path -> entry`` from ``ls-files -s -t -z --debug``; ``None`` for an unfinished
+    merge or output this reader does not understand."""
     if raw is None:
         return None
-    found: dict[str, tuple[str, str, bool]] = {}
+    found: dict[str, _Entry] = {}
+    end = 0
+    for match in _INDEX_RECORD.finditer(raw):
+        if match.start() != end or match[4] != b"0":
+            return None
+        end = match.end()
+        tag, mode, object_id = (match[i].decode("ascii") for i in (1, 2, 3))
+        cached = (int(match[6]), int(match[7]), int(match[9]), int(match[8]))
+        path = match[5].decode("utf-8", "surrogateescape")
+        found[path] = _Entry(mode, object_id, tag == "S", cached)
+    return found if end == len(raw) else None
+
+
+def _tree_entries(raw: bytes | None) -> dict[str, _Entry] | None:
+    """``path -> entry`` from ``ls-tree -r -z``."""
+    if raw is None:
+        return None
+    found: dict[str, _Entry] = {}
     for record in raw.split(b"\0"):
         if not record:
             continue
         head, _, path = record.decode("utf-8", "surrogateescape").partition("\t")
         fields = head.split()
-        if index:  # "H 100644 <id> 0"
-            if len(fields) != 4:
-                return None
-            tag, mode, object_id, stage = fields
-            if stage != "0":
-                return None
-            found[path] = (mode, object_id, tag == "S")
-        else:  # "100644 blob <id>"
-            if len(fields) != 3:
-                return None
-            mode, _, object_id = fields
-            found[path] = (mode, object_id, False)
+        if len(fields) != 3:  # "100644 blob <id>"
+            return None
+        found[path] = _Entry(fields[0], fields[2])
     return found
 
 
 def is_dirty(toplevel: Path) -> bool:
     """True when a tracked file differs from the last commit, staged or not."""
     algorithm = str(_git(toplevel, "rev-parse", "--show-object-format") or "sha1")
-    head = _entries(
-        _git(toplevel, "ls-tree", "-r", "-z", "--full-tree", "HEAD", text=False), index=False
-    )
-    index = _entries(_git(toplevel, "ls-files", "-s", "-t", "-z", text=False), index=True)
+    head = _tree_entries(_git(toplevel, "ls-tree", "-r", "-z", "--full-tree", "HEAD", text=False))
+    index = _index_entries(_git(toplevel, "ls-files", "-s", "-t", "-z", "--debug", text=False))
     if head is None or index is None:
         return True  # an unfinished merge, or an index we cannot read: not a clean tree
     staged = {path: entry[:2] for path, entry in index.items()}
     if staged != {path: entry[:2] for path, entry in head.items()}:
         return True
+    index_file = _git(toplevel, "rev-parse", "--git-path", "index")
+    try:
+        written = (toplevel / str(index_file)).stat().st_mtime_ns if index_file else 0
+    except OSError:
+        written = 0
     return any(
-        _changed(toplevel / path, mode, object_id, algorithm)
-        for path, (mode, object_id, skipped) in index.items()
-        if not skipped
+        _changed(toplevel / path, entry, algorithm, written)
+        for path, entry in index.items()
+        if not entry.skipped
     )
 
 
-def _changed(path: Path, mode: str, object_id: str, algorithm: str) -> bool:
-    """Whether the file at ``path`` no longer holds the blob ``object_id``."""
-    if mode == "160000":
+def _changed(path: Path, entry: _Entry, algorithm: str, index_written: int) -> bool:
+    """Whether the file at ``path`` no longer holds the blob of ``entry``.
+
+    Like git, a file whose stat data still matches what the index recorded, and
+    that was not modified after the index was written, is taken as unchanged
+    without reading it; any other is hashed.
+    """
+    if entry.mode == "160000":
         return False  # a submodule: its own repository
     try:
         info = path.lstat()
-        if mode == "120000":
+        if _stat_matches(info, entry.cached, index_written):
+            return False
+        if entry.mode == "120000":
             if not stat.S_ISLNK(info.st_mode):
                 return True
             data = os.fsencode(os.readlink(path))
@@ -192,10 +226,19 @@ def _changed(path: Path, mode: str, object_id: str, algorithm: str) -> bool:
             return True
     except OSError:
         return True  # deleted, or not readable as a file
-    if _blob_id(data, algorithm) == object_id:
+    if _blob_id(data, algorithm) == entry.object_id:
         return False
     # Line endings converted on checkout (core.autocrlf, `eol=crlf`) are no change.
-    return b"\r\n" not in data or _blob_id(data.replace(b"\r\n", b"\n"), algorithm) != object_id
+    crlf = b"\r\n" in data
+    return not crlf or _blob_id(data.replace(b"\r\n", b"\n"), algorithm) != entry.object_id
+
+
+def _stat_matches(info: os.stat_result, cached: tuple | None, index_written: int) -> bool:
+    if cached is None or not index_written or info.st_mtime_ns >= index_written:
+        return False  # no record, or modified as late as the index: "racily clean"
+    low = 0xFFFFFFFF  # the index keeps 32 bits of each field
+    seconds, nanoseconds = divmod(info.st_mtime_ns, 1_000_000_000)
+    return (seconds & low, nanoseconds, info.st_size & low, info.st_ino & low) == cached
 
 
 def _blob_id(data: bytes, algorithm: str) -> str:
