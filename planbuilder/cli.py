@@ -1,7 +1,8 @@
 """The ``planbuilder`` command: a thin shell over ``planbuilder.build``.
 
 Exit codes: 0 success, 1 the plan has errors (or the output was refused),
-2 the command line itself was wrong.
+2 the command line itself was wrong, 3 an internal error (a bug in planbuilder):
+it prints one line and a hint, and the traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -229,17 +231,22 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"planbuilder {__version__}")
+    debug_help = "on an internal error, show the full traceback (to report it)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        sub = commands.add_parser(
             name,
             help=help_text,
             description=help_text,
             epilog=f"example:\n  {example}",
             formatter_class=_Formatter,
         )
+        # Also after the command name; SUPPRESS keeps a `--debug` given before it.
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
+        return sub
 
     def plan_argument(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("plan", metavar="PLAN", help="the plan folder (it holds plan.yaml)")
@@ -338,12 +345,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last edge: a bug must not look like a plan problem
-        if os.environ.get("PLANBUILDER_DEBUG"):
-            raise
-        print(
-            f"planbuilder: internal error: {type(exc).__name__}: {exc}\n"
-            "    hint: this is a bug in planbuilder, not in your plan; "
-            "run again with PLANBUILDER_DEBUG=1 for details and report it",
-            file=sys.stderr,
-        )
+        report_internal_error(exc, debug=args.debug or bool(os.environ.get("PLANBUILDER_DEBUG")))
         return EXIT_INTERNAL
+
+
+def report_internal_error(exc: BaseException, *, debug: bool, stream=None) -> None:
+    """One line and a hint for a bug in planbuilder; the traceback only when debugging."""
+    stream = stream or sys.stderr
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=stream)
+    print(
+        f"planbuilder: internal error, please report it ({type(exc).__name__}: {exc})\n"
+        "    hint: this is a bug in planbuilder, not in your plan; "
+        + (
+            "include the traceback above in the report"
+            if debug
+            else "run the same command with --debug to see the traceback, and include it"
+        ),
+        file=stream,
+    )

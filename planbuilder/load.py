@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,6 +22,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
+from planbuilder.vcs import Vcs, git_info
 
 #: Optional YAML parts of a plan, by file name.
 PART_FILES = (
@@ -43,6 +42,8 @@ THEME_DIR = "theme"
 # A YAML file may use anchors and aliases; cap the expanded size so that a
 # few lines of aliases cannot blow up into millions of values.
 MAX_NODES = 200_000
+# Plans need a handful of levels; a cap keeps deep nesting from exhausting the stack.
+MAX_DEPTH = 100
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Path_ = tuple[str | int, ...]
@@ -96,15 +97,6 @@ class CsvSource:
 
 
 @dataclass(frozen=True)
-class Vcs:
-    """What git says about the plan folder."""
-
-    describe: str  # `git describe --always --dirty`
-    dirty: bool  # tracked files changed since the last commit
-    commit_time: dt.datetime | None  # of the last commit touching the plan folder
-
-
-@dataclass(frozen=True)
 class Sources:
     """Everything read from a plan folder, before any validation."""
 
@@ -121,7 +113,25 @@ class Sources:
 
 
 class _PlanLoader(yaml.SafeLoader):
-    """Safe YAML, except that floats become exact decimals."""
+    """Safe YAML, except that floats become exact decimals, nesting at most ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # PyYAML composes recursively: stop before the stack runs out.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any):
+        super().__init__()
+        self.mark = mark
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -162,6 +172,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig()
+        if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
+            raise _TooDeep(node.start_mark)
         self.positions.setdefault(path, self.mark(node))
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
@@ -244,6 +256,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML: {exc}", Position(path, 1, 1))
             ]
+        except (_TooDeep, RecursionError) as exc:
+            return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
         if node is None:
             return YamlDoc(path, None, {(): Position(path, 1 + line_offset, 1)}), []
         builder = _Builder(path, loader)
@@ -261,6 +275,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML value: {exc}", Position(path, 1, 1))
             ]
+        except (_TooDeep, RecursionError) as exc:
+            return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
     finally:
         loader.dispose()
     if line_offset:
@@ -273,6 +289,18 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             for p in builder.problems
         ]
     return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
+
+
+def _too_deep(exc: Exception, loader: yaml.SafeLoader, path: Path, line_offset: int) -> Problem:
+    if isinstance(exc, _TooDeep):
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+    else:  # the stack ran out some other way: point where reading had got to
+        line, column = loader.line + 1, loader.column + 1
+    return error(
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        Position(path, line + line_offset, column),
+        hint="a plan needs only a few levels of lists and mappings; flatten this one",
+    )
 
 
 def _shift(position: Position, lines: int) -> Position:
@@ -456,32 +484,6 @@ def load(root: Path | str) -> Sources:
         theme_override=theme_override,
         problems=tuple(problems),
     )
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def git_info(root: Path) -> Vcs | None:
-    """Version and date of the plan from git, or ``None`` outside a repository."""
-    if shutil.which("git") is None or _git(root, "rev-parse", "--is-inside-work-tree") != "true":
-        return None
-    describe = _git(root, "describe", "--tags", "--always", "--dirty")
-    if not describe:
-        return None  # a repository without commits
-    epoch = _git(root, "log", "-1", "--format=%ct", "--", ".")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else None
-    return Vcs(describe=describe, dirty=describe.endswith("-dirty"), commit_time=when)
 
 
 def source_date(problems: list[Problem]) -> dt.datetime | None:

@@ -4,12 +4,17 @@ The whole output is written into a staging folder next to the target and
 swapped into place only when every file is written, so a failed build leaves
 the previous output untouched. A marker file tells planbuilder's own output
 folders apart from anything else, which is never overwritten.
+
+A plan may ship its own ``_build/``, with links in it: the output folder must
+be a real folder at its own path, and a file being replaced is replaced by a
+rename, never written through, so a link there is never followed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,9 +23,10 @@ from planbuilder.output import OutputFiles
 from planbuilder.paths import is_inside
 
 MARKER = ".planbuilder-output"
+MARKER_TEXT = b"This folder is written by planbuilder; it is replaced on every build.\n"
 
 
-class OutputRefused(Exception):
+class OutputRefused(OSError):
     """The output location is not one planbuilder may write to."""
 
     def __init__(self, message: str, hint: str = ""):
@@ -31,7 +37,18 @@ class OutputRefused(Exception):
 
 def check_output_dir(out_dir: Path, plan_root: Path) -> None:
     """Refuse output folders that would clobber the plan or someone else's files."""
-    out_dir = out_dir.resolve()
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.is_symlink():
+        raise OutputRefused(
+            f"output folder {out_dir} is a symbolic link; refusing to write through it",
+            "delete the link, or choose another folder with -o",
+        )
+    real = out_dir.resolve()
+    if real != out_dir:
+        raise OutputRefused(
+            f"output folder {out_dir} resolves to {real}, elsewhere than its path",
+            "give the folder's real path with -o",
+        )
     plan_root = plan_root.resolve()
     if out_dir == plan_root or is_inside(plan_root, out_dir):
         raise OutputRefused(
@@ -56,8 +73,9 @@ def check_output_dir(out_dir: Path, plan_root: Path) -> None:
 
 def write_tree(files: OutputFiles, out_dir: Path) -> None:
     """Write ``files`` under ``out_dir``, replacing its previous content in one swap."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    out_dir = _unresolved(out_dir)
+    if out_dir.is_symlink():
+        raise OutputRefused(f"output folder {out_dir} is a symbolic link; refusing to replace it")
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the output is for sharing
     try:
@@ -90,10 +108,18 @@ def _swap(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _unresolved(path: Path) -> Path:
+    """``path`` made absolute with its folder resolved and created, but not its last
+    component: a link there is replaced, never followed."""
+    path = Path(os.path.abspath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.parent.resolve() / path.name
+
+
 def write_file(data: bytes, target: Path) -> None:
-    """Write one file atomically (temporary file in the same folder, then rename)."""
-    target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write one file atomically (temporary file in the same folder, then rename over
+    ``target``, which replaces a link rather than writing through it)."""
+    target = _unresolved(target)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -106,20 +132,31 @@ def write_file(data: bytes, target: Path) -> None:
 
 
 def check_pdf_target(target: Path) -> None:
-    """Refuse to replace an existing file that is not a PDF."""
-    if target.is_dir():
+    """Refuse to replace an existing file that is not a PDF, or a link to anything."""
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputRefused(
+            f"{target} is a symbolic link; refusing to replace it",
+            "delete the link, or choose another file name with -o",
+        )
+    if stat.S_ISDIR(info.st_mode):
         raise OutputRefused(f"{target} is a folder", "give the path of a .pdf file")
-    if target.exists():
-        with target.open("rb") as handle:
-            if handle.read(5) != b"%PDF-":
-                raise OutputRefused(
-                    f"{target} exists and is not a PDF; refusing to overwrite it",
-                    "choose another file name with -o",
-                )
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputRefused(f"{target} is not a regular file; refusing to replace it")
+    fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if handle.read(5) != b"%PDF-":
+            raise OutputRefused(
+                f"{target} exists and is not a PDF; refusing to overwrite it",
+                "choose another file name with -o",
+            )
 
 
 def mark_output_dir(folder: Path) -> None:
     """Leave the marker that lets later builds replace this folder."""
     marker = folder / MARKER
-    if not marker.exists():
-        marker.write_text("This folder is written by planbuilder; it is replaced on every build.\n")
+    if marker.is_symlink() or not marker.is_file():
+        write_file(MARKER_TEXT, marker)

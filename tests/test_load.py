@@ -36,10 +36,9 @@ def test_month_keys_stay_text(tmp_path: Path):
 def test_invalid_yaml_is_a_problem_with_its_line(tmp_path: Path):
     doc, problems = parse_yaml("title: ok\nlist: [a, b\nother: c\n", tmp_path / "p.yaml")
     assert doc.data is None
-    assert len(problems) == 1
-    assert problems[0].is_error
-    assert problems[0].position.line >= 2
-    assert "invalid YAML" in problems[0].message
+    assert [(p.is_error, p.position.line, p.position.column, p.message) for p in problems] == [
+        (True, 3, 6, "invalid YAML: expected ',' or ']', but got ':'")
+    ]
 
 
 def test_duplicate_keys_are_reported(tmp_path: Path):
@@ -58,8 +57,14 @@ def test_alias_expansion_is_bounded(tmp_path: Path):
 
 
 def test_unsafe_tags_are_refused(tmp_path: Path):
-    _, problems = parse_yaml("x: !!python/object/apply:os.system ['true']\n", tmp_path / "e.yaml")
-    assert problems and problems[0].is_error
+    doc, problems = parse_yaml(
+        "title: T\nx: !!python/object/apply:os.system ['true']\n", tmp_path / "e.yaml"
+    )
+    assert [(p.is_error, p.position.line, p.position.column, p.message) for p in problems] == [
+        (True, 2, 4, "YAML tag `tag:yaml.org,2002:python/object/apply:os.system` is not allowed")
+    ]
+    assert problems[0].hint == "plans hold plain data: remove the `!tag`"
+    assert doc.data == {"title": "T", "x": None}  # nothing was constructed, let alone run
 
 
 def test_front_matter_is_split_with_body_line():
@@ -107,3 +112,37 @@ def test_non_utf8_file_is_reported_with_line(tmp_path: Path):
     sources = load(tmp_path)
     assert sources.problems[0].message == "file is not valid UTF-8"
     assert sources.problems[0].position.line == 2
+
+
+def test_deep_nesting_is_an_error_at_its_line(tmp_path: Path):
+    block = "a:\n" + "".join("  " * depth + "-\n" for depth in range(1, 3000))
+    doc, problems = parse_yaml(block, tmp_path / "deep.yaml")
+    assert doc.data is None
+    assert [(p.position.line, p.position.column, p.message) for p in problems] == [
+        (101, 201, "the YAML is nested more than 100 levels deep")
+    ]
+    _, problems = parse_yaml("x: " + "[" * 3000 + "]" * 3000, tmp_path / "flow.yaml")
+    assert [(p.position.line, p.position.column) for p in problems] == [(1, 103)]
+    _, problems = parse_yaml(
+        "ok: [[[1]]]\n" + "x: " + "{a: " * 200 + "1" + "}" * 200, tmp_path / "m.yaml"
+    )
+    assert [(p.position.line, p.position.column) for p in problems] == [(2, 397)]
+
+
+def test_nesting_through_aliases_is_bounded_too(tmp_path: Path):
+    lines = ["a0: &a0 " + "[" * 90 + "1" + "]" * 90]
+    lines += [f"a{i}: &a{i} " + "[" * 90 + f"*a{i - 1}" + "]" * 90 for i in range(1, 30)]
+    doc, problems = parse_yaml("\n".join(lines) + "\n", tmp_path / "alias.yaml")
+    assert doc.data is None
+    assert [(p.position.line, p.message) for p in problems] == [
+        (1, "the YAML is nested more than 100 levels deep")
+    ]
+
+
+def test_nesting_in_front_matter_counts_lines_from_the_file(tmp_path: Path):
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    (tmp_path / "sections").mkdir()
+    front = "title: X\nextra:\n" + "".join("  " * d + "-\n" for d in range(1, 200))
+    (tmp_path / "sections" / "a.md").write_text(f"---\n{front}---\nBody\n")
+    problems = load(tmp_path).problems
+    assert [(p.position.file.name, p.position.line) for p in problems] == [("a.md", 103)]

@@ -247,8 +247,10 @@ class LiveBuilder:
             try:
                 self.build(changed)
             except Exception as exc:  # keep serving: a bug must not kill the preview
-                message = f"internal error while building: {type(exc).__name__}: {exc}"
-                problem = error(message, Position(self.plan_dir))
+                message = f"internal error, please report it ({type(exc).__name__}: {exc})"
+                hint = "a bug in planbuilder, not in the plan; still serving the last good build"
+                problem = error(message, Position(self.plan_dir), hint=hint)
+                self._last = None  # nothing of a half-done build is reused
                 self._update(problems=(problem,), failed=True)
                 self.log(problem.format())
                 self._error_event([problem])

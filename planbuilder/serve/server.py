@@ -41,6 +41,21 @@ _TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 
+#: What a served page may load: only this server's own files (the live-reload script
+#: included), inline styles for the overlay, and data: images. No inline script runs.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+#: Anything else (stylesheets, images, SVG opened on its own, JSON) runs nothing at all.
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
+#: The browser's PDF viewer is itself a page; a sandbox would stop it from showing the file.
+PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+
+#: ``Host`` names the server answers to besides an explicit ``--host``: a page on
+#: another site that points its own name at 127.0.0.1 (DNS rebinding) gets 421.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
 LIVE_JS = (Path(__file__).parent / "live.js").read_text("utf-8")
 OVERLAY_CSS = (Path(__file__).parent / "overlay.css").read_text("utf-8")
 
@@ -114,6 +129,24 @@ def inject(html: str, state: LiveState, plan_dir: Path) -> str:
     return html[:at] + snippet + html[at:]
 
 
+def host_allowed(header: str | None, explicit: str | None = None) -> bool:
+    """Whether a request's ``Host`` header names this server: a loopback name or the
+    explicit ``--host``, with or without a port (any port: a forwarded one is fine,
+    since what rebinding changes is the name)."""
+    if not header:
+        return False
+    name = header.strip().lower()
+    match = re.fullmatch(r"(\[[0-9a-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?", name)
+    if match is None:
+        return False
+    allowed = set(LOOPBACK_HOSTS)
+    if explicit:
+        explicit = explicit.strip().lower()
+        bare_ipv6 = ":" in explicit and not explicit.startswith("[")
+        allowed.add(f"[{explicit}]" if bare_ipv6 else explicit)
+    return match[1] in allowed
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -129,8 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
-        path = urlsplit(self.path).path
         live: DevServer = self.server.dev
+        if not host_allowed(self.headers.get("Host"), live.host):
+            body = b"misdirected request: this server answers only to its own address\n"
+            return self._send(HTTPStatus.MISDIRECTED_REQUEST, body, _TYPES[".txt"], head)
+        path = urlsplit(self.path).path
         state = live.builder.state
         if path == PREFIX + "events":
             return self._events(live, state)
@@ -180,6 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", _policy(content_type))
+        self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
         if not head:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -189,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", FILE_CSP)
         self.send_header("Connection", "keep-alive")
         self.end_headers()
         inbox = live.subscribe()
@@ -218,6 +257,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _write_event(self, event: dict) -> None:
         self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         self.wfile.flush()
+
+
+def _policy(content_type: str) -> str:
+    if content_type.startswith("text/html"):
+        return PAGE_CSP
+    if content_type == _TYPES[".pdf"]:
+        return PDF_CSP
+    return FILE_CSP
 
 
 class _Server(ThreadingHTTPServer):
