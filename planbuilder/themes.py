@@ -50,7 +50,16 @@ class Theme:
 
     @property
     def template_dirs(self) -> list[str]:
-        return [str(p / "templates") for p in self.layers if (p / "templates").is_dir()]
+        return [str(folder) for folder, _layer in self.template_layers]
+
+    @property
+    def template_layers(self) -> list[tuple[Path, Path]]:
+        """(``templates/`` folder, the layer it must stay inside), override first.
+
+        The loader refuses a template whose real path leaves its layer, so a link in
+        a plan's ``theme/templates/`` cannot publish a file from elsewhere.
+        """
+        return [(p / "templates", p) for p in self.layers if (p / "templates").is_dir()]
 
     def find(self, relative: str) -> Path | None:
         """The file at ``relative`` (e.g. ``static/site.css``), override first."""
