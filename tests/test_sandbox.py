@@ -271,3 +271,43 @@ def test_forcing_the_sandbox_applies_to_bundled_templates():
     env = make_environment(prepared.theme, Formatter("en_US", "USD"))
     assert isinstance(env, StrictSandbox)
     assert os.environ[SANDBOX_ALL_ENV] == "1"
+
+
+def test_a_template_mistake_is_an_error_at_its_line_not_a_crash(plan: Path):
+    override(plan, "{{ charts.kpi('no such view') }}")
+    errors = [p for p in check(plan, today=TODAY).problems if p.is_error]
+    assert [(p.position.file.name, p.position.line) for p in errors] == [("team.html", 3)]
+    assert "AttributeError" in errors[0].message
+
+
+def test_templates_added_later_are_sandboxed_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The dev server keeps environments between rebuilds; a theme/templates/ folder
+    created meanwhile must still get the sandbox."""
+    from planbuilder.render.environment import StrictSandbox, make_environment
+    from planbuilder.render.formatting import Formatter
+    from planbuilder.themes import resolve_theme
+
+    monkeypatch.delenv(SANDBOX_ALL_ENV, raising=False)
+    theme = resolve_theme("default", tmp_path / "theme")
+    fmt = Formatter("en_US", "USD")
+    assert not isinstance(make_environment(theme, fmt), StrictSandbox)
+    (tmp_path / "theme" / "templates").mkdir(parents=True)
+    assert isinstance(make_environment(theme, fmt), StrictSandbox)
+
+
+def test_the_loader_lists_only_templates_inside_their_theme(plan: Path, tmp_path: Path):
+    from planbuilder.render.environment import make_environment
+    from planbuilder.render.formatting import Formatter
+    from planbuilder.themes import resolve_theme
+
+    (tmp_path / "elsewhere.html").write_text(SECRET, encoding="utf-8")
+    templates = plan / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "linked.html").symlink_to(tmp_path / "elsewhere.html")
+    (templates / "mine.html").write_text("mine", encoding="utf-8")
+    env = make_environment(resolve_theme("default", plan / "theme"), Formatter("en_US", "USD"))
+    listed = env.list_templates()
+    assert {"mine.html", "team.html", "partials/financials.html"} <= set(listed)
+    assert "linked.html" not in listed
