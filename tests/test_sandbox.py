@@ -280,6 +280,13 @@ def test_a_template_mistake_is_an_error_at_its_line_not_a_crash(plan: Path):
     assert "AttributeError" in errors[0].message
 
 
+def test_a_macro_calling_itself_without_end_is_an_error_not_a_crash(plan: Path):
+    override(plan, "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}")
+    errors = [p for p in check(plan, today=TODAY).problems if p.is_error]
+    assert [(p.position.file.name, p.position.line) for p in errors] == [("team.html", 3)]
+    assert "RecursionError" in errors[0].message
+
+
 def test_templates_added_later_are_sandboxed_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -62,8 +62,16 @@ def render_template(env: Environment, name: str, context: dict[str, Any]) -> str
         raise TemplateProblem(
             error(f"template error: {exc}", Position(file, line, 1), hint=_hint(exc))
         ) from None
-    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:
-        # A filter, method or chart given a value it cannot take (``{{ 'x'|money }}``).
+    except (
+        ArithmeticError,
+        AttributeError,
+        LookupError,
+        RecursionError,
+        TypeError,
+        ValueError,
+    ) as exc:
+        # A filter, method or chart given a value it cannot take (``{{ 'x'|money }}``),
+        # or a macro that calls itself without end.
         file, line = _template_frame(exc, name)
         raise TemplateProblem(
             error(f"template error: {type(exc).__name__}: {exc}", Position(file, line, 1))
