@@ -50,7 +50,16 @@ class Theme:
 
     @property
     def template_dirs(self) -> list[str]:
-        return [str(p / "templates") for p in self.layers if (p / "templates").is_dir()]
+        return [str(folder) for folder, _layer in self.template_layers]
+
+    @property
+    def template_layers(self) -> list[tuple[Path, Path]]:
+        """(``templates/`` folder, the layer it must stay inside), override first.
+
+        The loader refuses a template whose real path leaves its layer, so a link in
+        a plan's ``theme/templates/`` cannot publish a file from elsewhere.
+        """
+        return [(p / "templates", p) for p in self.layers if (p / "templates").is_dir()]
 
     def find(self, relative: str) -> Path | None:
         """The file at ``relative`` (e.g. ``static/site.css``), override first."""
@@ -61,15 +70,19 @@ class Theme:
         return None
 
     def files(self, subfolder: str) -> dict[str, Path]:
-        """All files under ``subfolder`` keyed by relative path; overrides win."""
+        """All files under ``subfolder`` keyed by relative path; overrides win. Hidden files
+        and files resolving outside their layer are left out."""
         found: dict[str, Path] = {}
         for layer in reversed(self.layers):
             base = layer / subfolder
             if not base.is_dir():
                 continue
             for path in sorted(base.rglob("*")):
-                if path.is_file() and is_inside(path, layer) and not path.name.startswith("."):
-                    found[path.relative_to(base).as_posix()] = path
+                relative = path.relative_to(base)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue  # hidden files and folders (.DS_Store, .git/) are not the theme's
+                if path.is_file() and is_inside(path, layer):
+                    found[relative.as_posix()] = path
         return found
 
     @property

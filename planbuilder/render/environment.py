@@ -1,22 +1,46 @@
 """The Jinja environment shared by the site and the PDF.
 
 Autoescaping is always on, so plan text can never become markup. When the plan
-brings templates of its own (``theme/templates/``) the environment is sandboxed,
-because a plan must never run code; the bundled themes' templates are ours, and
-skip the sandbox's per-attribute checks, which cost half the rendering time.
+brings templates of its own (``theme/templates/``) the environment is a
+``StrictSandbox``: a template may read plain data and call an explicit list of
+callables, nothing else, because a plan must never run code, read or write a
+file. The bundled themes' templates are ours, and skip the sandbox's checks,
+which cost half the rendering time; the tests render them under the same policy
+(``PLANBUILDER_SANDBOX_ALL=1``) to show that they need nothing it forbids.
+
+Every template is read through ``ConfinedLoader``, which refuses a file that
+resolves (through symbolic links) outside its theme folder.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
+import inspect
+import os
+import types
+from decimal import Decimal
+from enum import Enum
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.environment import TemplateModule
+from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound
+from jinja2.loaders import split_template_path
+from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, modifies_known_mutable
+from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
+from planbuilder.editions import Edition
+from planbuilder.render.charts import Charts
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.themes import Theme
+
+#: Set to ``1`` to render the bundled themes in the strict sandbox too (the tests do).
+SANDBOX_ALL_ENV = "PLANBUILDER_SANDBOX_ALL"
 
 
 def css_string(value: object) -> Markup:
@@ -26,14 +50,253 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{text}"')
 
 
+# --- The sandbox policy -------------------------------------------------------------
+
+#: Plain values: a template may read them, and read attributes and items of them.
+_PLAIN = (str, int, float, Decimal, dt.date, Enum, tuple, list, dict, type(None))
+#: Jinja's own runtime objects.
+_RUNTIME = (
+    Undefined,
+    LoopContext,
+    Macro,
+    Namespace,
+    Cycler,
+    Joiner,
+    TemplateModule,
+    BlockReference,
+)
+#: Render helpers a template receives, with the only attributes it may use on each.
+_HELPERS: dict[type, frozenset[str]] = {
+    Charts: frozenset(
+        name for name, member in vars(Charts).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    ),
+}  # fmt: skip
+#: ``str`` methods a template may call (``format`` goes through the sandbox's formatter).
+_STR_METHODS = "format lower upper title capitalize strip replace split join startswith endswith"
+#: Methods a template may call, by the type of the object they belong to.
+_METHODS: tuple[tuple[type, frozenset[str]], ...] = (
+    (str, frozenset(_STR_METHODS.split())),
+    (dict, frozenset({"get", "items", "keys", "values"})),
+    (LoopContext, frozenset({"cycle", "changed"})),
+    (Cycler, frozenset({"next", "reset"})),
+    (Edition, frozenset({"has"})),
+    *_HELPERS.items(),
+)
+#: Jinja runtime objects a template may call.
+_CALLABLE_RUNTIME = (Macro, BlockReference, Joiner, LoopContext)
+
+
+def _is_record(value: object) -> bool:
+    """A frozen dataclass instance of planbuilder's own: data, with pure properties."""
+    cls = type(value)
+    return (
+        dataclasses.is_dataclass(cls)
+        and cls.__dataclass_params__.frozen
+        and cls.__module__.split(".", 1)[0] == "planbuilder"
+    )
+
+
+def _describe(value: object) -> str:
+    name = type(value).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+
+
+class StrictSandbox(ImmutableSandboxedEnvironment):
+    """A sandbox that allows an explicit list of types and callables, and nothing else.
+
+    A template may read attributes and items of plain values, planbuilder's frozen
+    records, Jinja's runtime objects and the render helpers, and only when the value
+    read is one of those too (or an allowed callable). It may call the environment's
+    globals, macros, a few ``str`` and ``dict`` methods, ``Edition.has`` and the
+    chart methods. Everything else raises ``SecurityError``.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return self._refusal(obj, attr, value) is None
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if isinstance(obj, _CALLABLE_RUNTIME):
+            return True
+        if any(obj is value for value in self.globals.values()):
+            return True  # range, dict, lipsum, cycler, joiner, namespace
+        if _is_format_wrapper(obj):
+            return True
+        if isinstance(obj, (types.MethodType, types.BuiltinMethodType)):
+            owner = obj.__self__
+            return any(isinstance(owner, cls) and obj.__name__ in names for cls, names in _METHODS)
+        return False
+
+    def _allowed_value(self, value: Any) -> bool:
+        return (
+            isinstance(value, _PLAIN + _RUNTIME + tuple(_HELPERS))
+            or _is_record(value)
+            or self.is_safe_callable(value)
+        )
+
+    def _allowed_holder(self, obj: Any) -> bool:
+        return isinstance(obj, _PLAIN + _RUNTIME + tuple(_HELPERS)) or _is_record(obj)
+
+    def _refusal(self, obj: Any, name: Any, value: Any) -> str | None:
+        """Why reading ``name`` of ``obj`` (giving ``value``) is refused, or ``None``."""
+        helper = next((names for cls, names in _HELPERS.items() if isinstance(obj, cls)), None)
+        if helper is not None and name not in helper:
+            return f"`{name}` of {_describe(obj)} is not allowed in a template"
+        if isinstance(name, str) and modifies_known_mutable(obj, name):
+            return f"`{name}` of {_describe(obj)} changes it, which is not allowed in a template"
+        if not self._allowed_value(value):
+            return f"`{name}` of {_describe(obj)} is {_describe(value)}, not allowed in a template"
+        return None
+
+    def _check_holder(self, obj: Any, name: Any) -> None:
+        if not self._allowed_holder(obj):
+            raise SecurityError(
+                f"reading `{name}` of {_describe(obj)} is not allowed in a template"
+            )
+
+    def _checked(self, obj: Any, name: Any, value: Any) -> Any:
+        wrapped = self.wrap_str_format(value)
+        if wrapped is not None and value.__name__ == "format":
+            return wrapped  # str.format through the sandbox's own formatter
+        reason = self._refusal(obj, name, value)
+        if reason is not None:
+            raise SecurityError(reason)
+        return value
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if not isinstance(attribute, str) or attribute.startswith("_"):
+            raise SecurityError(f"`{attribute}` of {_describe(obj)} is not allowed in a template")
+        if isinstance(obj, Undefined):
+            return getattr(obj, attribute)  # reports the undefined name
+        self._check_holder(obj, attribute)
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                value = obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        return self._checked(obj, attribute, value)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Undefined):
+            return super().getitem(obj, argument)  # reports the undefined name
+        self._check_holder(obj, argument)
+        try:
+            value = obj[argument]
+        except (TypeError, LookupError):
+            if isinstance(argument, str):
+                return self.getattr(obj, argument)
+            return self.undefined(obj=obj, name=argument)
+        return self._checked(obj, argument, value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(f"calling {_describe_callable(__obj)} is not allowed in a template")
+        return __context.call(__obj, *args, **kwargs)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise SecurityError(f"`{attribute}` of {_describe(obj)} is not allowed in a template")
+
+
+def _is_format_wrapper(obj: Any) -> bool:
+    """The sandbox's wrapper around a string's ``format`` (see ``wrap_str_format``)."""
+    wrapped = getattr(obj, "__wrapped__", None) if inspect.isfunction(obj) else None
+    return (
+        isinstance(wrapped, (types.MethodType, types.BuiltinMethodType))
+        and isinstance(wrapped.__self__, str)
+        and wrapped.__name__ == "format"
+    )
+
+
+def _describe_callable(obj: Any) -> str:
+    name = getattr(obj, "__name__", None)
+    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)) and isinstance(name, str):
+        return f"`{name}` of {_describe(obj.__self__)}"
+    return f"`{name}`" if isinstance(name, str) else _describe(obj)
+
+
+# --- The loader -----------------------------------------------------------------------
+
+
+class TemplateOutsideTheme(TemplateError):
+    """A template file that resolves outside its theme folder (through a link)."""
+
+    def __init__(self, name: str, filename: str):
+        super().__init__(f"template `{name}` resolves outside its theme folder")
+        self.name = name
+        self.filename = filename
+
+
+class ConfinedLoader(FileSystemLoader):
+    """Loads templates from each theme layer's ``templates/``, first layer first, and
+    refuses a file whose real path lies outside that layer's folder."""
+
+    def __init__(self, layers: list[tuple[str, str]]):
+        """``layers``: (templates folder, theme folder it must stay inside)."""
+        super().__init__([folder for folder, _ in layers], followlinks=False)
+        self.roots = {folder: os.path.realpath(root) for folder, root in layers}
+
+    def _confined(self, searchpath: str, filename: str) -> str | None:
+        real = os.path.realpath(filename)
+        root = self.roots[searchpath]
+        return real if os.path.commonpath([real, root]) == root else None
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            filename = os.path.join(searchpath, *pieces)
+            if os.path.isfile(filename):
+                break
+        else:
+            raise TemplateNotFound(template)
+        real = self._confined(searchpath, filename)
+        if real is None:
+            raise TemplateOutsideTheme(template, os.path.normpath(filename))
+        with open(real, encoding=self.encoding) as f:
+            contents = f.read()
+        mtime = os.path.getmtime(real)
+
+        def uptodate() -> bool:
+            try:
+                return os.path.realpath(filename) == real and os.path.getmtime(real) == mtime
+            except OSError:
+                return False
+
+        return contents, os.path.normpath(filename), uptodate
+
+    def list_templates(self) -> list[str]:
+        found = set()
+        for searchpath in self.searchpath:
+            for dirpath, _dirs, files in os.walk(searchpath, followlinks=False):
+                for name in files:
+                    filename = os.path.join(dirpath, name)
+                    if self._confined(searchpath, filename) is not None:
+                        relative = os.path.relpath(filename, searchpath)
+                        found.add(relative.replace(os.path.sep, "/"))
+        return sorted(found)
+
+
+# --- The environment ------------------------------------------------------------------
+
+
+def make_environment(theme: Theme, fmt: Formatter, *, sandboxed: bool | None = None) -> Environment:
+    """The environment for ``theme`` and ``fmt``'s locale: a ``StrictSandbox`` when the
+    plan has template overrides (or ``sandboxed`` or ``PLANBUILDER_SANDBOX_ALL=1`` asks
+    for it), else a plain one."""
+    if sandboxed is None:
+        plan_templates = theme.override is not None and (theme.override / "templates").is_dir()
+        sandboxed = plan_templates or os.environ.get(SANDBOX_ALL_ENV) == "1"
+    return _environment(theme, fmt, sandboxed)
+
+
 @functools.lru_cache(maxsize=8)
-def make_environment(theme: Theme, fmt: Formatter) -> Environment:
-    """One environment per theme and locale, kept so that compiled templates are reused
-    across rebuilds (Jinja recompiles a template when its file changes)."""
-    plan_templates = theme.override is not None and (theme.override / "templates").is_dir()
-    environment_class = ImmutableSandboxedEnvironment if plan_templates else Environment
+def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
+    """One environment per theme, locale and policy, kept so that compiled templates are
+    reused across rebuilds (Jinja recompiles a template when its file changes)."""
+    environment_class = StrictSandbox if sandboxed else Environment
     env = environment_class(
-        loader=FileSystemLoader(theme.template_dirs),
+        loader=ConfinedLoader([(str(t), str(layer)) for t, layer in theme.template_layers]),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -54,3 +317,6 @@ def make_environment(theme: Theme, fmt: Formatter) -> Environment:
     )
     env.globals.update(labels=labels_for(fmt.locale), locale=fmt.locale, currency=fmt.currency)
     return env
+
+
+make_environment.cache_clear = _environment.cache_clear  # type: ignore[attr-defined]

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
 
 from planbuilder.problems import Position, Problem, error
+from planbuilder.render.environment import TemplateOutsideTheme
 
 
 class TemplateProblem(Exception):
@@ -21,6 +23,15 @@ def render_template(env: Environment, name: str, context: dict[str, Any]) -> str
     """Render ``name``; raise ``TemplateProblem`` pointing at the template line on failure."""
     try:
         return env.get_template(name).render(context)
+    except TemplateOutsideTheme as exc:
+        raise TemplateProblem(
+            error(
+                f"template `{exc.name}` is a link to a file outside the theme folder",
+                Position(Path(exc.filename)),
+                hint="a template in theme/templates/ must be a file inside theme/, not a link "
+                "to one elsewhere",
+            )
+        ) from None
     except TemplateNotFound as exc:
         raise TemplateProblem(
             error(
@@ -36,10 +47,34 @@ def render_template(env: Environment, name: str, context: dict[str, Any]) -> str
                 Position(Path(exc.filename or name), exc.lineno or 0, 1),
             )
         ) from None
+    except SecurityError as exc:
+        file, line = _template_frame(exc, name)
+        raise TemplateProblem(
+            error(
+                f"template error: {exc}",
+                Position(file, line, 1),
+                hint="a template may read the plan's text, numbers, dates and records, and "
+                "call the theme's filters, macros and charts; nothing else",
+            )
+        ) from None
     except TemplateError as exc:
         file, line = _template_frame(exc, name)
         raise TemplateProblem(
             error(f"template error: {exc}", Position(file, line, 1), hint=_hint(exc))
+        ) from None
+    except (
+        ArithmeticError,
+        AttributeError,
+        LookupError,
+        RecursionError,
+        TypeError,
+        ValueError,
+    ) as exc:
+        # A filter, method or chart given a value it cannot take (``{{ 'x'|money }}``),
+        # or a macro that calls itself without end.
+        file, line = _template_frame(exc, name)
+        raise TemplateProblem(
+            error(f"template error: {type(exc).__name__}: {exc}", Position(file, line, 1))
         ) from None
 
 
