@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planbuilder import __version__
+from planbuilder.diagnostics import display_path, problem_text, summary
 from planbuilder.problems import Problem
 
 EXIT_OK = 0
@@ -29,51 +30,23 @@ def _color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _display_path(path: Path) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def print_problems(problems: Sequence[Problem], stream=None) -> None:
     """Print ``file:line:col: severity: message`` lines with hints, to stderr by default."""
     stream = stream or sys.stderr
     color = _color(stream)
     for problem in problems:
-        position = problem.position
-        where = _display_path(position.file)
-        if position.line:
-            where += f":{position.line}:{position.column or 1}"
-        severity = problem.severity.value
-        if color:
-            code = "31" if problem.is_error else "33"
-            severity = f"\033[1;{code}m{severity}\033[0m"
-        print(f"{where}: {severity}: {problem.message}", file=stream)
-        if problem.hint:
-            print(f"    hint: {problem.hint}", file=stream)
-
-
-def _summary(problems: Sequence[Problem]) -> str:
-    errors = sum(1 for p in problems if p.is_error)
-    warnings = len(problems) - errors
-
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        print(problem_text(problem, color=color), file=stream)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from planbuilder.build import check
 
-    prepared = check(args.plan, strict=args.strict)
-    print_problems(prepared.problems)
-    if not prepared.ok:
-        print(f"{_display_path(prepared.root)}: {_summary(prepared.problems)}", file=sys.stderr)
+    result = check(args.plan, strict=args.strict)
+    print_problems(result.problems)
+    if not result.ok:
+        print(f"{display_path(result.root)}: {summary(result.problems)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{_display_path(prepared.root)}: plan is valid ({_summary(prepared.problems)})")
+    print(f"{display_path(result.root)}: plan is valid ({summary(result.problems)})")
     return EXIT_OK
 
 
@@ -84,7 +57,6 @@ class Progress:
         self.show = verbose or (sys.stderr.isatty() and not quiet)
         self.verbose = verbose
         self.started = time.perf_counter()
-        self.last = self.started
 
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
@@ -92,14 +64,13 @@ class Progress:
             print(f"[{now - self.started:6.2f} s] {message}", file=sys.stderr, flush=True)
         elif self.show:
             print(f"{message}…", file=sys.stderr, flush=True)
-        self.last = now
 
 
 def _report_pdfs(result, quiet: bool) -> None:
     for path in result.pdf_paths:
         note = " (unchanged, not laid out again)" if path in result.reused else ""
         if not quiet or note:
-            print(f"pdf:  {_display_path(path)}{note}")
+            print(f"pdf:  {display_path(path)}{note}")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -111,14 +82,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         args.output,
         pdf=not args.no_pdf,
         strict=args.strict,
-        edition=args.edition,
+        editions=args.edition,
         paper=args.paper,
         progress=Progress(args.quiet, args.verbose),
     )
     print_problems(result.problems)
     if not result.ok:
         print(
-            f"{_display_path(result.root)}: build failed ({_summary(result.problems)}); "
+            f"{display_path(result.root)}: build failed ({summary(result.problems)}); "
             "previous output left untouched",
             file=sys.stderr,
         )
@@ -128,9 +99,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _report_pdfs(result, quiet=True)
         return EXIT_OK
     if result.site_dir:
-        print(f"site: {_display_path(result.site_dir / 'index.html')}")
+        print(f"site: {display_path(result.site_dir / 'index.html')}")
     _report_pdfs(result, quiet=False)
-    print(f"built in {elapsed:.1f} s ({_summary(result.problems)})")
+    print(f"built in {elapsed:.1f} s ({summary(result.problems)})")
     return EXIT_OK
 
 
@@ -148,13 +119,13 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
     print_problems(result.problems)
     if not result.ok:
         print(
-            f"{_display_path(result.root)}: PDF not written ({_summary(result.problems)})",
+            f"{display_path(result.root)}: PDF not written ({summary(result.problems)})",
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
     if not args.quiet:
         for path in result.pdf_paths:
-            print(f"pdf: {_display_path(path)}")
+            print(f"pdf: {display_path(path)}")
     return EXIT_OK
 
 
@@ -164,11 +135,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
     try:
         created = create_plan(Path(args.directory), title=args.title, company=args.company)
     except ScaffoldRefused as exc:
-        print(f"{_display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
+        print(f"{display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"created a new plan in {_display_path(created)}")
-    print(f"next: edit {_display_path(created / 'plan.yaml')}, then run")
-    print(f"  planbuilder build {_display_path(created)}")
+    print(f"created a new plan in {display_path(created)}")
+    print(f"next: edit {display_path(created / 'plan.yaml')}, then run")
+    print(f"  planbuilder build {display_path(created)}")
     return EXIT_OK
 
 
@@ -205,7 +176,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         server.stop()
         return EXIT_PROBLEMS
-    log(f"serving {_display_path(Path(args.plan).resolve())} at {url} (Ctrl-C to stop)")
+    log(f"serving {display_path(Path(args.plan).resolve())} at {url} (Ctrl-C to stop)")
     if args.open:
         import webbrowser
 
