@@ -177,7 +177,7 @@ def build_pdf(
         plan_dir,
         site=False,
         pdf_file=target,
-        editions=edition,
+        edition=edition,
         strict=strict,
         today=today,
         paper=paper,
@@ -191,7 +191,7 @@ def build(
     *,
     site: bool = True,
     pdf: bool = True,
-    editions: str | Sequence[str] | None = None,
+    edition: str | Sequence[str] | None = None,
     layout: bool = True,
     write: bool = True,
     pdf_file: Path | str | None = None,
@@ -208,9 +208,10 @@ def build(
 ) -> BuildResult:
     """Build a plan; nothing is written unless the whole build succeeds.
 
-    Targets: ``site`` (``OUT/site/``, replacing ``OUT`` in one swap) and ``pdf`` (one
-    PDF per edition in ``editions``, default all). Without ``site`` the PDFs are written
-    one by one into ``OUT`` (default ``PLAN/_build``), or to ``pdf_file`` for one edition.
+    Targets: ``site`` (``OUT/site/``, replacing ``OUT`` in one swap) and ``pdf`` (one PDF
+    per edition named in ``edition``, one name or several; default all). Without ``site``
+    the PDFs are written one by one into ``OUT`` (default ``PLAN/_build``), or to
+    ``pdf_file`` for one edition.
     ``layout=False`` renders each print document without laying it out (``check``);
     ``write=False`` keeps everything in memory. A PDF whose inputs did not change is
     reused from ``cache`` (default: the output folder, keys in the user's cache folder).
@@ -238,7 +239,7 @@ def build(
         if any(is_inside(path, layer) for path in changed for layer in layers):
             make_environment.cache_clear()
     try:
-        chosen = select_editions(report, editions) if pdf else ()
+        chosen = select_editions(report, edition) if pdf else ()
     except KeyError as exc:
         return failed(_unknown_edition(report, exc.args[0]))
     if pdf_file is not None and len(chosen) > 1:

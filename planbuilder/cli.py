@@ -82,7 +82,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         args.output,
         pdf=not args.no_pdf,
         strict=args.strict,
-        editions=args.edition,
+        edition=args.edition,
         paper=args.paper,
         progress=Progress(args.quiet, args.verbose),
     )
