@@ -275,13 +275,16 @@ def build(
         links = tuple(
             (e, pdf_href.format(file=pdf_name(report, e), edition=e.name)) for e in chosen
         )
-        pages, found = site_files(
-            report,
-            theme,
-            pdf_links=links,
-            only_sections=only,
-            previous=previous.site_files if only is not None else None,
-        )
+        try:
+            pages, found = site_files(
+                report,
+                theme,
+                pdf_links=links,
+                only_sections=only,
+                previous=previous.site_files if only is not None else None,
+            )
+        except OutputCollision as exc:
+            return failed(error(str(exc), Position(root)))
         problems += found
     requests: list[PdfRequest] = []
     if chosen and (not layout or not has_errors(_finish(problems, strict))):
@@ -333,8 +336,9 @@ def build(
             if pdf_file is None:
                 mark_output_dir(out)
     except OSError as exc:
-        kind = "output" if site else "PDF"
-        return failed(error(f"cannot write the {kind}: {exc}", Position(out)))
+        if site:
+            return failed(error(f"cannot write the output: {exc}", Position(out)))
+        return failed(error(f"cannot write the PDF: {exc}", Position((targets or [out])[0])))
     _remember(run, cache)
     return replace(
         result,
