@@ -313,7 +313,7 @@ def build(
         pdfs=run,
     )
     if not write:
-        if run is not None and not background:
+        if not background:
             _remember(run, cache)
         return result
 
@@ -339,7 +339,8 @@ def build(
         if site:
             return failed(error(f"cannot write the output: {exc}", Position(out)))
         return failed(error(f"cannot write the PDF: {exc}", Position((targets or [out])[0])))
-    _remember(run, cache)
+    if not background:
+        _remember(run, cache)
     return replace(
         result,
         out_dir=out if site or pdf_file is None else None,

@@ -127,6 +127,7 @@ def test_background_pdfs_arrive_in_memory_after_the_site(make_plan, tmp_path):
     out = tmp_path / "gen-1"
     result = build(plan, out, today=TODAY, background=True, pdf_href="_pdf/{edition}")
     assert result.ok
+    assert not result.pdfs.done()  # the site did not wait for a worker to start and lay out
     assert (result.site_dir / "index.html").is_file()
     assert 'href="_pdf/' in (result.site_dir / "index.html").read_text()
     assert result.pdf_paths == () and not list(out.glob("*.pdf"))  # never written
