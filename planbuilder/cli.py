@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planbuilder import __version__
-from planbuilder.diagnostics import display_path, problem_text, summary
+from planbuilder.diagnostics import display_path as _display_path
+from planbuilder.diagnostics import problem_text
+from planbuilder.diagnostics import summary as _summary
 from planbuilder.problems import Problem
 
 EXIT_OK = 0
@@ -44,9 +46,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     result = check(args.plan, strict=args.strict)
     print_problems(result.problems)
     if not result.ok:
-        print(f"{display_path(result.root)}: {summary(result.problems)}", file=sys.stderr)
+        print(f"{_display_path(result.root)}: {_summary(result.problems)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{display_path(result.root)}: plan is valid ({summary(result.problems)})")
+    print(f"{_display_path(result.root)}: plan is valid ({_summary(result.problems)})")
     return EXIT_OK
 
 
@@ -70,7 +72,7 @@ def _report_pdfs(result, quiet: bool) -> None:
     for path in result.pdf_paths:
         note = " (unchanged, not laid out again)" if path in result.reused else ""
         if not quiet or note:
-            print(f"pdf:  {display_path(path)}{note}")
+            print(f"pdf:  {_display_path(path)}{note}")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -89,7 +91,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print_problems(result.problems)
     if not result.ok:
         print(
-            f"{display_path(result.root)}: build failed ({summary(result.problems)}); "
+            f"{_display_path(result.root)}: build failed ({_summary(result.problems)}); "
             "previous output left untouched",
             file=sys.stderr,
         )
@@ -99,9 +101,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _report_pdfs(result, quiet=True)
         return EXIT_OK
     if result.site_dir:
-        print(f"site: {display_path(result.site_dir / 'index.html')}")
+        print(f"site: {_display_path(result.site_dir / 'index.html')}")
     _report_pdfs(result, quiet=False)
-    print(f"built in {elapsed:.1f} s ({summary(result.problems)})")
+    print(f"built in {elapsed:.1f} s ({_summary(result.problems)})")
     return EXIT_OK
 
 
@@ -119,13 +121,13 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
     print_problems(result.problems)
     if not result.ok:
         print(
-            f"{display_path(result.root)}: PDF not written ({summary(result.problems)})",
+            f"{_display_path(result.root)}: PDF not written ({_summary(result.problems)})",
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
     if not args.quiet:
         for path in result.pdf_paths:
-            print(f"pdf: {display_path(path)}")
+            print(f"pdf: {_display_path(path)}")
     return EXIT_OK
 
 
@@ -135,11 +137,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
     try:
         created = create_plan(Path(args.directory), title=args.title, company=args.company)
     except ScaffoldRefused as exc:
-        print(f"{display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
+        print(f"{_display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"created a new plan in {display_path(created)}")
-    print(f"next: edit {display_path(created / 'plan.yaml')}, then run")
-    print(f"  planbuilder build {display_path(created)}")
+    print(f"created a new plan in {_display_path(created)}")
+    print(f"next: edit {_display_path(created / 'plan.yaml')}, then run")
+    print(f"  planbuilder build {_display_path(created)}")
     return EXIT_OK
 
 
@@ -176,7 +178,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         server.stop()
         return EXIT_PROBLEMS
-    log(f"serving {display_path(Path(args.plan).resolve())} at {url} (Ctrl-C to stop)")
+    log(f"serving {_display_path(Path(args.plan).resolve())} at {url} (Ctrl-C to stop)")
     if args.open:
         import webbrowser
 
