@@ -1,25 +1,34 @@
 """``build()``: the whole pipeline, load → validate → model → compute → render → write.
 
-The CLI and the dev server are thin shells over the functions here. A bad plan
+One function serves every command and the dev server; options choose the targets (site,
+PDF), the editions, whether to write, incremental section pages after an edit, and PDFs
+laid out in the background. ``check`` and ``build_pdf`` are thin uses of it. A bad plan
 never raises: every function returns its problems with the result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from planbuilder import __version__
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
 from planbuilder.load import load
 from planbuilder.model import build_model
 from planbuilder.output import OutputCollision, OutputFiles
+from planbuilder.paths import is_inside
+from planbuilder.pdfcache import (
+    FolderCache,
+    LayoutPool,
+    PdfCache,
+    PdfOutcome,
+    PdfRequest,
+    PdfRun,
+    lay_out,
+    pdf_key,
+)
 from planbuilder.problems import (
     Position,
     Problem,
@@ -28,6 +37,8 @@ from planbuilder.problems import (
     has_errors,
     sort_problems,
 )
+from planbuilder.render.environment import make_environment
+from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
 from planbuilder.themes import Theme, resolve_theme
 from planbuilder.validate import validate
@@ -42,6 +53,8 @@ from planbuilder.write import (
 
 DEFAULT_OUT = "_build"
 SITE_DIR = "site"
+#: Where the site links each PDF, relative to the site root: next to the site folder.
+PDF_HREF = "../{file}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,10 @@ class BuildResult:
     pdf_paths: tuple[Path, ...] = ()
     reused: tuple[Path, ...] = ()  # PDFs whose inputs had not changed, kept as they were
     report: Report | None = None
+    theme: Theme | None = None
+    site_files: OutputFiles | None = None  # the site, relative to its folder
+    incremental: bool = False  # only changed section pages were rendered
+    pdfs: PdfRun | None = None  # the PDFs, possibly still being laid out (``background``)
 
     @property
     def pdf_path(self) -> Path | None:
@@ -110,24 +127,6 @@ def prepare(
     return Prepared(sources.root, problems, report, theme)
 
 
-def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None) -> Prepared:
-    """Validate a plan without writing anything. The site and each edition's print
-    document are rendered too, in memory, so that problems only found there (a missing
-    image, a broken link, a mistake in a template override) are reported; only the PDF
-    layout itself, the slow part, is left out."""
-    from planbuilder.render.pdf import print_html
-
-    prepared = prepare(plan_dir, strict=strict, today=today)
-    if not prepared.ok:
-        return prepared
-    _files, render_problems = site_files(prepared.report, prepared.theme)
-    for edition in editions(prepared.report.plan):
-        _html, found = print_html(prepared.report, prepared.theme, edition)
-        render_problems += found
-    problems = _finish([*prepared.problems, *render_problems], strict)
-    return Prepared(prepared.root, problems, prepared.report, prepared.theme)
-
-
 def default_out_dir(root: Path) -> Path:
     return root / DEFAULT_OUT
 
@@ -140,213 +139,27 @@ def pdf_name(report: Report, edition: Edition | None = None) -> str:
     return f"{base}-{edition.name}.pdf"
 
 
-def select_editions(report: Report, name: str | None) -> tuple[Edition, ...]:
-    """All editions, or the one named; raises ``KeyError`` for an unknown name."""
+def select_editions(report: Report, names: str | Sequence[str] | None) -> tuple[Edition, ...]:
+    """All editions, or those named (in the plan's order); ``KeyError`` names an unknown one."""
     found = editions(report.plan)
-    if name is None:
+    if names is None:
         return found
-    chosen = tuple(e for e in found if e.name == name)
-    if not chosen:
-        raise KeyError(name)
-    return chosen
+    wanted = [names] if isinstance(names, str) else list(names)
+    known = {e.name for e in found}
+    for name in wanted:
+        if name not in known:
+            raise KeyError(name)
+    return tuple(e for e in found if e.name in wanted)
 
 
-@dataclass
-class PdfOutcome:
-    """The PDFs of one build: bytes by file name, and which were reused unchanged."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-    reused: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def pdf_key(report: Report, theme: Theme, html: str, paper: str | None) -> str:
-    """A hash of everything that feeds a PDF: the print document, the theme's print files
-    and fonts, the images it uses, the options and planbuilder's version."""
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}|{paper}|{report.plan.meta.pdf_variant}|".encode())
-    digest.update(html.encode("utf-8"))
-    files = {**theme.files("print"), **theme.files("fonts")}
-    files |= {asset.as_posix(): report.plan.root / asset for asset in report.plan.assets}
-    for relative, path in sorted(files.items()):
-        digest.update(relative.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def make_pdfs(
-    report: Report,
-    theme: Theme,
-    chosen: tuple[Edition, ...],
-    *,
-    previous: Path | None = None,
-    paper: str | None = None,
-    today: dt.date | None = None,
-    progress: Callable[[str], None] = lambda message: None,
-) -> PdfOutcome:
-    """Lay out the PDF of each edition, reusing a previous build's file when nothing that
-    feeds it changed (``previous`` is the earlier output folder)."""
-    from planbuilder.render.pdf import layout_pdf, print_html
-
-    outcome = PdfOutcome()
-    known = _read_keys(previous)
-    todo: list[Edition] = []
-    documents: dict[str, str] = {}  # print HTML by edition, kept for the layout
-    for edition in chosen:
-        name = pdf_name(report, edition)
-        html, found = print_html(report, theme, edition, paper)
-        outcome.problems += [p for p in found if p not in outcome.problems]
-        if not html:
-            continue
-        key = pdf_key(report, theme, html, paper)
-        outcome.keys[name] = key
-        old = previous / name if previous is not None else None
-        if known.get(name) == key and old is not None and old.is_file():
-            outcome.files[name] = old.read_bytes()
-            outcome.reused.append(name)
-        else:
-            todo.append(edition)
-            documents[edition.name] = html
-    labels = ", ".join(e.title or e.name for e in todo)
-    if len(todo) > 1 and (os.cpu_count() or 1) > 1:
-        # WeasyPrint is single-threaded Python: editions are laid out in parallel
-        # processes, each building the same report from the same sources.
-        progress(f"laying out {len(todo)} PDFs in parallel: {labels}")
-        results = _layout_in_processes(report, todo, paper, today)
-    else:
-        if todo:
-            progress(f"laying out the PDF: {labels} (1/1)")
-        results = [layout_pdf(documents[e.name], report, theme, []) for e in todo]
-    for edition, (data, found) in zip(todo, results, strict=True):
-        outcome.problems += [p for p in found if p not in outcome.problems]
-        if data is not None:
-            outcome.files[pdf_name(report, edition)] = data
-    # Keep the order of the editions, whichever were reused or laid out.
-    order = [pdf_name(report, e) for e in chosen]
-    outcome.files = {n: outcome.files[n] for n in order if n in outcome.files}
-    return outcome
-
-
-def _layout_job(
-    plan_dir: str, today: dt.date, edition: str, paper: str | None
-) -> tuple[bytes | None, list[Problem]]:
-    """One edition's PDF, in a worker process."""
-    from planbuilder.render.pdf import render_pdf
-
-    prepared = prepare(plan_dir, today=today)
-    if not prepared.ok:
-        return None, prepared.problems
-    [chosen] = select_editions(prepared.report, edition)
-    return render_pdf(prepared.report, prepared.theme, chosen, paper)
-
-
-def _layout_in_processes(
-    report: Report, todo: list[Edition], paper: str | None, today: dt.date | None
-) -> list[tuple[bytes | None, list[Problem]]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = min(len(todo), os.cpu_count() or 1)
-    day = today or report.plan.meta.as_of
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [pool.submit(_layout_job, str(report.plan.root), day, e.name, paper) for e in todo]
-        return [job.result() for job in jobs]
-
-
-KEYS_FILE = ".planbuilder-pdf-keys.json"
-
-
-def _read_keys(folder: Path | None) -> dict[str, str]:
-    if folder is None or not (folder / KEYS_FILE).is_file():
-        return {}
-    try:
-        return dict(json.loads((folder / KEYS_FILE).read_text("utf-8")))
-    except (ValueError, OSError, TypeError):
-        return {}
-
-
-def build(
-    plan_dir: Path | str,
-    out_dir: Path | str | None = None,
-    *,
-    site: bool = True,
-    pdf: bool = True,
-    strict: bool = False,
-    today: dt.date | None = None,
-    edition: str | None = None,
-    paper: str | None = None,
-    progress: Callable[[str], None] = lambda message: None,
+def check(
+    plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None
 ) -> BuildResult:
-    """Build the site (``OUT/site/``) and the PDF of every edition (``OUT/*.pdf``).
-
-    Nothing is written unless the whole build succeeds; the previous output then
-    is replaced in one swap. A PDF whose inputs did not change is reused, not redone.
-    """
-    progress("checking the plan")
-    prepared = prepare(plan_dir, strict=strict, today=today)
-    root = prepared.root
-    if not prepared.ok:
-        return BuildResult(root, prepared.problems)
-    report, theme = prepared.report, prepared.theme
-    out = Path(out_dir).resolve() if out_dir is not None else default_out_dir(root)
-    problems = list(prepared.problems)
-    try:
-        check_output_dir(out, root)
-        chosen = select_editions(report, edition) if pdf else ()
-    except OutputRefused as exc:
-        return BuildResult(
-            root, _finish([*problems, error(exc.message, Position(out), exc.hint)], strict)
-        )
-    except KeyError:
-        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
-
-    files = OutputFiles()
-    outcome = PdfOutcome()
-    try:
-        if site:
-            progress("rendering the site")
-            links = tuple((e, f"../{pdf_name(report, e)}") for e in chosen)
-            pages, found = site_files(report, theme, pdf_links=links)
-            problems += found
-            for relative, content in pages.files.items():
-                files.add(f"{SITE_DIR}/{relative}", content)
-        if chosen and not has_errors(_finish(problems, strict)):
-            outcome = make_pdfs(report, theme, chosen, previous=out, paper=paper, progress=progress)
-            problems += outcome.problems
-            for name, data in outcome.files.items():
-                files.add(name, data)
-            files.add(KEYS_FILE, json.dumps(outcome.keys, indent=2, sort_keys=True).encode())
-    except OutputCollision as exc:
-        problems.append(error(str(exc), Position(root)))
-    problems = _finish(problems, strict)
-    if has_errors(problems):
-        return BuildResult(root, problems, report=report)
-    progress("writing the output")
-    try:
-        write_tree(files, out)
-    except OSError as exc:
-        problems.append(error(f"cannot write the output: {exc}", Position(out)))
-        return BuildResult(root, _finish(problems, strict), report=report)
-    pdf_paths = tuple(out / name for name in outcome.files)
-    return BuildResult(
-        root,
-        problems,
-        out_dir=out,
-        site_dir=out / SITE_DIR if site else None,
-        pdf_paths=pdf_paths,
-        reused=tuple(out / name for name in outcome.reused),
-        report=report,
-    )
-
-
-def _unknown_edition(report: Report, name: str | None) -> Problem:
-    names = [e.name for e in editions(report.plan)]
-    return error(
-        f"unknown edition `{name}`",
-        Position(report.plan.root / "plan.yaml"),
-        hint=did_you_mean(name or "", names) or "editions: " + ", ".join(f"`{n}`" for n in names),
-    )
+    """Validate a plan without writing anything. The site and each edition's print
+    document are rendered too, in memory, so that problems only found there (a missing
+    image, a broken link, a mistake in a template override) are reported; only the PDF
+    layout itself, the slow part, is left out."""
+    return build(plan_dir, write=False, layout=False, strict=strict, today=today)
 
 
 def build_pdf(
@@ -360,57 +173,254 @@ def build_pdf(
     progress: Callable[[str], None] = lambda message: None,
 ) -> BuildResult:
     """Build only the PDF: every edition into ``PLAN/_build/``, or one edition to ``target``."""
+    return build(
+        plan_dir,
+        site=False,
+        pdf_file=target,
+        edition=edition,
+        strict=strict,
+        today=today,
+        paper=paper,
+        progress=progress,
+    )
+
+
+def build(
+    plan_dir: Path | str,
+    out_dir: Path | str | None = None,
+    *,
+    site: bool = True,
+    pdf: bool = True,
+    edition: str | Sequence[str] | None = None,
+    layout: bool = True,
+    write: bool = True,
+    pdf_file: Path | str | None = None,
+    pdf_href: str = PDF_HREF,
+    strict: bool = False,
+    today: dt.date | None = None,
+    paper: str | None = None,
+    previous: BuildResult | None = None,
+    changed: Collection[Path] | None = None,
+    background: bool = False,
+    pool: LayoutPool | None = None,
+    cache: PdfCache | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> BuildResult:
+    """Build a plan; nothing is written unless the whole build succeeds.
+
+    Targets: ``site`` (``OUT/site/``, replacing ``OUT`` in one swap) and ``pdf`` (one PDF
+    per edition named in ``edition``, one name or several; default all). Without ``site``
+    the PDFs are written one by one into ``OUT`` (default ``PLAN/_build``), or to
+    ``pdf_file`` for one edition.
+    ``layout=False`` renders each print document without laying it out (``check``);
+    ``write=False`` keeps everything in memory. A PDF whose inputs did not change is
+    reused from ``cache`` (default: the output folder, keys in the user's cache folder).
+
+    ``pdf_href`` is how the site links a PDF (``{file}``, ``{edition}``). With
+    ``previous`` (an earlier result) and ``changed`` (the files changed since), only the
+    pages of sections whose body alone changed are rendered again. With ``background``
+    the result comes back once the site is written; the PDFs are laid out in ``pool``
+    and, never written, arrive in memory through ``result.pdfs``.
+    """
     progress("checking the plan")
     prepared = prepare(plan_dir, strict=strict, today=today)
     root = prepared.root
     if not prepared.ok:
-        return BuildResult(root, prepared.problems)
+        return BuildResult(root, prepared.problems, theme=prepared.theme)
     report, theme = prepared.report, prepared.theme
     problems = list(prepared.problems)
+
+    def failed(*more: Problem) -> BuildResult:
+        return BuildResult(root, _finish([*problems, *more], strict), report=report, theme=theme)
+
+    if changed:
+        # A new or removed template in a theme layer is only found by a new environment.
+        layers = [*theme.layers, *(previous.theme.layers if previous and previous.theme else ())]
+        if any(is_inside(path, layer) for path in changed for layer in layers):
+            make_environment.cache_clear()
     try:
-        chosen = select_editions(report, edition)
-    except KeyError:
-        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
-    if target is not None and len(chosen) > 1:
-        return BuildResult(
-            root,
-            _finish(
-                [
-                    *problems,
-                    error(
-                        "the plan has several editions; -o names one file",
-                        Position(Path(target)),
-                        hint="add --edition NAME, or leave -o out to write them all to _build/",
-                    ),
-                ],
-                strict,
-            ),
+        chosen = select_editions(report, edition) if pdf else ()
+    except KeyError as exc:
+        return failed(_unknown_edition(report, exc.args[0]))
+    if pdf_file is not None and len(chosen) > 1:
+        return failed(
+            error(
+                "the plan has several editions; -o names one file",
+                Position(Path(pdf_file)),
+                hint="add --edition NAME, or leave -o out to write them all to _build/",
+            )
         )
-    folder = default_out_dir(root)
-    paths = (
-        [folder / pdf_name(report, e) for e in chosen]
-        if target is None
-        else [Path(target).resolve()]
+    out = Path(out_dir).resolve() if out_dir is not None else default_out_dir(root)
+    pdf_paths = (
+        [Path(pdf_file).resolve()]
+        if pdf_file is not None
+        else [out / pdf_name(report, e) for e in chosen]
     )
-    try:
-        if target is None:
-            check_output_dir(folder, root)
-        for path in paths:
-            check_pdf_target(path)
-    except OutputRefused as exc:
-        return BuildResult(
-            root, _finish([*problems, error(exc.message, Position(paths[0]), exc.hint)], strict)
+    if write:
+        try:
+            if site or pdf_file is None:
+                check_output_dir(out, root)
+            if not site:
+                for path in pdf_paths:
+                    check_pdf_target(path)
+        except OutputRefused as exc:
+            where = out if site or not pdf_paths else pdf_paths[0]
+            return failed(error(exc.message, Position(where), exc.hint))
+
+    pages = OutputFiles()
+    only = None
+    if site:
+        progress("rendering the site")
+        only = _changed_sections(previous, changed, report)
+        links = tuple(
+            (e, pdf_href.format(file=pdf_name(report, e), edition=e.name)) for e in chosen
         )
-    outcome = make_pdfs(report, theme, chosen, paper=paper, today=today, progress=progress)
-    problems = _finish([*problems, *outcome.problems], strict)
-    if has_errors(problems) or len(outcome.files) != len(chosen):
-        return BuildResult(root, problems, report=report)
+        try:
+            pages, found = site_files(
+                report,
+                theme,
+                pdf_links=links,
+                only_sections=only,
+                previous=previous.site_files if only is not None else None,
+            )
+        except OutputCollision as exc:
+            return failed(error(str(exc), Position(root)))
+        problems += found
+    requests: list[PdfRequest] = []
+    if chosen and (not layout or not has_errors(_finish(problems, strict))):
+        file_name = (lambda _e: Path(pdf_file).name) if pdf_file is not None else None
+        requests, found = _pdf_requests(report, theme, chosen, paper, layout, file_name)
+        problems += found
+    problems = _finish(problems, strict)
+    if has_errors(problems):
+        return BuildResult(root, problems, report=report, theme=theme)
+
+    run = None
+    if requests:
+        if cache is None and write and not background:
+            cache = FolderCache(pdf_paths[0].parent)
+        run = lay_out(requests, cache=cache, pool=pool, background=background, progress=progress)
+        if background and cache is not None:
+            run.add_done_callback(lambda done: _remember(done, cache))
+    outcome = run.result() if run is not None and not background else PdfOutcome()
+    result = BuildResult(
+        root,
+        problems,
+        report=report,
+        theme=theme,
+        site_files=pages if site else None,
+        incremental=only is not None,
+        pdfs=run,
+    )
+    if not write:
+        if not background:
+            _remember(run, cache)
+        return result
+
+    files = OutputFiles()
     try:
-        for path, data in zip(paths, outcome.files.values(), strict=True):
-            write_file(data, path)
-        if target is None:
-            mark_output_dir(folder)
+        for relative, content in pages.files.items():
+            files.add(f"{SITE_DIR}/{relative}", content)
+        for name, data in outcome.files.items():
+            files.add(name, data)
+    except OutputCollision as exc:
+        return failed(error(str(exc), Position(root)))
+    progress("writing the output")
+    targets = [pdf_paths[0]] if pdf_file is not None else [out / p.name for p in outcome.pdfs]
+    try:
+        if site:
+            write_tree(files, out)
+        else:
+            for path, made in zip(targets, outcome.pdfs, strict=True):
+                write_file(made.data, path)
+            if pdf_file is None:
+                mark_output_dir(out)
     except OSError as exc:
-        problems.append(error(f"cannot write the PDF: {exc}", Position(paths[0])))
-        return BuildResult(root, _finish(problems, strict), report=report)
-    return BuildResult(root, problems, pdf_paths=tuple(paths), report=report)
+        if site:
+            return failed(error(f"cannot write the output: {exc}", Position(out)))
+        return failed(error(f"cannot write the PDF: {exc}", Position((targets or [out])[0])))
+    if not background:
+        _remember(run, cache)
+    return replace(
+        result,
+        out_dir=out if site or pdf_file is None else None,
+        site_dir=out / SITE_DIR if site else None,
+        pdf_paths=tuple(targets),
+        reused=tuple(t for t, made in zip(targets, outcome.pdfs, strict=True) if made.reused),
+    )
+
+
+def _pdf_requests(
+    report: Report,
+    theme: Theme,
+    chosen: tuple[Edition, ...],
+    paper: str | None,
+    layout: bool,
+    file_name: Callable[[Edition], str] | None = None,
+) -> tuple[list[PdfRequest], list[Problem]]:
+    """Each edition's print document, rendered once: the layout job and its key."""
+    requests, problems = [], []
+    inputs = {**theme.files("print"), **theme.files("fonts")}
+    inputs |= {asset.as_posix(): report.plan.root / asset for asset in report.plan.assets}
+    for edition in chosen:
+        html, found = print_html(report, theme, edition, paper)
+        problems += [p for p in found if p not in problems]
+        if not html or not layout:
+            continue
+        job, found = layout_job(html, report, theme)
+        problems += found
+        if job is not None:
+            key = pdf_key(job, inputs, paper)
+            name = file_name(edition) if file_name else pdf_name(report, edition)
+            requests.append(PdfRequest(name, edition.name, edition.title or edition.name, job, key))
+    return requests, problems
+
+
+def _remember(run: PdfRun | None, cache: PdfCache | None) -> None:
+    """Tell ``cache`` about the PDFs of a finished run (after they were written)."""
+    if run is None or cache is None or run.cancelled():
+        return
+    try:
+        outcome = run.result()
+    except Exception:
+        return
+    for made in outcome.pdfs:
+        if not made.reused:
+            cache.put(made.name, made.key, made.data)
+
+
+def _changed_sections(
+    previous: BuildResult | None, changed: Collection[Path] | None, report: Report
+) -> set[str] | None:
+    """Slugs whose pages alone need rendering, or ``None`` for a full render.
+
+    Incremental only after a build without problems, when nothing but section files
+    changed and nothing but their bodies differs: a new title or order changes every
+    page's navigation.
+    """
+    if not changed or previous is None or previous.problems or previous.report is None:
+        return None
+    if previous.site_files is None:
+        return None
+    sections_dir = report.plan.root / "sections"
+    if not all(p.suffix == ".md" and p.parent == sections_dir for p in changed):
+        return None
+    before = previous.report
+    if _without_bodies(before) != _without_bodies(report):
+        return None
+    old = {s.slug: s.body for s in before.plan.sections}
+    return {s.slug for s in report.plan.sections if old.get(s.slug) != s.body}
+
+
+def _without_bodies(report: Report) -> Report:
+    sections = tuple(replace(s, body="") for s in report.plan.sections)
+    return replace(report, plan=replace(report.plan, sections=sections))
+
+
+def _unknown_edition(report: Report, name: str | None) -> Problem:
+    names = [e.name for e in editions(report.plan)]
+    return error(
+        f"unknown edition `{name}`",
+        Position(report.plan.root / "plan.yaml"),
+        hint=did_you_mean(name or "", names) or "editions: " + ", ".join(f"`{n}`" for n in names),
+    )

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planbuilder import __version__
+from planbuilder.diagnostics import display_path as _display_path
+from planbuilder.diagnostics import problem_text
+from planbuilder.diagnostics import summary as _summary
 from planbuilder.problems import Problem
 
 EXIT_OK = 0
@@ -31,51 +34,23 @@ def _color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _display_path(path: Path) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def print_problems(problems: Sequence[Problem], stream=None) -> None:
     """Print ``file:line:col: severity: message`` lines with hints, to stderr by default."""
     stream = stream or sys.stderr
     color = _color(stream)
     for problem in problems:
-        position = problem.position
-        where = _display_path(position.file)
-        if position.line:
-            where += f":{position.line}:{position.column or 1}"
-        severity = problem.severity.value
-        if color:
-            code = "31" if problem.is_error else "33"
-            severity = f"\033[1;{code}m{severity}\033[0m"
-        print(f"{where}: {severity}: {problem.message}", file=stream)
-        if problem.hint:
-            print(f"    hint: {problem.hint}", file=stream)
-
-
-def _summary(problems: Sequence[Problem]) -> str:
-    errors = sum(1 for p in problems if p.is_error)
-    warnings = len(problems) - errors
-
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        print(problem_text(problem, color=color), file=stream)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from planbuilder.build import check
 
-    prepared = check(args.plan, strict=args.strict)
-    print_problems(prepared.problems)
-    if not prepared.ok:
-        print(f"{_display_path(prepared.root)}: {_summary(prepared.problems)}", file=sys.stderr)
+    result = check(args.plan, strict=args.strict)
+    print_problems(result.problems)
+    if not result.ok:
+        print(f"{_display_path(result.root)}: {_summary(result.problems)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{_display_path(prepared.root)}: plan is valid ({_summary(prepared.problems)})")
+    print(f"{_display_path(result.root)}: plan is valid ({_summary(result.problems)})")
     return EXIT_OK
 
 
@@ -86,7 +61,6 @@ class Progress:
         self.show = verbose or (sys.stderr.isatty() and not quiet)
         self.verbose = verbose
         self.started = time.perf_counter()
-        self.last = self.started
 
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
@@ -94,7 +68,6 @@ class Progress:
             print(f"[{now - self.started:6.2f} s] {message}", file=sys.stderr, flush=True)
         elif self.show:
             print(f"{message}…", file=sys.stderr, flush=True)
-        self.last = now
 
 
 def _report_pdfs(result, quiet: bool) -> None:

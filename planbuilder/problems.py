@@ -50,11 +50,11 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def format(self, root: Path | None = None) -> str:
-        """``file:line:col: error: message`` plus an indented hint line."""
-        text = f"{self.position.display(root)}: {self.severity.value}: {self.message}"
-        if self.hint:
-            text += f"\n    hint: {self.hint}"
-        return text
+        """``file:line:col: error: message`` plus an indented hint line (see
+        ``planbuilder.diagnostics``, which every caller shares)."""
+        from planbuilder.diagnostics import problem_text
+
+        return problem_text(self, root=root)
 
     def escalated(self) -> Problem:
         """The same problem as an error (``--strict``)."""

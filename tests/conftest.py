@@ -39,6 +39,14 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory):
+    """PDF reuse records go to a cache folder of the test session, never the real home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
+
+
 @pytest.fixture
 def make_plan(tmp_path: Path) -> Callable[..., Path]:
     """Factory: ``make_plan({"goals.yaml": "..."})`` → a plan folder (plan.yaml added if absent)."""

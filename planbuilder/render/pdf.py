@@ -1,27 +1,19 @@
-"""Render the PDF business plan: one print HTML document laid out by WeasyPrint.
-
-WeasyPrint is imported only here and only when a PDF is made (it takes half a
-second to import). Every file it loads goes through ``ConfinedFetcher``, which
-refuses the network and any file outside the plan and theme folders.
-"""
+"""Render the PDF business plan: one print HTML document per edition, handed to
+``render.layout`` (WeasyPrint) as plain values."""
 
 from __future__ import annotations
-
-import hashlib
-import logging
-from pathlib import Path
 
 from markupsafe import Markup
 
 from planbuilder import __version__
 from planbuilder.compute import Report
 from planbuilder.editions import Edition, editions
-from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
 from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
+from planbuilder.render.layout import LayoutJob, layout_pdf
 from planbuilder.render.markdown import Target, heading_id
 from planbuilder.render.site import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
@@ -83,73 +75,35 @@ def _document_date(report: Report) -> str:
     return (meta.date or report.as_of).isoformat()
 
 
-def render_pdf(
-    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
-) -> tuple[bytes | None, list[Problem]]:
-    """The PDF bytes of one edition, or ``None`` with problems when it cannot be made."""
-    html, problems = print_html(report, theme, edition, paper)
-    if not html:
-        return None, problems
-    return layout_pdf(html, report, theme, problems)
-
-
-def layout_pdf(
-    html: str, report: Report, theme: Theme, problems: list[Problem]
-) -> tuple[bytes | None, list[Problem]]:
-    """Lay out an already rendered print document (see ``print_html``)."""
+def layout_job(html: str, report: Report, theme: Theme) -> tuple[LayoutJob | None, list[Problem]]:
+    """What laying out ``html`` needs, as plain values: the plan folder as base, the plan
+    and theme folders as the only readable roots, the theme's print stylesheets."""
     stylesheets = []
     for name in PRINT_STYLESHEETS:
         found = theme.find(name)
         if found is None:
-            return None, [*problems, error(f"the theme has no {name}", Position(theme.folder))]
-        stylesheets.append(found)
-    pdf = _write_pdf(html, stylesheets, report, theme)
-    return pdf, problems
+            return None, [error(f"the theme has no {name}", Position(theme.folder))]
+        stylesheets.append(str(found))
+    root = report.plan.root
+    job = LayoutJob(
+        html=html,
+        base=str(root),
+        roots=tuple(str(r) for r in [root, *theme.roots]),
+        stylesheets=tuple(stylesheets),
+        pdf_variant=report.plan.meta.pdf_variant,
+    )
+    return job, []
 
 
-def _write_pdf(html: str, stylesheets: list[Path], report: Report, theme: Theme) -> bytes:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    # WeasyPrint logs every refused fetch as a warning; our own checks already
-    # report missing files with their position, so keep its log quiet.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = _confined_fetcher([report.plan.root, *theme.roots])
-    font_config = FontConfiguration()
-    css = [
-        weasyprint.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-        for path in stylesheets
-    ]
-    document = weasyprint.HTML(
-        string=html, base_url=str(report.plan.root) + "/", url_fetcher=fetcher
-    ).render(stylesheets=css, font_config=font_config)
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    options = {"pdf_identifier": identifier, "pdf_tags": True}
-    if report.plan.meta.pdf_variant:
-        options["pdf_variant"] = report.plan.meta.pdf_variant
-    return document.write_pdf(**options)
-
-
-def _confined_fetcher(roots: list[Path]):
-    from weasyprint.urls import URLFetcher
-
-    resolved = [r.resolve() for r in roots]
-
-    class ConfinedFetcher(URLFetcher):
-        """Loads ``data:`` URLs and files inside the allowed folders; nothing else."""
-
-        def __init__(self):
-            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=5)
-
-        def fetch(self, url, headers=None):
-            if url.startswith("file:"):
-                from urllib.request import url2pathname
-
-                path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
-                if not any(is_inside(path, root) for root in resolved):
-                    raise ValueError(f"refused to load a file outside the plan: {url}")
-            elif not url.startswith("data:"):
-                raise ValueError(f"refused to load from the network: {url}")
-            return super().fetch(url, headers)
-
-    return ConfinedFetcher()
+def render_pdf(
+    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+) -> tuple[bytes | None, list[Problem]]:
+    """The PDF bytes of one edition, or ``None`` with problems when it cannot be made
+    (in this process, uncached: for benchmarks and quick scripts; builds use ``build()``)."""
+    html, problems = print_html(report, theme, edition, paper)
+    if not html:
+        return None, problems
+    job, found = layout_job(html, report, theme)
+    if job is None:
+        return None, [*problems, *found]
+    return layout_pdf(job), problems

@@ -4,7 +4,6 @@ last good site, and makes the PDF in a separate process so the HTML never waits 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import shutil
 import threading
 import time
@@ -12,15 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from planbuilder.build import DEFAULT_OUT, prepare, site_files
-from planbuilder.compute import Report
-from planbuilder.editions import editions
-from planbuilder.output import OutputFiles
-from planbuilder.paths import is_inside
-from planbuilder.problems import Position, Problem, error, has_errors
-from planbuilder.render.environment import make_environment
+from planbuilder.build import DEFAULT_OUT, BuildResult, build
+from planbuilder.diagnostics import overlay_html, problem_json, problem_text
+from planbuilder.pdfcache import LayoutPool, MemoryCache, PdfRun
+from planbuilder.problems import Position, Problem, error
 from planbuilder.serve.watch import ChangeQueue
-from planbuilder.write import write_tree
 
 #: Generation folders kept around, so a page being served while a new build
 #: lands can still load its stylesheet and images.
@@ -42,22 +37,6 @@ class LiveState:
     pdfs: tuple[tuple[str, bytes], ...] = ()  # (edition name, PDF), in edition order
     pdf_generation: int = 0  # the HTML generation the PDF was made from
     watched: tuple[Path, ...] = field(default=())
-
-
-def _pdf_job(plan_dir: str, today: dt.date | None) -> tuple[list[tuple[str, bytes]], list[Problem]]:
-    """Every edition's PDF, made in the worker process (WeasyPrint stays imported there)."""
-    from planbuilder.render.pdf import render_pdf
-
-    prepared = prepare(plan_dir, today=today)
-    if not prepared.ok:
-        return [], prepared.problems
-    made, problems = [], []
-    for edition in editions(prepared.report.plan):
-        data, found = render_pdf(prepared.report, prepared.theme, edition)
-        problems += found
-        if data is not None:
-            made.append((edition.name, data))
-    return made, problems
 
 
 class LiveBuilder:
@@ -85,10 +64,11 @@ class LiveBuilder:
         self._lock = threading.Lock()
         self._state = LiveState()
         self._thread: threading.Thread | None = None
-        self._pool = None
-        self._pdf_running = False
-        self._pdf_dirty = False
-        self._last: tuple[Report, OutputFiles] | None = None
+        # One worker: PDFs are previews, and the site rebuilds must keep a core.
+        self._pool = LayoutPool(1) if pdf else None
+        self._pdf_cache = MemoryCache()
+        self._pdf_run: PdfRun | None = None
+        self._last: BuildResult | None = None
 
     # -- state -----------------------------------------------------------------
     @property
@@ -112,29 +92,22 @@ class LiveBuilder:
         good one stays, and the problems are kept for the overlay."""
         started = time.perf_counter()
         attempts = self.state.attempts + 1
-        theme_dirs = self.state.watched[1:]
-        if changed and any(is_inside(p, d) for p in changed for d in theme_dirs):
-            make_environment.cache_clear()  # a new override template must be found
-        prepared = prepare(self.plan_dir, today=self.today)
-        problems = list(prepared.problems)
-        files = None
-        if prepared.ok:
-            only = self._changed_sections(changed, prepared.report)
-            files, found = site_files(
-                prepared.report,
-                prepared.theme,
-                pdf_links=tuple(
-                    (edition, f"{PDF_PATH}/{edition.name}")
-                    for edition in editions(prepared.report.plan)
-                )
-                if self.pdf_enabled
-                else (),
-                only_sections=only,
-                previous=self._last[1] if only is not None else None,
-            )
-            problems += found
-        watched = (self.plan_dir, *(prepared.theme.layers if prepared.theme else ()))
-        if files is None or has_errors(problems):
+        generation = self.state.generation + 1
+        result = build(
+            self.plan_dir,
+            self.work_dir / f"gen-{generation:05d}",
+            pdf=self.pdf_enabled,
+            pdf_href=f"{PDF_PATH}/{{edition}}",
+            today=self.today,
+            previous=self._last,
+            changed=changed,
+            background=True,
+            pool=self._pool,
+            cache=self._pdf_cache,
+        )
+        problems = result.problems
+        watched = (self.plan_dir, *(result.theme.layers if result.theme else ()))
+        if result.site_dir is None:
             self._last = None
             state = self._update(
                 problems=tuple(problems), failed=True, attempts=attempts, watched=watched
@@ -144,25 +117,16 @@ class LiveBuilder:
             self.log(f"build failed: {errors} error(s); still serving the last good build")
             self._error_event(problems)
             return state
-        generation = self.state.generation + 1
-        target = self.work_dir / f"gen-{generation:05d}"
-        try:
-            write_tree(files, target)
-        except OSError as exc:
-            problem = error(f"cannot write the preview: {exc}", Position(target))
-            self._error_event([problem])
-            return self._update(problems=(problem,), failed=True, attempts=attempts)
         duration = time.perf_counter() - started
-        # Reuse pages next time only from a build without problems of its own.
-        self._last = (prepared.report, files) if not problems else None
+        self._last = result
         state = self._update(
             generation=generation,
-            site_dir=target,
+            site_dir=result.site_dir,
             problems=tuple(problems),
             failed=False,
             attempts=attempts,
             last_duration=duration,
-            incremental=only is not None,
+            incremental=result.incremental,
             watched=watched,
         )
         self._prune()
@@ -172,26 +136,9 @@ class LiveBuilder:
         # Only stylesheets changed: pages can swap them in without a reload.
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         self.on_event({"type": "css" if css_only else "reload", "generation": generation})
-        if self.pdf_enabled:
-            self._schedule_pdf()
+        if result.pdfs is not None:
+            self._follow_pdfs(generation, result.pdfs)
         return state
-
-    def _changed_sections(self, changed: set[Path] | None, report: Report) -> set[str] | None:
-        """Slugs whose pages alone need rendering, or ``None`` for a full render.
-
-        Incremental only when nothing but section files changed and nothing but
-        their bodies differs: a new title or order changes every page's navigation.
-        """
-        if not changed or self._last is None:
-            return None
-        sections_dir = self.plan_dir / "sections"
-        if not all(p.suffix == ".md" and p.parent == sections_dir for p in changed):
-            return None
-        before = self._last[0]
-        if _without_bodies(before) != _without_bodies(report):
-            return None
-        old = {s.slug: s.body for s in before.plan.sections}
-        return {s.slug for s in report.plan.sections if old.get(s.slug) != s.body}
 
     def _prune(self) -> None:
         generations = sorted(self.work_dir.glob("gen-*"))
@@ -199,40 +146,37 @@ class LiveBuilder:
             shutil.rmtree(old, ignore_errors=True)
 
     def _error_event(self, problems: list[Problem]) -> None:
-        found = [problem_json(p, self.plan_dir) for p in problems]
-        self.on_event({"type": "error", "problems": found})
+        found = [problem_json(p) for p in problems]
+        self.on_event({"type": "error", "problems": found, "overlay": overlay_html(problems)})
 
-    # -- PDF in a separate process ---------------------------------------------
-    def _schedule_pdf(self) -> None:
+    # -- PDFs in a worker process ----------------------------------------------
+    def _follow_pdfs(self, generation: int, run: PdfRun) -> None:
+        """Show the PDFs of ``run`` once laid out; layouts that a newer build made
+        obsolete, and that have not started yet, are dropped."""
         with self._lock:
-            if self._pdf_running:
-                self._pdf_dirty = True
-                return
-            self._pdf_running = True
-            generation = self._state.generation
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
-        self._pool.apply_async(
-            _pdf_job,
-            (str(self.plan_dir), self.today),
-            callback=lambda result: self._pdf_done(generation, *result),
-            error_callback=lambda exc: self._pdf_done(
-                generation, [], [error(f"PDF failed: {exc}", Position(self.plan_dir))]
-            ),
-        )
+            old, self._pdf_run = self._pdf_run, run
+        if old is not None and old is not run:
+            old.cancel()
+        run.add_done_callback(lambda done: self._pdf_done(generation, done))
 
-    def _pdf_done(
-        self, generation: int, made: list[tuple[str, bytes]], problems: list[Problem]
-    ) -> None:
+    def _pdf_done(self, generation: int, run: PdfRun) -> None:
+        if run.cancelled():
+            return
+        try:
+            outcome = run.result()
+        except Exception as exc:
+            self.log(f"PDF failed: {type(exc).__name__}: {exc}")
+            return
         with self._lock:
-            self._pdf_running = False
-            again, self._pdf_dirty = self._pdf_dirty, False
-        if made:
-            self._update(pdfs=tuple(made), pdf_generation=generation)
-            self.log(f"PDF ready ({', '.join(name for name, _ in made)})")
-            self.on_event({"type": "pdf", "generation": generation})
-        if again:
-            self._schedule_pdf()
+            if generation < self._state.pdf_generation:
+                return  # a newer build's PDFs are already shown
+            self._state = replace(
+                self._state,
+                pdfs=tuple((p.edition, p.data) for p in outcome.pdfs),
+                pdf_generation=generation,
+            )
+        self.log(f"PDF ready ({', '.join(p.edition for p in outcome.pdfs)})")
+        self.on_event({"type": "pdf", "generation": generation})
 
     # -- the background loop ---------------------------------------------------
     def start(self) -> None:
@@ -252,34 +196,16 @@ class LiveBuilder:
                 problem = error(message, Position(self.plan_dir), hint=hint)
                 self._last = None  # nothing of a half-done build is reused
                 self._update(problems=(problem,), failed=True)
-                self.log(problem.format())
+                self.log(problem_text(problem))
                 self._error_event([problem])
 
     def stop(self) -> None:
         self.queue.close()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        with self._lock:
+            run, self._pdf_run = self._pdf_run, None
+        if run is not None:
+            run.cancel()
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
-def _without_bodies(report: Report) -> Report:
-    sections = tuple(replace(s, body="") for s in report.plan.sections)
-    return replace(report, plan=replace(report.plan, sections=sections))
-
-
-def problem_json(problem: Problem, root: Path) -> dict:
-    position = problem.position
-    try:
-        name = str(position.file.relative_to(root))
-    except ValueError:
-        name = str(position.file)
-    return {
-        "severity": problem.severity.value,
-        "file": name,
-        "line": position.line,
-        "column": position.column,
-        "message": problem.message,
-        "hint": problem.hint,
-    }
+            self._pool.close(terminate=True)

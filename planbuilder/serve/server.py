@@ -21,10 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import escape
-
+from planbuilder.diagnostics import overlay_html, problem_json
 from planbuilder.problems import Problem
-from planbuilder.serve.live import PDF_PATH, LiveBuilder, LiveState, problem_json
+from planbuilder.serve.live import PDF_PATH, LiveBuilder, LiveState
 from planbuilder.serve.watch import Watcher
 
 PREFIX = "/_planbuilder/"
@@ -91,33 +90,11 @@ def resolve_request(site_dir: Path, raw_path: str) -> Path | None:
     return resolved if resolved.is_file() else None
 
 
-def overlay_html(problems: list[dict]) -> str:
-    """The error overlay, with every problem escaped."""
-    items = []
-    for p in problems:
-        where = escape(p["file"]) + (f":{p['line']}:{p['column'] or 1}" if p["line"] else "")
-        hint = f'<div class="pb-hint">hint: {escape(p["hint"])}</div>' if p["hint"] else ""
-        items.append(
-            f'<li class="pb-{escape(p["severity"])}"><code class="pb-where">{where}</code> '
-            f'<span class="pb-severity">{escape(p["severity"])}</span>: '
-            f'<span class="pb-message">{escape(p["message"])}</span>{hint}</li>'
-        )
-    errors = sum(1 for p in problems if p["severity"] == "error")
-    return (
-        f'<div id="planbuilder-overlay" role="alert" aria-live="assertive">'
-        f'<div class="pb-box"><button type="button" class="pb-close" aria-label="Hide">×</button>'
-        f"<h2>The plan has {errors} error{'s' if errors != 1 else ''}</h2>"
-        "<p>The page below is the last good build. "
-        "Fix the file and save: this goes away by itself.</p>"
-        f"<ul>{''.join(items)}</ul></div></div>"
-    )
-
-
 def inject(html: str, state: LiveState, plan_dir: Path) -> str:
     """Add the live-reload script (and the overlay when the last build failed) to a page."""
     snippet = f"<style>{OVERLAY_CSS}</style>"
     if state.failed:
-        snippet += overlay_html([problem_json(p, plan_dir) for p in state.problems])
+        snippet += overlay_html(state.problems)
     snippet += (
         f'<script src="{PREFIX}live.js" data-generation="{state.generation}" '
         f'data-failed="{int(state.failed)}"></script>'
@@ -236,7 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
             # between the page loading and this connection opening.
             hello = {"type": "hello", "generation": state.generation, "failed": state.failed}
             if state.failed:
-                hello["problems"] = [problem_json(p, live.plan_dir) for p in state.problems]
+                hello["problems"] = [problem_json(p) for p in state.problems]
+                hello["overlay"] = overlay_html(state.problems)
             self._write_event(hello)
             while not live.closing.is_set():
                 try:
@@ -430,7 +408,7 @@ class DevServer:
             "generation": state.generation,
             "attempts": state.attempts,
             "failed": state.failed,
-            "problems": [problem_json(p, self.plan_dir) for p in state.problems],
+            "problems": [problem_json(p) for p in state.problems],
             "last_build_ms": round(state.last_duration * 1000),
             "incremental": state.incremental,
             "pdf_generation": state.pdf_generation,

@@ -1,0 +1,360 @@
+"""PDF layouts: reused when nothing that feeds them changed, made in worker processes.
+
+A PDF is keyed on exactly what is laid out: the print HTML already rendered, the
+stylesheets, fonts and images it may load, the layout options and planbuilder's
+version. Workers receive that same HTML as plain values (``render.layout.LayoutJob``)
+and never read the plan again, so a file changed mid-build cannot leave a key that
+does not match its PDF.
+
+Reuse keys live where a plan cannot forge them: in the user's cache folder
+(``$XDG_CACHE_HOME/planbuilder`` or ``~/.cache/planbuilder``), one record per output
+folder, each entry holding the key and the SHA-256 of the PDF that was written. A PDF
+is reused only when it is a regular file (not a symlink) in the output folder whose
+bytes still match that record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from planbuilder import __version__
+from planbuilder.render.layout import LayoutJob, layout_pdf
+
+
+@dataclass(frozen=True)
+class PdfRequest:
+    """One PDF to make: its file name, its edition, and the layout that makes it."""
+
+    name: str  # output file name, e.g. ``company-plan-investor.pdf``
+    edition: str
+    label: str  # shown in progress messages
+    job: LayoutJob
+    key: str
+
+
+@dataclass(frozen=True)
+class MadePdf:
+    name: str
+    edition: str
+    data: bytes
+    key: str
+    reused: bool  # taken from the cache, not laid out again
+
+
+@dataclass(frozen=True)
+class PdfOutcome:
+    """The PDFs of one build, in edition order."""
+
+    pdfs: tuple[MadePdf, ...] = ()
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {p.name: p.data for p in self.pdfs}
+
+    @property
+    def reused(self) -> list[str]:
+        return [p.name for p in self.pdfs if p.reused]
+
+
+def pdf_key(job: LayoutJob, inputs: Mapping[str, Path], paper: str | None) -> str:
+    """A hash of everything that feeds a layout: the HTML, the stylesheets, the files it
+    may load (``inputs``: name → path), the options and planbuilder's version."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{paper}|{job.pdf_variant}|".encode())
+    digest.update(job.html.encode("utf-8"))
+    files = {f"stylesheet:{i}": Path(p) for i, p in enumerate(job.stylesheets)} | dict(inputs)
+    for name, path in sorted(files.items()):
+        digest.update(b"\0" + name.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
+# -- where reuse keys live -----------------------------------------------------------
+
+
+class PdfCache(Protocol):
+    def get(self, name: str, key: str) -> bytes | None: ...
+
+    def put(self, name: str, key: str, data: bytes) -> None: ...
+
+
+class MemoryCache:
+    """The latest PDF of each name, kept in memory (the dev server's previews)."""
+
+    def __init__(self) -> None:
+        self._pdfs: dict[str, tuple[str, bytes]] = {}
+
+    def get(self, name: str, key: str) -> bytes | None:
+        found = self._pdfs.get(name)
+        return found[1] if found is not None and found[0] == key else None
+
+    def put(self, name: str, key: str, data: bytes) -> None:
+        self._pdfs[name] = (key, data)
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/planbuilder``, else ``~/.cache/planbuilder``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "planbuilder"
+
+
+class FolderCache:
+    """PDFs already in an output folder, reused when the user's own record of what was
+    written there (outside the plan, out of its reach) still matches."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(os.path.abspath(folder))
+        name = hashlib.sha256(str(self.folder).encode()).hexdigest()[:32]
+        self.record_path = user_cache_dir() / "pdf-keys" / f"{name}.json"
+
+    def _records(self) -> dict:
+        try:
+            found = json.loads(self.record_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(found, dict) or found.get("folder") != str(self.folder):
+            return {}
+        entries = found.get("pdfs")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, name: str, key: str) -> bytes | None:
+        entry = self._records().get(name)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        data = read_regular_file(self.folder, name)
+        if data is None or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None
+        return data
+
+    def put(self, name: str, key: str, data: bytes) -> None:
+        """Record a PDF just written to the folder (call only after the write)."""
+        entries = self._records()
+        entries[name] = {"key": key, "sha256": hashlib.sha256(data).hexdigest()}
+        record = {"folder": str(self.folder), "pdfs": entries}
+        # Without a cache folder PDFs are laid out again next time, nothing worse.
+        with contextlib.suppress(OSError):
+            _write_private(self.record_path, json.dumps(record, indent=2, sort_keys=True))
+
+
+def read_regular_file(folder: Path, name: str) -> bytes | None:
+    """The bytes of ``folder/name`` when it is a regular file directly in a folder that
+    is not a symlink itself; ``None`` for links, devices, FIFOs or anything missing."""
+    if "/" in name or name in ("", ".", ".."):
+        return None
+    path = folder / name
+    try:
+        if os.path.islink(folder):
+            return None
+        before = os.lstat(path)
+        if not stat.S_ISREG(before.st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
+            return None  # replaced between the check and the open
+        return handle.read()
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# -- worker processes ------------------------------------------------------------------
+
+
+class LayoutPool:
+    """Worker processes that lay out PDFs; WeasyPrint stays imported in them between jobs.
+
+    WeasyPrint is single-threaded Python, so editions are laid out in parallel processes.
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._executor = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: LayoutJob) -> Future:
+        with self._lock:
+            if self._executor is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("spawn")
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            return self._executor.submit(layout_pdf, job)
+
+    def close(self, *, terminate: bool = False) -> None:
+        """Stop the workers; with ``terminate`` a layout under way is abandoned."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if terminate:
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class PdfRun:
+    """The PDFs of one build: done at once, or still being laid out in the background."""
+
+    def __init__(
+        self, requests: Sequence[PdfRequest], made: Mapping[str, Future], reused: set[str]
+    ):
+        self._requests = list(requests)
+        self._made = dict(made)  # file name → future bytes
+        self._reused = reused
+        self._future: Future = Future()
+        self._pending = len(self._made)
+        self._lock = threading.Lock()
+        if not self._made:
+            self._finish()
+        for future in self._made.values():
+            future.add_done_callback(self._one_done)
+
+    def _one_done(self, _future: Future) -> None:
+        with self._lock:
+            self._pending -= 1
+            last = self._pending == 0
+        if last:
+            self._finish()
+
+    def _finish(self) -> None:
+        for future in self._made.values():
+            if future.cancelled():
+                self._future.cancel()
+                return
+        if not self._future.set_running_or_notify_cancel():
+            return  # cancelled meanwhile
+        pdfs = []
+        for request in self._requests:
+            future = self._made[request.name]
+            error = future.exception()
+            if error is not None:
+                self._future.set_exception(error)
+                return
+            data, reused = future.result(), request.name in self._reused
+            pdfs.append(MadePdf(request.name, request.edition, data, request.key, reused))
+        self._future.set_result(PdfOutcome(tuple(pdfs)))
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancelled(self) -> bool:
+        return self._future.cancelled()
+
+    def result(self, timeout: float | None = None) -> PdfOutcome:
+        """Wait for every PDF; raises what a failed layout raised."""
+        return self._future.result(timeout)
+
+    def add_done_callback(self, callback: Callable[[PdfRun], None]) -> None:
+        """Call ``callback(run)`` once every PDF is made (at once when already done)."""
+        self._future.add_done_callback(lambda _future: callback(self))
+
+    def cancel(self) -> None:
+        """Drop layouts not yet started; the run then counts as cancelled."""
+        for future in self._made.values():
+            future.cancel()
+        self._future.cancel()
+
+
+def _done(data: bytes | None = None, error: BaseException | None = None) -> Future:
+    future: Future = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(data)
+    return future
+
+
+def lay_out(
+    requests: Sequence[PdfRequest],
+    *,
+    cache: PdfCache | None = None,
+    pool: LayoutPool | None = None,
+    background: bool = False,
+    progress: Callable[[str], None] = lambda message: None,
+) -> PdfRun:
+    """Make every requested PDF, taking from ``cache`` those whose key it holds.
+
+    The rest are laid out in ``pool`` (or, for several PDFs on several cores, in a pool
+    made for this run) or else here, one after the other. With ``background`` the run
+    is returned at once and finishes on its own; a pool is then always used.
+    """
+    made: dict[str, Future] = {}
+    reused: set[str] = set()
+    todo = []
+    for request in requests:
+        data = cache.get(request.name, request.key) if cache is not None else None
+        if data is not None:
+            made[request.name] = _done(data)
+            reused.add(request.name)
+        else:
+            todo.append(request)
+    if not todo:
+        return PdfRun(requests, made, reused)
+    labels = ", ".join(r.label for r in todo)
+    parallel = len(todo) > 1 and (os.cpu_count() or 1) > 1
+    if pool is None and not background and not parallel:
+        for number, request in enumerate(todo, 1):
+            progress(f"laying out the PDF: {request.label} ({number}/{len(todo)})")
+            try:
+                made[request.name] = _done(layout_pdf(request.job))
+            except Exception as exc:
+                made[request.name] = _done(error=exc)
+        return PdfRun(requests, made, reused)
+    own = pool is None
+    if own:
+        pool = LayoutPool(min(len(todo), os.cpu_count() or 1))
+    if len(todo) > 1:
+        progress(f"laying out {len(todo)} PDFs in parallel: {labels}")
+    else:
+        progress(f"laying out the PDF: {labels} (1/1)")
+    for request in todo:
+        made[request.name] = pool.submit(request.job)
+    run = PdfRun(requests, made, reused)
+    if own:
+        if background:
+            # Close the pool once its work is done, without holding up the caller.
+            def close_when_done() -> None:
+                _wait_quietly(run)
+                pool.close()
+
+            threading.Thread(target=close_when_done, name="planbuilder-pdf", daemon=True).start()
+        else:
+            _wait_quietly(run)
+            pool.close()
+    return run
+
+
+def _wait_quietly(run: PdfRun) -> None:
+    # The caller asks the run for its result and sees any error there.
+    with contextlib.suppress(BaseException):
+        run.result()

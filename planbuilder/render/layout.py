@@ -1,0 +1,78 @@
+"""Lay out a rendered print document as a PDF with WeasyPrint.
+
+Only plain values come in (the HTML, folders, stylesheet paths, options), so a layout
+can run in a worker process on exactly the document that was rendered and keyed,
+never on a plan read again from disk. WeasyPrint is imported only here and only when
+a PDF is made (it takes half a second to import). Every file it loads goes through
+``ConfinedFetcher``, which refuses the network and any file outside the allowed folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from planbuilder.paths import is_inside
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """Everything one PDF layout needs, as plain (picklable) values."""
+
+    html: str
+    base: str  # folder relative URLs in the HTML are resolved against
+    roots: tuple[str, ...]  # the only folders files may be loaded from
+    stylesheets: tuple[str, ...]
+    pdf_variant: str | None = None
+
+
+def layout_pdf(job: LayoutJob) -> bytes:
+    """The PDF bytes of ``job.html`` laid out with ``job.stylesheets``."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    # WeasyPrint logs every refused fetch as a warning; our own checks already
+    # report missing files with their position, so keep its log quiet.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = confined_fetcher([Path(root) for root in job.roots])
+    font_config = FontConfiguration()
+    css = [
+        weasyprint.CSS(filename=path, url_fetcher=fetcher, font_config=font_config)
+        for path in job.stylesheets
+    ]
+    document = weasyprint.HTML(
+        string=job.html, base_url=job.base.rstrip("/") + "/", url_fetcher=fetcher
+    ).render(stylesheets=css, font_config=font_config)
+    identifier = hashlib.sha256(job.html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    options: dict = {"pdf_identifier": identifier, "pdf_tags": True}
+    if job.pdf_variant:
+        options["pdf_variant"] = job.pdf_variant
+    return document.write_pdf(**options)
+
+
+def confined_fetcher(roots: list[Path]):
+    """A WeasyPrint URL fetcher that loads ``data:`` URLs and files inside ``roots`` only."""
+    from weasyprint.urls import URLFetcher
+
+    resolved = [r.resolve() for r in roots]
+
+    class ConfinedFetcher(URLFetcher):
+        """Loads ``data:`` URLs and files inside the allowed folders; nothing else."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=5)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.split("?")[0].split("#")[0].removeprefix("file:")))
+                if not any(is_inside(path, root) for root in resolved):
+                    raise ValueError(f"refused to load a file outside the plan: {url}")
+            elif not url.startswith("data:"):
+                raise ValueError(f"refused to load from the network: {url}")
+            return super().fetch(url, headers)
+
+    return ConfinedFetcher()
