@@ -9,6 +9,7 @@ never raises: every function returns its problems with the result.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -250,9 +251,10 @@ def build(
                 hint="add --edition NAME, or leave -o out to write them all to _build/",
             )
         )
-    out = Path(out_dir).resolve() if out_dir is not None else default_out_dir(root)
+    # abspath, not resolve(): a link at the output path must be refused by write, not followed.
+    out = Path(os.path.abspath(out_dir)) if out_dir is not None else default_out_dir(root)
     pdf_paths = (
-        [Path(pdf_file).resolve()]
+        [Path(os.path.abspath(pdf_file))]
         if pdf_file is not None
         else [out / pdf_name(report, e) for e in chosen]
     )

@@ -173,6 +173,23 @@ def test_a_linked_pdf_in_a_shipped_build_folder_is_not_overwritten(make_plan, tm
     assert (plan / "_build" / name).is_symlink()
 
 
+def test_an_explicit_output_that_is_a_link_is_refused(make_plan, tmp_path, capsys):
+    """`-o` names the link itself: it is refused, never followed."""
+    plan = make_plan({"sections/01-summary.md": SECTION}, name="plan")
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(b"%PDF-1.7 the signed contract")
+    (tmp_path / "out.pdf").symlink_to(contract)
+    assert main(["pdf", str(plan), "-o", str(tmp_path / "out.pdf")]) == 1
+    assert "is a symbolic link" in capsys.readouterr().err
+    assert contract.read_bytes() == b"%PDF-1.7 the signed contract"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "public").symlink_to(elsewhere)
+    assert main(["build", str(plan), "--no-pdf", "-o", str(tmp_path / "public")]) == 1
+    assert "is a symbolic link" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+
+
 def raw_request(port: int, host: str | None, path: str) -> tuple[int, dict[str, str], bytes]:
     """A request with exactly the ``Host`` header given (``None``: no Host at all)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
