@@ -333,7 +333,7 @@ def test_the_dev_server_keeps_the_last_good_build_after_an_internal_error(
     builder = LiveBuilder(plan, tmp_path / "work", pdf=False, today=TODAY, log=logged.append)
     good = builder.build()
     assert not good.failed
-    monkeypatch.setattr("planbuilder.serve.live.prepare", explode)
+    monkeypatch.setattr("planbuilder.serve.live.build", explode)
     builder.start()
     try:
         builder.queue.add(plan / "plan.yaml")
