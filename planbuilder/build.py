@@ -103,8 +103,8 @@ def prepare(
     problems = _finish(validated.problems, strict)
     if has_errors(problems):
         return Prepared(sources.root, problems)
-    plan = build_model(validated, today)
-    theme = resolve_theme(plan.meta.theme, plan.theme_override)
+    plan = build_model(validated)
+    theme = resolve_theme(plan.meta.theme, sources.theme_override)
     report = compute(plan)
     problems = _finish([*problems, *report.problems], strict)
     return Prepared(sources.root, problems, report, theme)
@@ -120,9 +120,9 @@ def check(plan_dir: Path | str, *, strict: bool = False, today: dt.date | None =
     prepared = prepare(plan_dir, strict=strict, today=today)
     if not prepared.ok:
         return prepared
-    _files, render_problems = site_files(prepared.report, prepared.theme)
+    _files, render_problems = site_files(prepared.report, prepared.theme, root=prepared.root)
     for edition in editions(prepared.report.plan):
-        _html, found = print_html(prepared.report, prepared.theme, edition)
+        _html, found = print_html(prepared.report, prepared.theme, edition, root=prepared.root)
         render_problems += found
     problems = _finish([*prepared.problems, *render_problems], strict)
     return Prepared(prepared.root, problems, prepared.report, prepared.theme)
@@ -161,14 +161,14 @@ class PdfOutcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def pdf_key(report: Report, theme: Theme, html: str, paper: str | None) -> str:
+def pdf_key(report: Report, theme: Theme, html: str, paper: str | None, root: Path) -> str:
     """A hash of everything that feeds a PDF: the print document, the theme's print files
     and fonts, the images it uses, the options and planbuilder's version."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{paper}|{report.plan.meta.pdf_variant}|".encode())
     digest.update(html.encode("utf-8"))
     files = {**theme.files("print"), **theme.files("fonts")}
-    files |= {asset.as_posix(): report.plan.root / asset for asset in report.plan.assets}
+    files |= {asset: root / asset for asset in report.plan.assets}
     for relative, path in sorted(files.items()):
         digest.update(relative.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -180,6 +180,7 @@ def make_pdfs(
     theme: Theme,
     chosen: tuple[Edition, ...],
     *,
+    root: Path,
     previous: Path | None = None,
     paper: str | None = None,
     today: dt.date | None = None,
@@ -195,11 +196,11 @@ def make_pdfs(
     documents: dict[str, str] = {}  # print HTML by edition, kept for the layout
     for edition in chosen:
         name = pdf_name(report, edition)
-        html, found = print_html(report, theme, edition, paper)
+        html, found = print_html(report, theme, edition, paper, root=root)
         outcome.problems += [p for p in found if p not in outcome.problems]
         if not html:
             continue
-        key = pdf_key(report, theme, html, paper)
+        key = pdf_key(report, theme, html, paper, root)
         outcome.keys[name] = key
         old = previous / name if previous is not None else None
         if known.get(name) == key and old is not None and old.is_file():
@@ -213,11 +214,11 @@ def make_pdfs(
         # WeasyPrint is single-threaded Python: editions are laid out in parallel
         # processes, each building the same report from the same sources.
         progress(f"laying out {len(todo)} PDFs in parallel: {labels}")
-        results = _layout_in_processes(report, todo, paper, today)
+        results = _layout_in_processes(report, todo, paper, today, root)
     else:
         if todo:
             progress(f"laying out the PDF: {labels} (1/1)")
-        results = [layout_pdf(documents[e.name], report, theme, []) for e in todo]
+        results = [layout_pdf(documents[e.name], report, theme, [], root=root) for e in todo]
     for edition, (data, found) in zip(todo, results, strict=True):
         outcome.problems += [p for p in found if p not in outcome.problems]
         if data is not None:
@@ -238,11 +239,11 @@ def _layout_job(
     if not prepared.ok:
         return None, prepared.problems
     [chosen] = select_editions(prepared.report, edition)
-    return render_pdf(prepared.report, prepared.theme, chosen, paper)
+    return render_pdf(prepared.report, prepared.theme, chosen, paper, root=prepared.root)
 
 
 def _layout_in_processes(
-    report: Report, todo: list[Edition], paper: str | None, today: dt.date | None
+    report: Report, todo: list[Edition], paper: str | None, today: dt.date | None, root: Path
 ) -> list[tuple[bytes | None, list[Problem]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -250,7 +251,7 @@ def _layout_in_processes(
     workers = min(len(todo), os.cpu_count() or 1)
     day = today or report.plan.meta.as_of
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [pool.submit(_layout_job, str(report.plan.root), day, e.name, paper) for e in todo]
+        jobs = [pool.submit(_layout_job, str(root), day, e.name, paper) for e in todo]
         return [job.result() for job in jobs]
 
 
@@ -299,7 +300,9 @@ def build(
             root, _finish([*problems, error(exc.message, Position(out), exc.hint)], strict)
         )
     except KeyError:
-        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
+        return BuildResult(
+            root, _finish([*problems, _unknown_edition(report, edition, root)], strict)
+        )
 
     files = OutputFiles()
     outcome = PdfOutcome()
@@ -307,12 +310,14 @@ def build(
         if site:
             progress("rendering the site")
             links = tuple((e, f"../{pdf_name(report, e)}") for e in chosen)
-            pages, found = site_files(report, theme, pdf_links=links)
+            pages, found = site_files(report, theme, pdf_links=links, root=root)
             problems += found
             for relative, content in pages.files.items():
                 files.add(f"{SITE_DIR}/{relative}", content)
         if chosen and not has_errors(_finish(problems, strict)):
-            outcome = make_pdfs(report, theme, chosen, previous=out, paper=paper, progress=progress)
+            outcome = make_pdfs(
+                report, theme, chosen, root=root, previous=out, paper=paper, progress=progress
+            )
             problems += outcome.problems
             for name, data in outcome.files.items():
                 files.add(name, data)
@@ -340,11 +345,11 @@ def build(
     )
 
 
-def _unknown_edition(report: Report, name: str | None) -> Problem:
+def _unknown_edition(report: Report, name: str | None, root: Path) -> Problem:
     names = [e.name for e in editions(report.plan)]
     return error(
         f"unknown edition `{name}`",
-        Position(report.plan.root / "plan.yaml"),
+        Position(root / "plan.yaml"),
         hint=did_you_mean(name or "", names) or "editions: " + ", ".join(f"`{n}`" for n in names),
     )
 
@@ -370,7 +375,9 @@ def build_pdf(
     try:
         chosen = select_editions(report, edition)
     except KeyError:
-        return BuildResult(root, _finish([*problems, _unknown_edition(report, edition)], strict))
+        return BuildResult(
+            root, _finish([*problems, _unknown_edition(report, edition, root)], strict)
+        )
     if target is not None and len(chosen) > 1:
         return BuildResult(
             root,
@@ -401,7 +408,9 @@ def build_pdf(
         return BuildResult(
             root, _finish([*problems, error(exc.message, Position(paths[0]), exc.hint)], strict)
         )
-    outcome = make_pdfs(report, theme, chosen, paper=paper, today=today, progress=progress)
+    outcome = make_pdfs(
+        report, theme, chosen, root=root, paper=paper, today=today, progress=progress
+    )
     problems = _finish([*problems, *outcome.problems], strict)
     if has_errors(problems) or len(outcome.files) != len(chosen):
         return BuildResult(root, problems, report=report)

@@ -317,9 +317,7 @@ def test_financial_validation_errors_point_at_their_line(make_plan, yaml, line, 
     header = "start: 2027-01\nhorizon_months: 24\n"
     folder = make_plan({"financials.yaml": header + yaml})
     result = check(folder, today=TODAY)
-    found = [
-        (p.position.file.name, p.position.line, p.message) for p in result.problems if p.is_error
-    ]
+    found = [(p.position.name, p.position.line, p.message) for p in result.problems if p.is_error]
     assert found == [("financials.yaml", 2 + line, message)]
 
 

@@ -13,7 +13,7 @@ def problems_of(plan_dir, warnings=True):
     """Validated values and (file, line, message) of every problem (lint warnings optional)."""
     v = validate(load(plan_dir))
     found = [p for p in v.problems if warnings or p.is_error or not p.code]
-    return v, [(p.position.file.name, p.position.line, p.message) for p in found]
+    return v, [(p.position.name, p.position.line, p.message) for p in found]
 
 
 MANY_PROBLEMS = {

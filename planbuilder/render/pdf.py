@@ -34,9 +34,15 @@ PRINT_STYLESHEETS = ("print/fonts.css", "print/print.css")
 
 
 def print_html(
-    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+    report: Report,
+    theme: Theme,
+    edition: Edition | None = None,
+    paper: str | None = None,
+    *,
+    root: Path,
 ) -> tuple[str, list[Problem]]:
-    """The print document of one edition as HTML (also useful to debug the PDF layout)."""
+    """The print document of one edition as HTML (also useful to debug the PDF layout);
+    ``root`` is the plan folder, where images are found."""
     edition = edition or editions(report.plan)[0]
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
@@ -50,9 +56,9 @@ def print_html(
         return f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
 
     def target_for(_section) -> Target:
-        return Target(asset_url=lambda p: (plan.root / p).as_uri(), section_url=section_url)
+        return Target(asset_url=lambda p: (root / p).as_uri(), section_url=section_url)
 
-    rendered, problems = render_sections(report, target_for)
+    rendered, problems = render_sections(report, root, target_for)
     logo = plan.meta.logo
     context = {
         "report": report,
@@ -60,7 +66,7 @@ def print_html(
         "meta": plan.meta,
         "edition": edition,
         "paper": PAPER[paper or plan.meta.paper],
-        "logo_url": (plan.root / logo).resolve().as_uri() if logo else None,
+        "logo_url": (root / logo).resolve().as_uri() if logo else None,
         "sections": {s.slug: (s, Markup(rendered[s.slug].html)) for s in plan.sections},
         "created": _document_date(report),
         "generator": f"planbuilder {__version__}",
@@ -84,17 +90,22 @@ def _document_date(report: Report) -> str:
 
 
 def render_pdf(
-    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+    report: Report,
+    theme: Theme,
+    edition: Edition | None = None,
+    paper: str | None = None,
+    *,
+    root: Path,
 ) -> tuple[bytes | None, list[Problem]]:
     """The PDF bytes of one edition, or ``None`` with problems when it cannot be made."""
-    html, problems = print_html(report, theme, edition, paper)
+    html, problems = print_html(report, theme, edition, paper, root=root)
     if not html:
         return None, problems
-    return layout_pdf(html, report, theme, problems)
+    return layout_pdf(html, report, theme, problems, root=root)
 
 
 def layout_pdf(
-    html: str, report: Report, theme: Theme, problems: list[Problem]
+    html: str, report: Report, theme: Theme, problems: list[Problem], *, root: Path
 ) -> tuple[bytes | None, list[Problem]]:
     """Lay out an already rendered print document (see ``print_html``)."""
     stylesheets = []
@@ -103,26 +114,28 @@ def layout_pdf(
         if found is None:
             return None, [*problems, error(f"the theme has no {name}", Position(theme.folder))]
         stylesheets.append(found)
-    pdf = _write_pdf(html, stylesheets, report, theme)
+    pdf = _write_pdf(html, stylesheets, report, theme, root)
     return pdf, problems
 
 
-def _write_pdf(html: str, stylesheets: list[Path], report: Report, theme: Theme) -> bytes:
+def _write_pdf(
+    html: str, stylesheets: list[Path], report: Report, theme: Theme, root: Path
+) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     # WeasyPrint logs every refused fetch as a warning; our own checks already
     # report missing files with their position, so keep its log quiet.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = _confined_fetcher([report.plan.root, *theme.roots])
+    fetcher = _confined_fetcher([root, *theme.roots])
     font_config = FontConfiguration()
     css = [
         weasyprint.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
         for path in stylesheets
     ]
-    document = weasyprint.HTML(
-        string=html, base_url=str(report.plan.root) + "/", url_fetcher=fetcher
-    ).render(stylesheets=css, font_config=font_config)
+    document = weasyprint.HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
+        stylesheets=css, font_config=font_config
+    )
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     options = {"pdf_identifier": identifier, "pdf_tags": True}
     if report.plan.meta.pdf_variant:

@@ -53,7 +53,7 @@ def _pdf_job(plan_dir: str, today: dt.date | None) -> tuple[list[tuple[str, byte
         return [], prepared.problems
     made, problems = [], []
     for edition in editions(prepared.report.plan):
-        data, found = render_pdf(prepared.report, prepared.theme, edition)
+        data, found = render_pdf(prepared.report, prepared.theme, edition, root=prepared.root)
         problems += found
         if data is not None:
             made.append((edition.name, data))
@@ -123,6 +123,7 @@ class LiveBuilder:
             files, found = site_files(
                 prepared.report,
                 prepared.theme,
+                root=prepared.root,
                 pdf_links=tuple(
                     (edition, f"{PDF_PATH}/{edition.name}")
                     for edition in editions(prepared.report.plan)
@@ -270,7 +271,7 @@ def _without_bodies(report: Report) -> Report:
 def problem_json(problem: Problem, root: Path) -> dict:
     position = problem.position
     try:
-        name = str(position.file.relative_to(root))
+        name = str(Path(position.file).relative_to(root))
     except ValueError:
         name = str(position.file)
     return {
