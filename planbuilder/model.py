@@ -18,19 +18,25 @@ from typing import TYPE_CHECKING, Any
 from planbuilder.calendar import month_index
 from planbuilder.problems import Position
 from planbuilder.records import (
-    CANVAS_BLOCKS,
+    BUSINESS_MODEL,
     DEFAULT_SECTION_ORDER,
+    EDITION,
+    EQUITY,
     FINANCIALS,
+    GOAL,
+    HISTORY_ENTRY,
     KPI,
     LOAN,
     MILESTONE,
     ONE_OFF,
+    PERSON,
     PLAN,
     RECURRING,
     REVENUE,
     SCENARIO,
     default,
 )
+from planbuilder.schema import Record
 from planbuilder.slugs import section_slug, slugify
 
 if TYPE_CHECKING:
@@ -275,66 +281,58 @@ class Plan:
         return next((k for k in self.kpis if k.id == kpi_id), None)
 
 
-def _pick(record: dict[str, Any], cls: type) -> dict[str, Any]:
-    names = set(cls.__dataclass_fields__)
-    return {k: v for k, v in record.items() if k in names}
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def construct(cls: type, record: Record, values: dict[str, Any], **given: Any) -> Any:
+    """A model object from checked ``values``: each field ``record`` declares and ``cls``
+    holds, converted as declared; ``given`` supplies (or overrides) the rest."""
+    names = cls.__dataclass_fields__
+    kwargs = {
+        name: spec.convert(values[name]) if spec.convert else _frozen(values[name])
+        for name, spec in record.fields.items()
+        if name in names and name in values
+    }
+    if "position" in names and "position" in values:
+        kwargs["position"] = values["position"]  # where validate found the record
+    return cls(**kwargs | given)
 
 
 def build_model(validated: Validated) -> Plan:
     """Turn validated values into a ``Plan``. Call only when validation found no errors."""
     p = validated.plan
     vcs = validated.sources.vcs
-    meta = PlanMeta(
-        **_pick(p, PlanMeta)
-        | {
-            "as_of": validated.as_of,
-            "keywords": tuple(p.get("keywords", ())),
-            "editions": tuple(
-                EditionSpec(
-                    name=name,
-                    chapters=tuple(spec["chapters"]),
-                    title=spec.get("title"),
-                    prepared_for=spec.get("prepared_for"),
-                )
-                for name, spec in p.get("editions", {}).items()
-            ),
-            "version": vcs.describe if vcs else None,
-            "draft": bool(vcs and vcs.dirty),
-            "stamp": validated.sources.stamp,
-        }
+    meta = construct(
+        PlanMeta,
+        PLAN,
+        p,
+        as_of=validated.as_of,
+        editions=tuple(
+            construct(EditionSpec, EDITION, spec, name=name)
+            for name, spec in p.get("editions", {}).items()
+        ),
+        version=vcs.describe if vcs else None,
+        draft=bool(vcs and vcs.dirty),
+        stamp=validated.sources.stamp,
     )
     bm = validated.business_model
-    business_model = None
-    if bm is not None:
-        canvas = bm.get("canvas", {})
-        business_model = BusinessModel(
-            customers=bm["customers"],
-            value=bm["value"],
-            delivery=bm["delivery"],
-            canvas=tuple((b, tuple(canvas[b])) for b in CANVAS_BLOCKS if canvas.get(b)),
-        )
+    business_model = construct(BusinessModel, BUSINESS_MODEL, bm) if bm is not None else None
     milestones = tuple(
-        Milestone(
-            **_pick(m, Milestone)
-            | {
-                "goals": tuple(m.get("goals", ())),
-                "history": tuple(
-                    Recalibration(**h)
-                    for h in sorted(m.get("history", ()), key=lambda h: h["date"])
-                ),
-                "spend": (
-                    (month_index(m["spend"]["from"]), month_index(m["spend"]["to"]))
-                    if "spend" in m
-                    else None
-                ),
-            }
+        construct(
+            Milestone,
+            MILESTONE,
+            m,
+            history=tuple(
+                construct(Recalibration, HISTORY_ENTRY, h)
+                for h in sorted(m.get("history", ()), key=lambda h: h["date"])
+            ),
         )
         for m in validated.milestones
     )
-    kpis = tuple(
-        Kpi(**_pick(k, Kpi) | {"actuals": tuple(sorted(k.get("actuals", {}).items()))})
-        for k in validated.kpis
-    )
+    kpis = tuple(construct(Kpi, KPI, k) for k in validated.kpis)
     sections = tuple(
         sorted(
             (
@@ -360,10 +358,10 @@ def build_model(validated: Validated) -> Plan:
     return Plan(
         meta=meta,
         business_model=business_model,
-        goals=tuple(Goal(**_pick(g, Goal)) for g in validated.goals),
+        goals=tuple(construct(Goal, GOAL, g) for g in validated.goals),
         milestones=milestones,
         kpis=kpis,
-        team=tuple(Person(**_pick(t, Person)) for t in validated.team),
+        team=tuple(construct(Person, PERSON, t) for t in validated.team),
         sections=sections,
         financials=financials,
         assets=tuple(path.as_posix() for path in validated.sources.assets),
@@ -442,24 +440,16 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
         revenue=tuple(streams),
         expenses=tuple(items),
         equity=tuple(
-            EquityRound(
-                e["amount"],
-                month_index(e["month"]),
-                e.get("investor"),
-                at("funding", "equity", i),
-            )
+            construct(EquityRound, EQUITY, e, position=at("funding", "equity", i))
             for i, e in enumerate(funding.get("equity", []))
         ),
         loans=tuple(
-            Loan(
-                **_pick(loan, Loan) | {"start": month_index(loan["start"])},
-                position=at("funding", "loans", i),
-            )
+            construct(Loan, LOAN, loan, position=at("funding", "loans", i))
             for i, loan in enumerate(funding.get("loans", []))
         ),
         use_of_funds=tuple(fin.get("use_of_funds", {}).items()),
         scenarios=tuple(
-            Scenario(name=name, **_pick(s, Scenario))
+            construct(Scenario, SCENARIO, s, name=name)
             for name, s in fin.get("scenarios", {}).items()
         ),
         actuals=tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from planbuilder.calendar import month_index
 from planbuilder.schema import (
     MAX_AMOUNT,
     Boolean,
@@ -68,6 +69,20 @@ DEFAULT_SECTION_ORDER = 1000
 _MONEY_HELP = f"an exact amount; its size must stay below {MAX_AMOUNT:,}"
 _text_list = ListOf(Text(), allow_scalar=True)
 
+EDITION = Record(
+    "edition",
+    {
+        "title": Field(Text(200)),
+        "prepared_for": Field(Text(200)),
+        "chapters": Field(
+            ListOf(Text(80), allow_scalar=True),
+            required=True,
+            example="[executive-summary, milestones, financials]",
+            help="section slugs, structured chapters, `contents` or `all`",
+        ),
+    },
+)
+
 PLAN = Record(
     "plan",
     {
@@ -102,23 +117,7 @@ PLAN = Record(
         "paper": Field(Choice("A4", "letter"), default="A4"),
         "pdf_variant": Field(Choice("pdf/a-3b", "pdf/a-2b", "pdf/ua-1")),
         "editions": Field(
-            MappingOf(
-                Identifier(),
-                Record(
-                    "edition",
-                    {
-                        "title": Field(Text(200)),
-                        "prepared_for": Field(Text(200)),
-                        "chapters": Field(
-                            ListOf(Text(80), allow_scalar=True),
-                            required=True,
-                            example="[executive-summary, milestones, financials]",
-                            help="section slugs, structured chapters, `contents` or `all`",
-                        ),
-                    },
-                ),
-            ),
-            help="PDF editions by name, each with its chapters",
+            MappingOf(Identifier(), EDITION), help="PDF editions by name, each with its chapters"
         ),
     },
 )
@@ -129,7 +128,12 @@ BUSINESS_MODEL = Record(
         "customers": Field(Text(), required=True, example="Who is the customer?"),
         "value": Field(Text(), required=True, example="What does that customer value?"),
         "delivery": Field(Text(), required=True, example="How is it delivered at a profit?"),
-        "canvas": Field(Record("canvas", {name: Field(_text_list) for name in CANVAS_BLOCKS})),
+        "canvas": Field(
+            Record("canvas", {name: Field(_text_list) for name in CANVAS_BLOCKS}),
+            convert=lambda canvas: tuple(
+                (block, tuple(canvas[block])) for block in CANVAS_BLOCKS if canvas.get(block)
+            ),
+        ),
     },
 )
 
@@ -186,6 +190,7 @@ MILESTONE = Record(
                 },
             ),
             help="the months the budget is spread over (default: the due month)",
+            convert=lambda spend: (month_index(spend["from"]), month_index(spend["to"])),
         ),
     },
 )
@@ -201,7 +206,11 @@ KPI = Record(
         "direction": Field(Choice("up", "down"), default="up"),
         "target": Field(Number()),
         "target_date": Field(Date()),
-        "actuals": Field(MappingOf(Month(), Number())),
+        "actuals": Field(
+            MappingOf(Month(), Number()),
+            help="YYYY-MM: value (also read from kpis/<id>.csv)",
+            convert=lambda actuals: tuple(sorted(actuals.items())),
+        ),
     },
 )
 
@@ -287,7 +296,7 @@ EQUITY = Record(
     "equity",
     {
         "amount": Field(Money(), required=True, example="40000.00", help=_MONEY_HELP),
-        "month": Field(Month(), required=True, example="2026-02"),
+        "month": Field(Month(), required=True, example="2026-02", convert=month_index),
         "investor": Field(Text(200)),
     },
 )
@@ -303,7 +312,7 @@ LOAN = Record(
             help="annual interest in percent",
         ),
         "term_months": Field(Integer(1, 600), required=True, example="60"),
-        "start": Field(Month(), required=True, example="2026-02"),
+        "start": Field(Month(), required=True, example="2026-02", convert=month_index),
         "grace_months": Field(
             Integer(0, 120), default=0, help="first months of the term paying interest only"
         ),

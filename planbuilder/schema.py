@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -292,14 +292,16 @@ class MappingOf(FieldType):
 @dataclass(frozen=True)
 class Field:
     """One field of a record: its type, whether it must be given, the value it takes when
-    not given, an example (shown in the "missing field" hint) and help text (the JSON
-    Schema's description)."""
+    not given, an example (shown in the "missing field" hint), help text (the JSON
+    Schema's description) and how the model holds the checked value (``convert``, e.g.
+    a month as its index; lists become tuples without one)."""
 
     type: FieldType
     required: bool = False
     default: Any = None
     example: str = ""
     help: str = ""
+    convert: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
