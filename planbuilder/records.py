@@ -67,6 +67,7 @@ STANDARD_USES = ("milestones", "investment", "working_capital", "contingency")
 DEFAULT_SECTION_ORDER = 1000
 
 _MONEY_HELP = f"an exact amount; its size must stay below {MAX_AMOUNT:,}"
+_NUMBER_HELP = f"a number whose size stays below {MAX_AMOUNT:,}"
 _text_list = ListOf(Text(), allow_scalar=True)
 
 EDITION = Record(
@@ -145,8 +146,8 @@ GOAL = Record(
         "horizon": Field(Choice("short", "long")),
         "specific": Field(Text()),
         "kpi": Field(Identifier(), help="the id of the KPI that measures it"),
-        "baseline": Field(Number()),
-        "target": Field(Number()),
+        "baseline": Field(Number(), help="the KPI's value today; " + _NUMBER_HELP),
+        "target": Field(Number(), help="the KPI's value to reach; " + _NUMBER_HELP),
         "deadline": Field(Date()),
         "owner": Field(Identifier(), help="the id of a team member"),
         "relevant": Field(Text()),
@@ -204,11 +205,11 @@ KPI = Record(
         "category": Field(Choice(*KPI_CATEGORIES)),
         "unit": Field(Choice(*KPI_UNITS), default="count"),
         "direction": Field(Choice("up", "down"), default="up"),
-        "target": Field(Number()),
+        "target": Field(Number(), help=_NUMBER_HELP),
         "target_date": Field(Date()),
         "actuals": Field(
             MappingOf(Month(), Number()),
-            help="YYYY-MM: value (also read from kpis/<id>.csv)",
+            help="YYYY-MM: value (also read from kpis/<id>.csv); " + _NUMBER_HELP,
             convert=lambda actuals: tuple(sorted(actuals.items())),
         ),
     },
@@ -251,7 +252,7 @@ REVENUE = Record(
     {
         "name": Field(Text(200), required=True, example="Subscriptions"),
         "monthly": Field(Money(), help="the first month's amount; " + _MONEY_HELP),
-        "units": Field(Number(minimum=Decimal(0)), help="units sold a month"),
+        "units": Field(Number(minimum=Decimal(0)), help="units sold a month; " + _NUMBER_HELP),
         "price": Field(Money(), help="price of one unit; " + _MONEY_HELP),
         "growth": Field(
             Either(Percent(Decimal(-100)), ListOf(GROWTH_STEP)),
