@@ -49,7 +49,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 def bench(name: str, plan: Path, repeat: int, pdf: bool) -> None:
     t_prepare, prepared = timed(lambda: prepare(plan, today=TODAY), repeat)
     report, theme = prepared.report, prepared.theme
-    t_site, (files, _) = timed(lambda: render_site(report, theme), repeat)
+    t_site, (files, _) = timed(lambda: render_site(report, theme, root=prepared.root), repeat)
     with tempfile.TemporaryDirectory() as tmp:
         t_write, _ = timed(lambda: write_tree(files, Path(tmp) / "out"), repeat)
     print(f"{name}: {len(report.plan.sections)} sections, {len(files)} site files")
@@ -58,7 +58,9 @@ def bench(name: str, plan: Path, repeat: int, pdf: bool) -> None:
     print(f"  {'write site':<40} {t_write * 1000:8.1f} ms")
     if pdf:
         for edition in editions(report.plan):
-            t_pdf, (data, _) = timed(lambda e=edition: render_pdf(report, theme, e), 1)
+            t_pdf, (data, _) = timed(
+                lambda e=edition: render_pdf(report, theme, e, root=prepared.root), 1
+            )
             label = f"render PDF: {edition.name} ({len(edition.chapters)} chapters)"
             print(f"  {label:<40} {t_pdf * 1000:8.1f} ms ({len(data) // 1024} KiB)")
 

@@ -121,8 +121,8 @@ def prepare(
     problems = _finish(validated.problems, strict)
     if has_errors(problems):
         return Prepared(sources.root, problems)
-    plan = build_model(validated, today)
-    theme = resolve_theme(plan.meta.theme, plan.theme_override)
+    plan = build_model(validated)
+    theme = resolve_theme(plan.meta.theme, sources.theme_override)
     report = compute(plan)
     problems = _finish([*problems, *report.problems], strict)
     return Prepared(sources.root, problems, report, theme)
@@ -242,7 +242,7 @@ def build(
     try:
         chosen = select_editions(report, edition) if pdf else ()
     except KeyError as exc:
-        return failed(_unknown_edition(report, exc.args[0]))
+        return failed(_unknown_edition(report, exc.args[0], root))
     if pdf_file is not None and len(chosen) > 1:
         return failed(
             error(
@@ -281,6 +281,7 @@ def build(
             pages, found = site_files(
                 report,
                 theme,
+                root=root,
                 pdf_links=links,
                 only_sections=only,
                 previous=previous.site_files if only is not None else None,
@@ -291,7 +292,7 @@ def build(
     requests: list[PdfRequest] = []
     if chosen and (not layout or not has_errors(_finish(problems, strict))):
         file_name = (lambda _e: Path(pdf_file).name) if pdf_file is not None else None
-        requests, found = _pdf_requests(report, theme, chosen, paper, layout, file_name)
+        requests, found = _pdf_requests(report, theme, root, chosen, paper, layout, file_name)
         problems += found
     problems = _finish(problems, strict)
     if has_errors(problems):
@@ -355,6 +356,7 @@ def build(
 def _pdf_requests(
     report: Report,
     theme: Theme,
+    root: Path,
     chosen: tuple[Edition, ...],
     paper: str | None,
     layout: bool,
@@ -363,13 +365,13 @@ def _pdf_requests(
     """Each edition's print document, rendered once: the layout job and its key."""
     requests, problems = [], []
     inputs = {**theme.files("print"), **theme.files("fonts")}
-    inputs |= {asset.as_posix(): report.plan.root / asset for asset in report.plan.assets}
+    inputs |= {asset: root / asset for asset in report.plan.assets}
     for edition in chosen:
-        html, found = print_html(report, theme, edition, paper)
+        html, found = print_html(report, theme, edition, paper, root=root)
         problems += [p for p in found if p not in problems]
         if not html or not layout:
             continue
-        job, found = layout_job(html, report, theme)
+        job, found = layout_job(html, report, theme, root)
         problems += found
         if job is not None:
             key = pdf_key(job, inputs, paper)
@@ -404,7 +406,7 @@ def _changed_sections(
         return None
     if previous.site_files is None:
         return None
-    sections_dir = report.plan.root / "sections"
+    sections_dir = previous.root / "sections"
     if not all(p.suffix == ".md" and p.parent == sections_dir for p in changed):
         return None
     before = previous.report
@@ -419,10 +421,10 @@ def _without_bodies(report: Report) -> Report:
     return replace(report, plan=replace(report.plan, sections=sections))
 
 
-def _unknown_edition(report: Report, name: str | None) -> Problem:
+def _unknown_edition(report: Report, name: str | None, root: Path) -> Problem:
     names = [e.name for e in editions(report.plan)]
     return error(
         f"unknown edition `{name}`",
-        Position(report.plan.root / "plan.yaml"),
+        Position(root / "plan.yaml"),
         hint=did_you_mean(name or "", names) or "editions: " + ", ".join(f"`{n}`" for n in names),
     )

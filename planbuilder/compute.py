@@ -128,7 +128,6 @@ class Report:
     overdue: tuple[MilestoneView, ...]
     done: tuple[MilestoneView, ...]
     budget_total: Decimal
-    actual_cost_total: Decimal
     budget_open: Decimal  # budget of milestones not yet done
     budget_by_owner: tuple[OwnerTotal, ...]
     kpis: tuple[KpiView, ...]
@@ -318,9 +317,6 @@ def compute(plan: Plan) -> Report:
         overdue=tuple(v for v in open_views if v.status is Status.OVERDUE),
         done=tuple(v for v in views if v.status.is_done),
         budget_total=budget_total,
-        actual_cost_total=sum(
-            (m.actual_cost for m in plan.milestones if m.actual_cost is not None), Decimal(0)
-        ),
         budget_open=sum((v.milestone.budget or Decimal(0) for v in open_views), Decimal(0)),
         budget_by_owner=owner_totals,
         kpis=kpi_views,

@@ -11,27 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# The chapter names are declared with the records, so that validate can check them.
+from planbuilder.records import ALL, CONTENTS, STRUCTURED
+
 if TYPE_CHECKING:
     from planbuilder.model import Plan
 
-#: Chapters made from the structured parts, with the data each needs.
-STRUCTURED = {
-    "business-model": "business_model",
-    "goals": "goals",
-    "milestones": "milestones",
-    "kpis": "kpis",
-    "team": "team",
-    "review": "milestones",  # internal: overdue, due soon, notes and history
-    "financials": "financials",
-    "use-of-funds": "financials",
-    "loan-request": "loans",
-    "repayment": "loans",
-    "cash-flow": "financials",
-    "dscr": "loans",
-    "collateral": "collateral",
-}
-CONTENTS = "contents"
-ALL = "all"
 #: The order of everything, for `all` and for plans without editions.
 ALL_STRUCTURED = (
     "business-model",

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from planbuilder.calendar import calendar_month, index_of, month_name
 from planbuilder.model import Expense, Financials, Loan, Milestone, RevenueStream, Scenario
@@ -23,7 +22,7 @@ from planbuilder.problems import Position, Problem, warning
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
-INVESTMENT = "investment"
+_WIDE = Context(prec=2000, Emax=10**6, Emin=-(10**6))
 #: Months of monthly detail before the table switches to quarters.
 MONTHLY_DETAIL = 24
 
@@ -33,7 +32,8 @@ class Rounder:
         self.unit = Decimal(1).scaleb(-digits)
 
     def __call__(self, amount: Decimal) -> Decimal:
-        return amount.quantize(self.unit, rounding=ROUND_HALF_EVEN)
+        # A wide context: a valid amount grown over the horizon may pass 28 digits.
+        return amount.quantize(self.unit, rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,50 +413,67 @@ class FinancialReport:
         return not self.uses or self.sources_total == self.uses_total
 
 
+def _line(position: Position | None) -> int:
+    return position.line if position is not None else 0
+
+
 def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
-    lines = dict(fin.lines)
-    found = [Assumption("starting_cash", fin.starting_cash, "money", lines.get("starting_cash", 0))]
+    cash_at = fin.position_of("starting_cash") if "starting_cash" in dict(fin.positions) else None
+    found = [Assumption("starting_cash", fin.starting_cash, "money", _line(cash_at))]
     for s in fin.revenue:
         if s.monthly is not None:
-            found.append(Assumption("first_month", s.monthly, "money", s.line, s.name))
+            found.append(Assumption("first_month", s.monthly, "money", _line(s.position), s.name))
         else:
-            found.append(Assumption("units", s.units, "count", s.line, s.name))
-            found.append(Assumption("price", s.price, "money", s.line, s.name))
+            found.append(Assumption("units", s.units, "count", _line(s.position), s.name))
+            found.append(Assumption("price", s.price, "money", _line(s.position), s.name))
         for step in s.growth:
             if step.percent or step is s.growth[0]:
                 found.append(
                     Assumption(
-                        "growth_from", step.percent, "percent", s.line, s.name, month=step.start
+                        "growth_from",
+                        step.percent,
+                        "percent",
+                        _line(s.position),
+                        s.name,
+                        month=step.start,
                     )
                 )
-        found.append(Assumption("cost_of_sales", s.cost_of_sales, "percent", s.line, s.name))
+        found.append(
+            Assumption("cost_of_sales", s.cost_of_sales, "percent", _line(s.position), s.name)
+        )
         if s.seasonality:
             factors = ", ".join(str(f) for f in s.seasonality)
-            found.append(Assumption("seasonality", factors, "text", s.line, s.name))
+            found.append(Assumption("seasonality", factors, "text", _line(s.position), s.name))
     for e in fin.expenses:
         if e.monthly is not None:
             found.append(
-                Assumption("monthly_expense", e.monthly, "money", e.line, e.name, e.category)
+                Assumption(
+                    "monthly_expense", e.monthly, "money", _line(e.position), e.name, e.category
+                )
             )
             if e.growth:
-                found.append(Assumption("expense_growth", e.growth, "percent", e.line, e.name))
+                found.append(
+                    Assumption("expense_growth", e.growth, "percent", _line(e.position), e.name)
+                )
         else:
             found.append(
-                Assumption("one_off", e.amount, "money", e.line, e.name, e.category, e.start)
+                Assumption(
+                    "one_off", e.amount, "money", _line(e.position), e.name, e.category, e.start
+                )
             )
     for loan in fin.loans:
         name = loan.name or loan.lender or ""
-        found.append(Assumption("principal", loan.principal, "money", loan.line, name))
-        found.append(Assumption("rate", loan.rate, "percent", loan.line, name))
+        found.append(Assumption("principal", loan.principal, "money", _line(loan.position), name))
+        found.append(Assumption("rate", loan.rate, "percent", _line(loan.position), name))
         terms = (loan.term_months, loan.grace_months)
-        found.append(Assumption("term", terms, "term", loan.line, name))
+        found.append(Assumption("term", terms, "term", _line(loan.position), name))
     for round_ in fin.equity:
         found.append(
             Assumption(
                 "equity",
                 round_.amount,
                 "money",
-                round_.line,
+                _line(round_.position),
                 round_.investor or "",
                 month=round_.month,
             )
@@ -510,11 +527,18 @@ def financial_report(
     )
 
 
+def _cash_key(fin: Financials, funded: bool) -> str:
+    """The field that best explains cash running out: the funding that does not cover
+    the plan, else the starting cash that runs out, else the projection's start."""
+    given = dict(fin.positions)
+    if funded and "funding" in given:
+        return "funding"
+    return "starting_cash" if "starting_cash" in given else "start"
+
+
 def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
     """What a lender would question: cash below zero, thin debt cover, unbalanced funds."""
     fin = report.financials
-    where = Position(fin.source or Path("financials.yaml"), 1, 1)
-    lines = dict(fin.lines)
     found = []
     base = report.base
     negative = base.cash_negative
@@ -524,7 +548,7 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
             warning(
                 f"cash goes below zero in {month_name(negative)}"
                 + ("" if funded else " and the plan has no funding"),
-                where,
+                fin.position_of(_cash_key(fin, funded)),
                 hint="add funding (`funding: equity:` or `loans:`), more starting cash, "
                 "or move spending later",
                 code="cash-negative",
@@ -536,7 +560,7 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
                 warning(
                     f"debt-service coverage {year.dscr:.2f}× in the year from "
                     f"{month_name(year.first)} is below {fin.min_dscr}×",
-                    Position(where.file, lines.get("min_dscr", 1), 1),
+                    fin.position_of("min_dscr"),
                     hint="lenders want operating profit to cover repayments with room to "
                     "spare; lengthen the term, borrow less, or lower `min_dscr` if agreed",
                     code="dscr-low",
@@ -547,7 +571,7 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
             warning(
                 f"sources of funds ({report.sources_total} {currency}) and uses "
                 f"({report.uses_total} {currency}) do not balance",
-                Position(where.file, lines.get("use_of_funds", 1), 1),
+                fin.position_of("use_of_funds"),
                 hint="make use_of_funds add up to the equity and loans raised",
                 code="funds-unbalanced",
             )

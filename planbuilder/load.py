@@ -22,6 +22,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
+from planbuilder.themes import available_themes
 from planbuilder.vcs import Vcs, git_info
 
 #: Optional YAML parts of a plan, by file name.
@@ -110,6 +111,7 @@ class Sources:
     problems: tuple[Problem, ...]
     vcs: Vcs | None = None
     stamp: dt.datetime | None = None  # SOURCE_DATE_EPOCH, else the last commit's time
+    available_themes: tuple[str, ...] = ()  # names of the bundled themes
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -483,6 +485,7 @@ def load(root: Path | str) -> Sources:
         assets=tuple(assets),
         theme_override=theme_override,
         problems=tuple(problems),
+        available_themes=tuple(available_themes()),
     )
 
 

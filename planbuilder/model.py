@@ -2,6 +2,9 @@
 
 Money is ``Decimal`` in the plan's currency, dates are ``datetime.date``.
 Every object remembers the ``position`` it was defined at, for later messages.
+Fields, types and defaults are declared once, in ``records.py``; the defaults here
+read them from there. The model is inert data: text, numbers, dates and tuples of
+frozen records, never a path object (paths are text relative to the plan folder).
 """
 
 from __future__ import annotations
@@ -9,14 +12,35 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from planbuilder.calendar import month_index
 from planbuilder.problems import Position
+from planbuilder.records import (
+    BUSINESS_MODEL,
+    DEFAULT_SECTION_ORDER,
+    EDITION,
+    EQUITY,
+    FINANCIALS,
+    GOAL,
+    HISTORY_ENTRY,
+    KPI,
+    LOAN,
+    MILESTONE,
+    ONE_OFF,
+    PERSON,
+    PLAN,
+    RECURRING,
+    REVENUE,
+    SCENARIO,
+    default,
+)
+from planbuilder.schema import Record
 from planbuilder.slugs import section_slug, slugify
-from planbuilder.validate import CANVAS_BLOCKS, Validated
-from planbuilder.validate_financials import DEFAULT_MIN_DSCR
+
+if TYPE_CHECKING:
+    from planbuilder.validate import Validated
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +62,12 @@ class PlanMeta:
     subtitle: str | None = None
     author: str | None = None
     date: dt.date | None = None
-    confidential: bool = False
+    confidential: bool = default(PLAN, "confidential")
     mission: str | None = None
     vision: str | None = None
-    as_of_given: bool = True  # False when `as_of` defaulted to the build day
     logo: str | None = None  # a file in assets/
     keywords: tuple[str, ...] = ()
-    paper: str = "A4"
+    paper: str = default(PLAN, "paper")
     pdf_variant: str | None = None
     editions: tuple[EditionSpec, ...] = ()
     version: str | None = None  # `git describe` of the plan's repository, if any
@@ -113,7 +136,9 @@ class Milestone:
     notes: str | None = None
     history: tuple[Recalibration, ...] = ()
     spend: tuple[int, int] | None = None  # months (indexes) the budget is spread over
-    capital: bool = False  # an investment: cash out, but not an operating expense
+    capital: bool = default(
+        MILESTONE, "capital"
+    )  # an investment: cash out, but not an operating expense
     position: Position | None = field(default=None, compare=False)
 
 
@@ -123,8 +148,8 @@ class Kpi:
     name: str
     description: str | None = None
     category: str | None = None
-    unit: str = "count"
-    direction: str = "up"
+    unit: str = default(KPI, "unit")
+    direction: str = default(KPI, "direction")
     target: Decimal | None = None
     target_date: dt.date | None = None
     actuals: tuple[tuple[str, Decimal], ...] = ()  # (YYYY-MM, value), oldest first
@@ -138,7 +163,7 @@ class Section:
     order: int
     body: str
     body_line: int
-    path: Path
+    path: str  # relative to the plan folder, e.g. sections/01-executive-summary.md
     editions: tuple[str, ...] = ()  # if set, the only editions this section appears in
 
 
@@ -159,7 +184,7 @@ class RevenueStream:
     end: int | None
     seasonality: tuple[Decimal, ...] | None  # 12 factors, January first
     cost_of_sales: Decimal  # percent of revenue
-    line: int = field(default=0, compare=False)
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +196,10 @@ class Expense:
     start: int
     end: int | None
     monthly: Decimal | None = None
-    growth: Decimal = Decimal(0)  # monthly, percent
+    growth: Decimal = default(RECURRING, "growth")  # noqa: RUF009 - an immutable Decimal
     amount: Decimal | None = None
     milestone: str | None = None
-    line: int = field(default=0, compare=False)
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +207,7 @@ class EquityRound:
     amount: Decimal
     month: int
     investor: str | None = None
-    line: int = field(default=0, compare=False)
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,18 +216,19 @@ class Loan:
     rate: Decimal  # annual, percent
     term_months: int
     start: int
-    grace_months: int = 0
+    grace_months: int = default(LOAN, "grace_months")
     name: str | None = None
     lender: str | None = None
-    line: int = field(default=0, compare=False)
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
-    revenue: Decimal = Decimal(0)  # change in percent
-    expenses: Decimal = Decimal(0)
-    delay_months: int = 0
+    # changes in percent (immutable Decimals)
+    revenue: Decimal = default(SCENARIO, "revenue")  # noqa: RUF009
+    expenses: Decimal = default(SCENARIO, "expenses")  # noqa: RUF009
+    delay_months: int = default(SCENARIO, "delay_months")
     description: str | None = None
 
 
@@ -224,13 +250,17 @@ class Financials:
     scenarios: tuple[Scenario, ...]
     actuals: tuple[tuple[int, Decimal | None, Decimal | None], ...]  # month, revenue, expenses
     collateral: str | None
-    source: Path | None = field(default=None, compare=False)
-    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    position: Position | None = field(default=None, compare=False)
+    #: (field, position) of each top-level field given in financials.yaml
+    positions: tuple[tuple[str, Position], ...] = field(default=(), compare=False)
+
+    def position_of(self, name: str) -> Position | None:
+        """Where a top-level field was written, else where the file starts."""
+        return dict(self.positions).get(name, self.position)
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    root: Path
     meta: PlanMeta
     business_model: BusinessModel | None
     goals: tuple[Goal, ...]
@@ -239,8 +269,7 @@ class Plan:
     team: tuple[Person, ...]
     sections: tuple[Section, ...]
     financials: Financials | None
-    assets: tuple[Path, ...]
-    theme_override: Path | None
+    assets: tuple[str, ...] = ()  # files in assets/, relative to the plan, e.g. assets/logo.png
 
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.team if p.id == person_id), None)
@@ -252,74 +281,65 @@ class Plan:
         return next((k for k in self.kpis if k.id == kpi_id), None)
 
 
-def _pick(record: dict[str, Any], cls: type) -> dict[str, Any]:
-    names = set(cls.__dataclass_fields__)
-    return {k: v for k, v in record.items() if k in names}
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
-def build_model(validated: Validated, today: dt.date) -> Plan:
+def construct(cls: type, record: Record, values: dict[str, Any], **given: Any) -> Any:
+    """A model object from checked ``values``: each field ``record`` declares and ``cls``
+    holds, converted as declared; ``given`` supplies (or overrides) the rest."""
+    names = cls.__dataclass_fields__
+    kwargs = {
+        name: spec.convert(values[name]) if spec.convert else _frozen(values[name])
+        for name, spec in record.fields.items()
+        if name in names and name in values
+    }
+    if "position" in names and "position" in values:
+        kwargs["position"] = values["position"]  # where validate found the record
+    return cls(**kwargs | given)
+
+
+def build_model(validated: Validated) -> Plan:
     """Turn validated values into a ``Plan``. Call only when validation found no errors."""
     p = validated.plan
     vcs = validated.sources.vcs
-    meta = PlanMeta(
-        **_pick(p, PlanMeta)
-        | {
-            "as_of": p.get("as_of") or today,
-            "as_of_given": "as_of" in p,
-            "keywords": tuple(p.get("keywords", ())),
-            "editions": tuple(
-                EditionSpec(
-                    name=name,
-                    chapters=tuple(spec["chapters"]),
-                    title=spec.get("title"),
-                    prepared_for=spec.get("prepared_for"),
-                )
-                for name, spec in p.get("editions", {}).items()
-            ),
-            "version": vcs.describe if vcs else None,
-            "draft": bool(vcs and vcs.dirty),
-            "stamp": validated.sources.stamp,
-        }
+    meta = construct(
+        PlanMeta,
+        PLAN,
+        p,
+        as_of=validated.as_of,
+        editions=tuple(
+            construct(EditionSpec, EDITION, spec, name=name)
+            for name, spec in p.get("editions", {}).items()
+        ),
+        version=vcs.describe if vcs else None,
+        draft=bool(vcs and vcs.dirty),
+        stamp=validated.sources.stamp,
     )
     bm = validated.business_model
-    business_model = None
-    if bm is not None:
-        canvas = bm.get("canvas", {})
-        business_model = BusinessModel(
-            customers=bm["customers"],
-            value=bm["value"],
-            delivery=bm["delivery"],
-            canvas=tuple((b, tuple(canvas[b])) for b in CANVAS_BLOCKS if canvas.get(b)),
-        )
+    business_model = construct(BusinessModel, BUSINESS_MODEL, bm) if bm is not None else None
     milestones = tuple(
-        Milestone(
-            **_pick(m, Milestone)
-            | {
-                "goals": tuple(m.get("goals", ())),
-                "history": tuple(
-                    Recalibration(**h)
-                    for h in sorted(m.get("history", ()), key=lambda h: h["date"])
-                ),
-                "spend": (
-                    (month_index(m["spend"]["from"]), month_index(m["spend"]["to"]))
-                    if "spend" in m
-                    else None
-                ),
-            }
+        construct(
+            Milestone,
+            MILESTONE,
+            m,
+            history=tuple(
+                construct(Recalibration, HISTORY_ENTRY, h)
+                for h in sorted(m.get("history", ()), key=lambda h: h["date"])
+            ),
         )
         for m in validated.milestones
     )
-    kpis = tuple(
-        Kpi(**_pick(k, Kpi) | {"actuals": tuple(sorted(k.get("actuals", {}).items()))})
-        for k in validated.kpis
-    )
+    kpis = tuple(construct(Kpi, KPI, k) for k in validated.kpis)
     sections = tuple(
         sorted(
             (
                 Section(
-                    slug=section_slug(s["path"].stem),
+                    slug=section_slug(PurePosixPath(s["path"]).stem),
                     title=s["title"],
-                    order=s.get("order", 1000),
+                    order=s.get("order", DEFAULT_SECTION_ORDER),
                     body=s["body"],
                     body_line=s["body_line"],
                     path=s["path"],
@@ -327,7 +347,7 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
                 )
                 for s in validated.sections
             ),
-            key=lambda s: (s.order, s.path.name),
+            key=lambda s: (s.order, PurePosixPath(s.path).name),
         )
     )
     financials = (
@@ -335,33 +355,36 @@ def build_model(validated: Validated, today: dt.date) -> Plan:
         if validated.financials is not None
         else None
     )
-    sources = validated.sources
     return Plan(
-        root=sources.root,
         meta=meta,
         business_model=business_model,
-        goals=tuple(Goal(**_pick(g, Goal)) for g in validated.goals),
+        goals=tuple(construct(Goal, GOAL, g) for g in validated.goals),
         milestones=milestones,
         kpis=kpis,
-        team=tuple(Person(**_pick(t, Person)) for t in validated.team),
+        team=tuple(construct(Person, PERSON, t) for t in validated.team),
         sections=sections,
         financials=financials,
-        assets=sources.assets,
-        theme_override=sources.theme_override,
+        assets=tuple(path.as_posix() for path in validated.sources.assets),
     )
 
 
 def _financials(fin: dict[str, Any], sources) -> Financials:
+    """``financials.yaml`` in model terms: months become indexes, expenses one list.
+
+    Defaults were filled in from ``records.FINANCIALS`` by the checker."""
     doc = sources.parts.get("financials")
     start = month_index(fin["start"])
 
-    def line(*path) -> int:
-        return doc.pos(path).line if doc is not None else 0
+    def at(*path) -> Position | None:
+        return doc.pos(path) if doc is not None else None
+
+    def months(value: str | None, otherwise: int | None) -> int | None:
+        return month_index(value) if value is not None else otherwise
 
     streams = []
     for i, r in enumerate(fin.get("revenue", [])):
-        stream_start = month_index(r["start"]) if "start" in r else start
-        growth = r.get("growth", Decimal(0))
+        stream_start = months(r.get("start"), start)
+        growth = r.get("growth", default(REVENUE, "growth"))
         if isinstance(growth, list):
             steps = [GrowthStep(stream_start, Decimal(0))] + [
                 GrowthStep(month_index(g["from"]), g["percent"]) for g in growth
@@ -376,77 +399,57 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
                 price=r.get("price"),
                 growth=tuple(sorted(steps, key=lambda g: g.start)),
                 start=stream_start,
-                end=month_index(r["end"]) if "end" in r else None,
+                end=months(r.get("end"), None),
                 seasonality=tuple(r["seasonality"]) if "seasonality" in r else None,
-                cost_of_sales=r.get("cost_of_sales", Decimal(0)),
-                line=line("revenue", i),
+                cost_of_sales=r.get("cost_of_sales", default(REVENUE, "cost_of_sales")),
+                position=at("revenue", i),
             )
         )
     expenses = fin.get("expenses", {})
     items = [
         Expense(
             name=e["name"],
-            category=e.get("category", "other"),
-            start=month_index(e["start"]) if "start" in e else start,
-            end=month_index(e["end"]) if "end" in e else None,
+            category=e.get("category", default(RECURRING, "category")),
+            start=months(e.get("start"), start),
+            end=months(e.get("end"), None),
             monthly=e["monthly"],
-            growth=e.get("growth", Decimal(0)),
+            growth=e.get("growth", default(RECURRING, "growth")),
             milestone=e.get("milestone"),
-            line=line("expenses", "recurring", i),
+            position=at("expenses", "recurring", i),
         )
         for i, e in enumerate(expenses.get("recurring", []))
     ] + [
         Expense(
             name=e["name"],
-            category=e.get("category", "other"),
+            category=e.get("category", default(ONE_OFF, "category")),
             start=month_index(e["month"]),
             end=month_index(e["month"]),
             amount=e["amount"],
             milestone=e.get("milestone"),
-            line=line("expenses", "one_off", i),
+            position=at("expenses", "one_off", i),
         )
         for i, e in enumerate(expenses.get("one_off", []))
     ]
     funding = fin.get("funding", {})
     return Financials(
         start=start,
-        horizon_months=fin.get("horizon_months", 36),
-        starting_cash=fin.get("starting_cash", Decimal(0)),
-        min_dscr=fin.get("min_dscr", DEFAULT_MIN_DSCR),
-        milestone_spending=fin.get("milestone_spending", True),
+        horizon_months=fin.get("horizon_months", default(FINANCIALS, "horizon_months")),
+        starting_cash=fin.get("starting_cash", default(FINANCIALS, "starting_cash")),
+        min_dscr=fin.get("min_dscr", default(FINANCIALS, "min_dscr")),
+        milestone_spending=fin.get("milestone_spending", default(FINANCIALS, "milestone_spending")),
         revenue=tuple(streams),
         expenses=tuple(items),
         equity=tuple(
-            EquityRound(
-                e["amount"],
-                month_index(e["month"]),
-                e.get("investor"),
-                line("funding", "equity", i),
-            )
+            construct(EquityRound, EQUITY, e, position=at("funding", "equity", i))
             for i, e in enumerate(funding.get("equity", []))
         ),
         loans=tuple(
-            Loan(
-                principal=loan["principal"],
-                rate=loan["rate"],
-                term_months=loan["term_months"],
-                start=month_index(loan["start"]),
-                grace_months=loan.get("grace_months", 0),
-                name=loan.get("name"),
-                lender=loan.get("lender"),
-                line=line("funding", "loans", i),
-            )
+            construct(Loan, LOAN, loan, position=at("funding", "loans", i))
             for i, loan in enumerate(funding.get("loans", []))
         ),
         use_of_funds=tuple(fin.get("use_of_funds", {}).items()),
         scenarios=tuple(
-            Scenario(
-                name=name,
-                revenue=s.get("revenue", Decimal(0)),
-                expenses=s.get("expenses", Decimal(0)),
-                delay_months=s.get("delay_months", 0),
-                description=s.get("description"),
-            )
+            construct(Scenario, SCENARIO, s, name=name)
             for name, s in fin.get("scenarios", {}).items()
         ),
         actuals=tuple(
@@ -454,10 +457,10 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
             for m, a in sorted(fin.get("actuals", {}).items())
         ),
         collateral=fin.get("collateral"),
-        source=doc.path if doc is not None else None,
-        lines=tuple(
-            (key, line(key))
-            for key in ("starting_cash", "horizon_months", "min_dscr")
-            if key in fin
-        ),
+        position=at(),
+        positions=tuple(
+            (key, doc.key_pos((key,))) for key in FINANCIALS.fields if key in (doc.data or {})
+        )
+        if doc is not None and isinstance(doc.data, dict)
+        else (),
     )

@@ -6,12 +6,12 @@ user sees all of them at once, each pointing at a file, line and column.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+from pathlib import PurePath
 
 
 class Severity(str, Enum):
@@ -21,20 +21,24 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """A place in a source file; line and column count from 1."""
+    """A place in a source file; line and column count from 1.
 
-    file: Path
+    ``file`` is text, never a path object, so that a position (which travels into the
+    model and so into templates) offers no file methods; a path given is converted.
+    """
+
+    file: str
     line: int = 0
     column: int = 0
 
-    def display(self, root: Path | None = None) -> str:
-        name = str(self.file)
-        if root is not None:
-            with contextlib.suppress(ValueError):
-                name = str(self.file.relative_to(root))
-        if self.line:
-            return f"{name}:{self.line}:{self.column or 1}"
-        return name
+    def __post_init__(self) -> None:
+        if isinstance(self.file, PurePath):
+            object.__setattr__(self, "file", str(self.file))
+
+    @property
+    def name(self) -> str:
+        """The file's name without its folder, e.g. ``goals.yaml``."""
+        return os.path.basename(self.file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +52,6 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
-
-    def format(self, root: Path | None = None) -> str:
-        """``file:line:col: error: message`` plus an indented hint line (see
-        ``planbuilder.diagnostics``, which every caller shares)."""
-        from planbuilder.diagnostics import problem_text
-
-        return problem_text(self, root=root)
 
     def escalated(self) -> Problem:
         """The same problem as an error (``--strict``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,11 @@ from planbuilder.problems import Problem, did_you_mean, error
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+#: Amounts and plain numbers must stay below this in size: far beyond any business plan,
+#: and small enough that every sum, projection and format stays exact.
+MAX_AMOUNT = 10**15
+#: Percentages without a tighter bound must stay within ± this.
+MAX_PERCENT = 10**4
 
 
 class Invalid(Exception):
@@ -155,7 +160,13 @@ def _to_decimal(value: Any, field_type: FieldType) -> Decimal:
         if re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
             hint = f"write the number without separators or symbols: `{cleaned}`"
         raise field_type._wrong(value, hint or "write a plain number, e.g. `4500.00`")
-    return Decimal(value)
+    number = Decimal(value)
+    if abs(number) >= MAX_AMOUNT:
+        raise Invalid(
+            f"`{value}` is too large: numbers must stay below {MAX_AMOUNT:,} in size",
+            "check the number of digits",
+        )
+    return number
 
 
 class Number(FieldType):
@@ -175,11 +186,12 @@ class Percent(FieldType):
     """A percentage: ``12.5``, or text such as ``"-20%"``; kept in percent units."""
 
     def __init__(self, minimum: Decimal | None = None, maximum: Decimal | None = None):
-        self.minimum = minimum
-        self.maximum = maximum
         self.expected = "a percentage"
         if minimum is not None and maximum is not None:
             self.expected += f" from {minimum} to {maximum}"
+        # Unbounded sides still stop at ±MAX_PERCENT, so no projection can overflow.
+        self.minimum = Decimal(-MAX_PERCENT) if minimum is None else minimum
+        self.maximum = Decimal(MAX_PERCENT) if maximum is None else maximum
 
     def clean(self, value: Any, ctx: Context) -> Decimal:
         if isinstance(value, str) and value.strip().endswith("%"):
@@ -189,9 +201,7 @@ class Percent(FieldType):
             except ArithmeticError:
                 raise self._wrong(value, "write a number such as `12.5` or `-20%`") from None
         number = _to_decimal(value, self)
-        if (self.minimum is not None and number < self.minimum) or (
-            self.maximum is not None and number > self.maximum
-        ):
+        if not self.minimum <= number <= self.maximum:
             raise Invalid(f"expected {self.expected}, got `{number}`")
         return number
 
@@ -281,9 +291,17 @@ class MappingOf(FieldType):
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a record: its type, whether it must be given, the value it takes when
+    not given, an example (shown in the "missing field" hint), help text (the JSON
+    Schema's description) and how the model holds the checked value (``convert``, e.g.
+    a month as its index; lists become tuples without one)."""
+
     type: FieldType
     required: bool = False
-    doc: str = ""
+    default: Any = None
+    example: str = ""
+    help: str = ""
+    convert: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -369,12 +387,125 @@ class Checker:
             if cleaned is not None:
                 result[key] = cleaned
         for name, spec in schema.fields.items():
+            if spec.default is not None and name not in result:
+                result[name] = spec.default  # not given (or wrong, which is reported)
             if spec.required and value.get(name) is None:
                 label = (
                     f"{schema.name} `{value['id']}`"
                     if isinstance(value.get("id"), str)
                     else schema.name
                 )
-                example = f"add `{name}: {spec.doc}`" if spec.doc else f"add `{name}:`"
+                example = f"add `{name}: {spec.example}`" if spec.example else f"add `{name}:`"
                 self.fail(path, f"{label} is missing required field `{name}`", example)
         return result
+
+
+# --- JSON Schema -------------------------------------------------------------------------
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _json_number(value: Decimal | int) -> int | float:
+    return int(value) if value == int(value) else float(value)
+
+
+def _json_type(field_type: FieldType) -> dict[str, Any]:
+    """The JSON Schema of one field type (YAML read with dates left as text)."""
+    if isinstance(field_type, Record):
+        return record_json_schema(field_type)
+    if isinstance(field_type, Either):
+        return {"anyOf": [_json_type(field_type.single), _json_type(field_type.many)]}
+    if isinstance(field_type, ListOf):
+        many = {"type": "array", "items": _json_type(field_type.item)}
+        return {"anyOf": [_json_type(field_type.item), many]} if field_type.allow_scalar else many
+    if isinstance(field_type, MappingOf):
+        schema: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": _json_type(field_type.value),
+        }
+        key = _json_type(field_type.key)
+        if "pattern" in key:
+            schema["propertyNames"] = {"pattern": key["pattern"]}
+        return schema
+    if isinstance(field_type, Text):
+        return {"type": ["string", "number"], "minLength": 1, "maxLength": field_type.max_length}
+    if isinstance(field_type, Identifier):
+        return {"type": ["string", "integer"], "pattern": ID_PATTERN.pattern}
+    if isinstance(field_type, Choice):
+        return {"enum": list(field_type.options)}
+    if isinstance(field_type, Boolean):
+        return {"type": "boolean"}
+    if isinstance(field_type, Integer):
+        schema = {"type": "integer"}
+        if field_type.minimum is not None:
+            schema["minimum"] = field_type.minimum
+        if field_type.maximum is not None:
+            schema["maximum"] = field_type.maximum
+        return schema
+    if isinstance(field_type, Money):
+        schema = {"type": "number", "exclusiveMaximum": MAX_AMOUNT}
+        if field_type.allow_negative:
+            schema["exclusiveMinimum"] = -MAX_AMOUNT
+        else:
+            schema["minimum"] = 0
+        return schema
+    if isinstance(field_type, Number):
+        low = field_type.minimum
+        schema = {"type": "number", "exclusiveMaximum": MAX_AMOUNT}
+        if low is not None:
+            schema["minimum"] = _json_number(low)
+        else:
+            schema["exclusiveMinimum"] = -MAX_AMOUNT
+        return schema
+    if isinstance(field_type, Percent):
+        bounds = {
+            "minimum": _json_number(field_type.minimum),
+            "maximum": _json_number(field_type.maximum),
+        }
+        return {
+            "anyOf": [
+                {"type": "number", **bounds},
+                {"type": "string", "pattern": r"^\s*[-+]?\d+(\.\d+)?\s*%\s*$"},
+            ]
+        }
+    if isinstance(field_type, Date):
+        return {"type": "string", "format": "date"}
+    if isinstance(field_type, Month):
+        return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
+    raise TypeError(f"no JSON Schema for {type(field_type).__name__}")  # pragma: no cover
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _json_number(value)
+    return value
+
+
+def record_json_schema(record: Record) -> dict[str, Any]:
+    """A record as a JSON Schema object: its fields, the required ones, nothing else."""
+    properties = {}
+    for name, spec in record.fields.items():
+        schema = _json_type(spec.type)
+        if not spec.required:  # `field:` left empty means not set
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        if spec.help:
+            schema["description"] = spec.help
+        if spec.default is not None:
+            schema["default"] = _json_default(spec.default)
+        if spec.example:
+            schema["examples"] = [spec.example]
+        properties[name] = schema
+    return {
+        "type": "object",
+        "title": record.name,
+        "properties": properties,
+        "required": [name for name, spec in record.fields.items() if spec.required],
+        "additionalProperties": False,
+    }
+
+
+def json_schema(record: Record, *, many: bool = False, title: str = "") -> dict[str, Any]:
+    """A complete JSON Schema (draft 2020-12) for a file holding ``record`` (or a list)."""
+    body = record_json_schema(record)
+    schema = {"type": "array", "items": body} if many else body
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title or record.name}

@@ -7,219 +7,45 @@ Nothing here raises for a bad plan.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_territory_currencies, is_currency
 
-from planbuilder import themes
-from planbuilder.editions import ALL, CONTENTS, STRUCTURED
 from planbuilder.lint import lint
 from planbuilder.load import CsvSource, SectionSource, Sources, YamlDoc
-from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, did_you_mean, error, warning
-from planbuilder.schema import (
-    Boolean,
-    Checker,
-    Choice,
-    Context,
-    Date,
-    Field,
-    Identifier,
-    Integer,
-    Invalid,
-    ListOf,
-    MappingOf,
-    Money,
-    Month,
-    Number,
-    Record,
-    Text,
+from planbuilder.records import (
+    ALL,
+    BUSINESS_MODEL,
+    CONTENTS,
+    LIST_PARTS,
+    PLAN,
+    SECTION,
+    STRUCTURED,
+    default,
 )
+from planbuilder.schema import Checker, Context, Invalid, Month, Number, Record
 from planbuilder.slugs import section_slug
 from planbuilder.validate_financials import check_financials
-
-KPI_CATEGORIES = ("sales", "finance", "marketing", "operations", "customers")
-KPI_UNITS = ("money", "percent", "count", "ratio", "days")
-CANVAS_BLOCKS = (
-    "segments",
-    "value_propositions",
-    "channels",
-    "customer_relationships",
-    "revenue_streams",
-    "key_resources",
-    "key_activities",
-    "key_partnerships",
-    "cost_structure",
-)
-
-_text_list = ListOf(Text(), allow_scalar=True)
-
-PLAN = Record(
-    "plan",
-    {
-        "title": Field(Text(300), required=True, doc="Growth plan 2027–2028"),
-        "subtitle": Field(Text(300)),
-        "company": Field(Text(300), required=True, doc="Example Studio LLC"),
-        "author": Field(Text(300)),
-        "date": Field(Date()),
-        "as_of": Field(Date()),
-        "locale": Field(Text(40)),
-        "currency": Field(Text(3)),
-        "confidential": Field(Boolean()),
-        "mission": Field(Text()),
-        "vision": Field(Text()),
-        "theme": Field(Text(80)),
-        "checks": Field(
-            Record(
-                "checks",
-                {"max_growth_per_year": Field(Number(minimum=Decimal(0)))},
-            )
-        ),
-        "logo": Field(Text(300)),
-        "keywords": Field(ListOf(Text(100), allow_scalar=True)),
-        "paper": Field(Choice("A4", "letter")),
-        "pdf_variant": Field(Choice("pdf/a-3b", "pdf/a-2b", "pdf/ua-1")),
-        "editions": Field(
-            MappingOf(
-                Identifier(),
-                Record(
-                    "edition",
-                    {
-                        "title": Field(Text(200)),
-                        "prepared_for": Field(Text(200)),
-                        "chapters": Field(
-                            ListOf(Text(80), allow_scalar=True),
-                            required=True,
-                            doc="[executive-summary, milestones, financials]",
-                        ),
-                    },
-                ),
-            )
-        ),
-    },
-)
-
-BUSINESS_MODEL = Record(
-    "business model",
-    {
-        "customers": Field(Text(), required=True, doc="Who is the customer?"),
-        "value": Field(Text(), required=True, doc="What does that customer value?"),
-        "delivery": Field(Text(), required=True, doc="How is it delivered at a profit?"),
-        "canvas": Field(Record("canvas", {name: Field(_text_list) for name in CANVAS_BLOCKS})),
-    },
-)
-
-GOAL = Record(
-    "goal",
-    {
-        "id": Field(Identifier(), required=True, doc="online-sales"),
-        "title": Field(Text(300), required=True, doc="Grow online sales by 25 %"),
-        "horizon": Field(Choice("short", "long")),
-        "specific": Field(Text()),
-        "kpi": Field(Identifier()),
-        "baseline": Field(Number()),
-        "target": Field(Number()),
-        "deadline": Field(Date()),
-        "owner": Field(Identifier()),
-        "relevant": Field(Text()),
-        "achievable": Field(Text()),
-        "notes": Field(Text()),
-    },
-)
-
-HISTORY_ENTRY = Record(
-    "history entry",
-    {
-        "date": Field(Date(), required=True, doc="2027-02-01 (when the change was decided)"),
-        "due": Field(Date()),
-        "budget": Field(Money()),
-        "reason": Field(Text(), required=True, doc="Supplier delivered late"),
-    },
-)
-
-MILESTONE = Record(
-    "milestone",
-    {
-        "id": Field(Identifier(), required=True, doc="web-shop"),
-        "title": Field(Text(300), required=True, doc="Launch the new web shop"),
-        "due": Field(Date(), required=True, doc="2027-03-31"),
-        "budget": Field(Money()),
-        "owner": Field(Identifier()),
-        "goals": Field(ListOf(Identifier(), allow_scalar=True)),
-        "done": Field(Date()),
-        "actual_cost": Field(Money()),
-        "notes": Field(Text()),
-        "history": Field(ListOf(HISTORY_ENTRY)),
-        "capital": Field(Boolean()),
-        "spend": Field(
-            Record(
-                "spend",
-                {
-                    "from": Field(Month(), required=True, doc="2027-01"),
-                    "to": Field(Month(), required=True, doc="2027-03"),
-                },
-            )
-        ),
-    },
-)
-
-KPI = Record(
-    "KPI",
-    {
-        "id": Field(Identifier(), required=True, doc="online-revenue"),
-        "name": Field(Text(300), required=True, doc="Monthly online revenue"),
-        "description": Field(Text()),
-        "category": Field(Choice(*KPI_CATEGORIES)),
-        "unit": Field(Choice(*KPI_UNITS)),
-        "direction": Field(Choice("up", "down")),
-        "target": Field(Number()),
-        "target_date": Field(Date()),
-        "actuals": Field(MappingOf(Month(), Number())),
-    },
-)
-
-PERSON = Record(
-    "team member",
-    {
-        "id": Field(Identifier(), required=True, doc="founder"),
-        "name": Field(Text(300), required=True, doc="A. Founder"),
-        "role": Field(Text(300)),
-        "bio": Field(Text()),
-    },
-)
-
-
-SECTION = Record(
-    "section front matter",
-    {
-        "title": Field(Text(300)),
-        "order": Field(Integer()),
-        "editions": Field(ListOf(Identifier(), allow_scalar=True)),
-    },
-)
-
-#: The list-shaped parts, with the schema of one item and a singular label.
-LIST_PARTS = {
-    "goals": (GOAL, "goal"),
-    "milestones": (MILESTONE, "milestone"),
-    "kpis": (KPI, "KPI"),
-    "team": (PERSON, "team member"),
-}
 
 
 @dataclass(frozen=True)
 class Validated:
     """Clean values of a plan that passed (or mostly passed) validation.
 
-    Each record carries ``position`` (where it starts) for later messages.
+    Each record carries ``position`` (where it starts) for later messages. ``as_of`` is
+    the day statuses are computed for, decided here once: the plan's ``as_of``, else the
+    ``today`` given to ``validate``.
     """
 
     sources: Sources
+    as_of: dt.date
     plan: dict[str, Any]
     business_model: dict[str, Any] | None
     goals: list[dict[str, Any]]
@@ -233,7 +59,7 @@ class Validated:
 
 def _context(plan: dict[str, Any], doc: YamlDoc | None, problems: list[Problem]) -> Context:
     """Resolve locale and currency (defaults: en_US and the locale's currency)."""
-    locale_name = plan.get("locale", "en_US")
+    locale_name = plan.get("locale", default(PLAN, "locale"))
     position = doc.pos(("locale",)) if doc else None
     try:
         locale = Locale.parse(locale_name.replace("-", "_"))
@@ -406,41 +232,12 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
             check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
 
 
-#: File types a plan's assets/ may hold: they are copied into the site as they are.
-ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".pdf", ".csv", ".txt"}
-_ACTIVE_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignObject", re.IGNORECASE)
-
-
-def _check_assets(sources: Sources, problems: list[Problem]) -> None:
-    """Assets are copied into the site verbatim, so none may carry script."""
-    for relative in sources.assets:
-        path = sources.root / relative
-        if path.suffix.lower() not in ASSET_TYPES:
-            problems.append(
-                error(
-                    f"`{relative.as_posix()}` is not an image or document type planbuilder "
-                    "publishes",
-                    Position(path),
-                    hint="assets may be " + ", ".join(sorted(ASSET_TYPES)),
-                )
-            )
-        elif path.suffix.lower() == ".svg" and _ACTIVE_SVG.search(path.read_bytes()):
-            problems.append(
-                error(
-                    f"`{relative.as_posix()}` contains script or event handlers",
-                    Position(path),
-                    hint="export the drawing again as a plain SVG (shapes and text only)",
-                )
-            )
-
-
 def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]) -> None:
     """The logo exists in assets/; editions name chapters that exist; sections name editions."""
     plan = v.plan
-    root = v.sources.root
     if "logo" in plan and doc is not None:
-        logo = (root / plan["logo"]).resolve()
-        if not (is_inside(logo, root / "assets") and logo.is_file()):
+        found = {path.as_posix() for path in v.sources.assets}
+        if posixpath.normpath(plan["logo"].replace("\\", "/")) not in found:
             problems.append(
                 error(
                     f"logo `{plan['logo']}` is not a file in assets/",
@@ -448,7 +245,7 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                     hint="put the image in assets/ and write `logo: assets/logo.png`",
                 )
             )
-    slugs = {section_slug(s["path"].stem) for s in v.sections}
+    slugs = {section_slug(PurePosixPath(s["path"]).stem) for s in v.sections}
     known = sorted(slugs | set(STRUCTURED) | {CONTENTS, ALL})
     defined = set(plan.get("editions", {}))
     for name, spec in plan.get("editions", {}).items():
@@ -469,7 +266,7 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                 problems.append(
                     error(
                         f"section names unknown edition `{name}`",
-                        Position(section["path"], 1, 1),
+                        section["position"],
                         hint=did_you_mean(name, defined)
                         or "define it under `editions:` in plan.yaml",
                     )
@@ -512,14 +309,16 @@ def _check_milestone_rules(v: Validated, doc: YamlDoc | None, as_of, problems) -
             )
 
 
-def _check_section(section: SectionSource, ctx: Context, problems: list[Problem]) -> dict:
+def _check_section(
+    section: SectionSource, root: Path, ctx: Context, problems: list[Problem]
+) -> dict:
     record: dict[str, Any] = {}
     if section.front.data is not None:
         checked = _check_doc(section.front, SECTION, ctx, problems)
         if checked is not None:
             record = checked
     record["position"] = Position(section.path, 1, 1)
-    record["path"] = section.path
+    record["path"] = section.path.relative_to(root).as_posix()
     record["body"] = section.body
     record["body_line"] = section.body_line
     if "title" not in record:
@@ -543,7 +342,8 @@ def _title_from_body(body: str) -> str | None:
 def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     """Check every source; return clean values and every problem, errors and warnings.
 
-    ``today`` stands in for a missing ``as_of`` in date-relative checks.
+    ``today`` (default: the wall clock's day) stands in for a missing ``as_of``; the
+    result's ``as_of`` is the one day every later stage measures from.
     """
     problems: list[Problem] = list(sources.problems)
     plan: dict[str, Any] = {}
@@ -561,8 +361,8 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
         )
     ctx = _context(plan, plan_doc, problems)
 
-    theme = plan.get("theme", themes.DEFAULT_THEME)
-    available = themes.available_themes()
+    theme = plan["theme"] = plan.get("theme", default(PLAN, "theme"))
+    available = sources.available_themes
     if theme not in available:
         problems.append(
             error(
@@ -572,7 +372,7 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
                 or "available themes: " + ", ".join(f"`{t}`" for t in available),
             )
         )
-    plan["theme"] = theme
+    as_of = plan.get("as_of") or today or dt.date.today()
 
     docs = dict(sources.parts)
     bm = docs.get("business-model")
@@ -588,10 +388,11 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
         milestone_ids = {m["id"] for m in lists["milestones"] if "id" in m}
         financials = check_financials(fin, ctx, milestone_ids, problems)
 
-    sections = [_check_section(s, ctx, problems) for s in sources.sections]
+    sections = [_check_section(s, sources.root, ctx, problems) for s in sources.sections]
 
     validated = Validated(
         sources=sources,
+        as_of=as_of,
         plan=plan,
         business_model=business_model,
         goals=lists["goals"],
@@ -604,16 +405,8 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     )
     _check_references(validated, docs, problems)
     _check_publishing(validated, plan_doc, problems)
-    _check_assets(sources, problems)
-    _check_milestone_rules(validated, docs.get("milestones"), plan.get("as_of"), problems)
+    _check_milestone_rules(validated, docs.get("milestones"), as_of, problems)
     if plan_doc is None or not plan_doc.parsed:
         return validated  # date-relative checks would measure from the wrong day
-    problems += lint(
-        plan,
-        validated.goals,
-        validated.milestones,
-        {k["id"] for k in validated.kpis},
-        docs,
-        today or dt.date.today(),
-    )
+    problems += lint(plan, validated.goals, validated.milestones, docs, as_of)
     return validated

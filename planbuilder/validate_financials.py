@@ -1,138 +1,15 @@
-"""The schema of ``financials.yaml`` and its domain rules (part of the validate stage)."""
+"""The domain rules of ``financials.yaml`` (part of the validate stage; its fields are
+declared in ``records.py``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from planbuilder.calendar import month_index, month_name
 from planbuilder.load import YamlDoc
 from planbuilder.problems import Problem, did_you_mean, error
-from planbuilder.schema import (
-    Boolean,
-    Checker,
-    Context,
-    Either,
-    Field,
-    Identifier,
-    Integer,
-    ListOf,
-    MappingOf,
-    Money,
-    Month,
-    Number,
-    Percent,
-    Record,
-    Text,
-)
-
-#: Categories a plan may always name in `use_of_funds`, besides its own expense categories.
-STANDARD_USES = ("milestones", "investment", "working_capital", "contingency")
-DEFAULT_MIN_DSCR = Decimal("1.15")
-
-GROWTH_STEP = Record(
-    "growth step",
-    {
-        "from": Field(Month(), required=True, doc="2027-01"),
-        "percent": Field(Percent(Decimal(-100)), required=True, doc="1.5"),
-    },
-)
-_growth = Either(Percent(Decimal(-100)), ListOf(GROWTH_STEP))
-
-REVENUE = Record(
-    "revenue stream",
-    {
-        "name": Field(Text(200), required=True, doc="Subscriptions"),
-        "monthly": Field(Money()),
-        "units": Field(Number(minimum=Decimal(0))),
-        "price": Field(Money()),
-        "growth": Field(_growth),
-        "start": Field(Month()),
-        "end": Field(Month()),
-        "seasonality": Field(ListOf(Number(minimum=Decimal(0)))),
-        "cost_of_sales": Field(Percent(Decimal(0), Decimal(100))),
-    },
-)
-RECURRING = Record(
-    "recurring expense",
-    {
-        "name": Field(Text(200), required=True, doc="Rent"),
-        "category": Field(Text(80)),
-        "monthly": Field(Money(), required=True, doc="3200.00"),
-        "start": Field(Month()),
-        "end": Field(Month()),
-        "growth": Field(Percent(Decimal(-100))),
-        "milestone": Field(Identifier()),
-    },
-)
-ONE_OFF = Record(
-    "one-off expense",
-    {
-        "name": Field(Text(200), required=True, doc="Espresso machine"),
-        "category": Field(Text(80)),
-        "amount": Field(Money(), required=True, doc="21500.00"),
-        "month": Field(Month(), required=True, doc="2027-08"),
-        "milestone": Field(Identifier()),
-    },
-)
-EQUITY = Record(
-    "equity",
-    {
-        "amount": Field(Money(), required=True, doc="40000.00"),
-        "month": Field(Month(), required=True, doc="2026-02"),
-        "investor": Field(Text(200)),
-    },
-)
-LOAN = Record(
-    "loan",
-    {
-        "name": Field(Text(200)),
-        "principal": Field(Money(), required=True, doc="60000.00"),
-        "rate": Field(Percent(Decimal(0), Decimal(100)), required=True, doc="7.25"),
-        "term_months": Field(Integer(1, 600), required=True, doc="60"),
-        "start": Field(Month(), required=True, doc="2026-02"),
-        "grace_months": Field(Integer(0, 120)),
-        "lender": Field(Text(200)),
-    },
-)
-SCENARIO = Record(
-    "scenario",
-    {
-        "description": Field(Text()),
-        "revenue": Field(Percent(Decimal(-100))),
-        "expenses": Field(Percent(Decimal(-100))),
-        "delay_months": Field(Integer(0, 60)),
-    },
-)
-FINANCIALS = Record(
-    "financials",
-    {
-        "start": Field(Month(), required=True, doc="2026-01"),
-        "horizon_months": Field(Integer(12, 60)),
-        "starting_cash": Field(Money()),
-        "min_dscr": Field(Number(minimum=Decimal(0))),
-        "milestone_spending": Field(Boolean()),
-        "revenue": Field(ListOf(REVENUE)),
-        "expenses": Field(
-            Record(
-                "expenses",
-                {"recurring": Field(ListOf(RECURRING)), "one_off": Field(ListOf(ONE_OFF))},
-            )
-        ),
-        "funding": Field(
-            Record("funding", {"equity": Field(ListOf(EQUITY)), "loans": Field(ListOf(LOAN))})
-        ),
-        "use_of_funds": Field(MappingOf(Text(80), Money())),
-        "scenarios": Field(MappingOf(Identifier(), SCENARIO)),
-        "actuals": Field(
-            MappingOf(
-                Month(),
-                Record("monthly actuals", {"revenue": Field(Money()), "expenses": Field(Money())}),
-            )
-        ),
-        "collateral": Field(Text()),
-    },
-)
+from planbuilder.records import FINANCIALS, STANDARD_USES
+from planbuilder.schema import Checker, Context
 
 
 def check_financials(
@@ -148,7 +25,7 @@ def check_financials(
     if "start" not in data:
         return data
     first = month_index(data["start"])
-    last = first + data.get("horizon_months", 36) - 1
+    last = first + data["horizon_months"] - 1
     span = f"{data['start']} to {month_name(last)}"
 
     def at(path) -> Any:
@@ -201,14 +78,27 @@ def check_financials(
                 )
             )
         if isinstance(stream.get("growth"), list):
+            stream_start = month_index(start) if start is not None else first
             for j, step in enumerate(stream["growth"]):
-                within(step.get("from"), (*path, "growth", j, "from"), "growth step")
+                step_path = (*path, "growth", j, "from")
+                step_from = step.get("from")
+                if step_from is not None and month_index(step_from) < stream_start:
+                    problems.append(
+                        error(
+                            f"growth step of `{stream['name']}` from {step_from} lies before "
+                            f"the stream starts ({month_name(stream_start)})",
+                            at(step_path),
+                            hint="start the step in the stream's first month or later",
+                        )
+                    )
+                else:
+                    within(step_from, step_path, "growth step")
     expenses = data.get("expenses", {})
     categories = set()
     for kind in ("recurring", "one_off"):
         for i, item in enumerate(expenses.get(kind, [])):
             path = ("expenses", kind, i)
-            categories.add(item.get("category", "other"))
+            categories.add(item["category"])
             within(item.get("start"), (*path, "start"), f"`{item['name']}` start")
             within(item.get("end"), (*path, "end"), f"`{item['name']}` end")
             within(item.get("month"), (*path, "month"), f"`{item['name']}`")
@@ -227,7 +117,7 @@ def check_financials(
     for i, loan in enumerate(funding.get("loans", [])):
         path = ("funding", "loans", i)
         within(loan.get("start"), (*path, "start"), "loan start")
-        if loan.get("grace_months", 0) >= loan.get("term_months", 1):
+        if loan["grace_months"] >= loan.get("term_months", 1):
             problems.append(
                 error(
                     "the grace period must be shorter than the loan's term",

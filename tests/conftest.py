@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from planbuilder.build import BuildResult, build
+from planbuilder.diagnostics import problem_text
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample-plan"
@@ -73,7 +74,7 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The sample plan built once per session (site and PDF)."""
     out = tmp_path_factory.mktemp("sample-build") / "out"
     result = build(SAMPLE, out, today=TODAY)
-    assert result.ok, "\n".join(p.format() for p in result.problems)
+    assert result.ok, "\n".join(problem_text(p) for p in result.problems)
     return result
 
 

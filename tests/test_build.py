@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from planbuilder.build import build, build_pdf, check
 from planbuilder.cli import main
-from planbuilder.diagnostics import problem_json
+from planbuilder.diagnostics import problem_json, problem_text
 from planbuilder.pdfcache import FolderCache
 from tests.conftest import MINIMAL_PLAN, TODAY
 
@@ -340,7 +340,6 @@ def test_problem_json_works_with_string_and_path_files():
 
 
 def test_terminal_colour_only_on_the_severity(tmp_path, monkeypatch):
-    from planbuilder.diagnostics import problem_text
     from planbuilder.problems import Position, warning
 
     monkeypatch.chdir(tmp_path)
@@ -349,4 +348,3 @@ def test_terminal_colour_only_on_the_severity(tmp_path, monkeypatch):
     assert problem_text(problem, color=True) == (
         "goals.yaml:2:5: \033[1;33mwarning\033[0m: odd\n    hint: look"
     )
-    assert problem.format() == problem_text(problem)

@@ -86,7 +86,7 @@ def test_as_of_defaults_to_the_given_day(make_plan):
     plan = make_plan({"plan.yaml": "title: T\ncompany: C\n"})
     report = prepare(plan, today=dt.date(2030, 1, 2)).report
     assert report.as_of == dt.date(2030, 1, 2)
-    assert report.plan.meta.as_of_given is False
+    assert report.plan.meta.as_of == dt.date(2030, 1, 2)
 
 
 # Goal progress: the KPI's latest actual against the straight path from the

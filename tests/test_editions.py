@@ -233,7 +233,7 @@ def test_unknown_chapters_and_editions_are_errors(make_plan):
     )
     result = check(folder, today=TODAY)
     errors = [p for p in result.problems if p.is_error]
-    messages = {(p.position.file.name, p.position.line, p.message, p.hint) for p in errors}
+    messages = {(p.position.name, p.position.line, p.message, p.hint) for p in errors}
     assert (
         "plan.yaml",
         5,

@@ -317,9 +317,7 @@ def test_financial_validation_errors_point_at_their_line(make_plan, yaml, line, 
     header = "start: 2027-01\nhorizon_months: 24\n"
     folder = make_plan({"financials.yaml": header + yaml})
     result = check(folder, today=TODAY)
-    found = [
-        (p.position.file.name, p.position.line, p.message) for p in result.problems if p.is_error
-    ]
+    found = [(p.position.name, p.position.line, p.message) for p in result.problems if p.is_error]
     assert found == [("financials.yaml", 2 + line, message)]
 
 
@@ -367,3 +365,70 @@ def test_low_dscr_and_unbalanced_funds_warn(make_plan):
     assert "below 1.25×" in dscr.message
     [funds] = [p for p in result.problems if p.code == "funds-unbalanced"]
     assert "20000" in funds.message and "15000" in funds.message
+    assert (funds.position.name, funds.position.line) == ("financials.yaml", 10)  # use_of_funds
+
+
+def test_negative_cash_points_at_the_starting_cash(make_plan):
+    folder = make_plan(
+        {
+            "financials.yaml": """                start: 2027-01
+                horizon_months: 12
+                starting_cash: 1000
+                expenses:
+                  recurring:
+                    - {name: Rent, monthly: 800}
+            """
+        }
+    )
+    [cash] = [p for p in check(folder, today=TODAY).problems if p.code == "cash-negative"]
+    assert cash.message == "cash goes below zero in 2027-02 and the plan has no funding"
+    assert (cash.position.name, cash.position.line) == ("financials.yaml", 3)
+
+
+def test_growth_step_before_the_stream_starts_is_an_error(make_plan):
+    folder = make_plan(
+        {
+            "financials.yaml": """                start: 2027-01
+                revenue:
+                  - name: Shop
+                    monthly: 1000
+                    start: 2027-06
+                    growth:
+                      - {from: 2027-03, percent: 2}
+            """
+        }
+    )
+    errors = [p for p in check(folder, today=TODAY).problems if p.is_error]
+    assert [(p.position.line, p.message) for p in errors] == [
+        (7, "growth step of `Shop` from 2027-03 lies before the stream starts (2027-06)")
+    ]
+
+
+def test_huge_amounts_are_errors_at_their_line_not_crashes(make_plan):
+    folder = make_plan(
+        {
+            "financials.yaml": """                start: 2027-01
+                starting_cash: 1234567890123456789012345678901234567890
+                revenue:
+                  - {name: Shop, monthly: 99999999999999999999999999}
+            """
+        }
+    )
+    errors = [p for p in check(folder, today=TODAY).problems if p.is_error]
+    too_large = [p.position.line for p in errors if "is too large" in p.message]
+    assert too_large == [2, 4]
+
+
+def test_largest_amounts_growing_fast_still_build(make_plan):
+    folder = make_plan(
+        {
+            "financials.yaml": """                start: 2027-01
+                horizon_months: 60
+                starting_cash: 999999999999999.99
+                revenue:
+                  - {name: Shop, monthly: 999999999999999.99, growth: 10000}
+            """
+        }
+    )
+    result = check(folder, today=TODAY)
+    assert not [p for p in result.problems if p.is_error]

@@ -43,3 +43,17 @@ def test_percent_and_kpi_values():
     assert f.kpi_value(Decimal("31.9"), "money") == "$31.90"
     assert f.kpi_value(Decimal("461"), "count") == "461"
     assert f.signed_money(Decimal("-320.5")) == "−$320.50"
+
+
+@pytest.mark.parametrize("locale", ["en_US", "es_ES", "vi_VN"])
+def test_the_largest_allowed_amount_formats(locale):
+    from planbuilder.schema import MAX_AMOUNT
+
+    fmt = Formatter(locale, {"en_US": "USD", "es_ES": "EUR", "vi_VN": "VND"}[locale])
+    largest = Decimal(MAX_AMOUNT - 1)
+    assert "999" in fmt.money(largest)
+    assert "999" in fmt.money(-largest, whole=True)
+    assert "999" in fmt.number(largest, 2)
+    # a projection may grow a valid amount far beyond it: still no exception
+    assert fmt.money(largest * Decimal(101) ** 60)
+    assert fmt.percent(Decimal(10) ** 30)

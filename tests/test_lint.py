@@ -40,9 +40,7 @@ def warnings_for(
     )
     result = check(folder, today=TODAY)
     assert all(not p.is_error for p in result.problems), result.problems
-    return [
-        (p.position.file.name, p.position.line, p.code, p.message, p.hint) for p in result.problems
-    ]
+    return [(p.position.name, p.position.line, p.code, p.message, p.hint) for p in result.problems]
 
 
 def codes(found):

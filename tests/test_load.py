@@ -145,4 +145,4 @@ def test_nesting_in_front_matter_counts_lines_from_the_file(tmp_path: Path):
     front = "title: X\nextra:\n" + "".join("  " * d + "-\n" for d in range(1, 200))
     (tmp_path / "sections" / "a.md").write_text(f"---\n{front}---\nBody\n")
     problems = load(tmp_path).problems
-    assert [(p.position.file.name, p.position.line) for p in problems] == [("a.md", 103)]
+    assert [(p.position.name, p.position.line) for p in problems] == [("a.md", 103)]

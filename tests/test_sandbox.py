@@ -16,6 +16,7 @@ import pytest
 
 from planbuilder.build import build as build_plan
 from planbuilder.build import check
+from planbuilder.diagnostics import problem_text
 from planbuilder.editions import editions
 from planbuilder.render.environment import SANDBOX_ALL_ENV
 from planbuilder.render.pdf import print_html
@@ -59,8 +60,17 @@ def published(out: Path) -> str:
     )
 
 
+#: The model holds no paths, so most payloads stop at a missing attribute before the
+#: sandbox is needed; ``test_the_sandbox_refuses_a_path_in_the_context`` covers the sandbox.
+GONE = "has no attribute"
+
+
 def assert_refused(
-    root: Path, template: str = "team.html", *, secrets: tuple[str, ...] = (SECRET,)
+    root: Path,
+    template: str = "team.html",
+    *,
+    secrets: tuple[str, ...] = (SECRET,),
+    expect: str = "not allowed in a template",
 ) -> None:
     """``check`` and ``build`` both report an error at the payload's line; nothing is
     published."""
@@ -68,48 +78,55 @@ def assert_refused(
     prepared = check(root, today=TODAY)
     assert not prepared.ok
     errors = [p for p in prepared.problems if p.is_error]
-    assert [(p.position.file, p.position.line) for p in errors] == [(where, PAYLOAD_LINE)], [
-        p.format() for p in errors
+    assert [(p.position.file, p.position.line) for p in errors] == [(str(where), PAYLOAD_LINE)], [
+        problem_text(p) for p in errors
     ]
-    assert "not allowed in a template" in errors[0].message
+    assert expect in errors[0].message
     out = root.parent / "out"
     result = build_plan(root, out, pdf=False, today=TODAY)
     assert not result.ok
-    assert (where, PAYLOAD_LINE) in [(p.position.file, p.position.line) for p in result.errors]
+    assert (str(where), PAYLOAD_LINE) in [(p.position.file, p.position.line) for p in result.errors]
     text = published(out)
     for secret in secrets:
         assert secret not in text
 
 
 WRITES = {
-    "write_text": "{{ plan.root.joinpath('../PWNED.txt').write_text('x') }}",
-    "open": "{{ plan.root.joinpath('../PWNED.txt').open('w').write('x') }}",
-    "report.plan.root": "{{ report.plan.root.joinpath('../PWNED.txt').write_text('x') }}",
-    "charts.report": "{{ charts.report.plan.root.joinpath('../PWNED.txt').write_text('x') }}",
-    "theme_override": "{{ plan.theme_override.parent.parent.joinpath('PWNED.txt').touch() }}",
+    "write_text": ("{{ plan.root.joinpath('../PWNED.txt').write_text('x') }}", GONE),
+    "open": ("{{ plan.root.joinpath('../PWNED.txt').open('w').write('x') }}", GONE),
+    "report.plan.root": ("{{ report.plan.root.joinpath('../PWNED.txt').write_text('x') }}", GONE),
+    "charts.report": (
+        "{{ charts.report.plan.root.joinpath('../PWNED.txt').write_text('x') }}",
+        "not allowed in a template",
+    ),
+    "theme_override": (
+        "{{ plan.theme_override.parent.parent.joinpath('PWNED.txt').touch() }}",
+        GONE,
+    ),
     "position.file": (
-        "{{ plan.goals[0].position.file.parent.parent.joinpath('PWNED.txt').write_text('x') }}"
+        "{{ plan.goals[0].position.file.parent.parent.joinpath('PWNED.txt').write_text('x') }}",
+        GONE,
     ),
 }
 
 
-@pytest.mark.parametrize("payload", WRITES.values(), ids=WRITES.keys())
-def test_a_template_cannot_write_a_file(plan: Path, payload: str):
+@pytest.mark.parametrize(("payload", "expect"), WRITES.values(), ids=WRITES.keys())
+def test_a_template_cannot_write_a_file(plan: Path, payload: str, expect: str):
     override(plan, payload)
-    assert_refused(plan)
+    assert_refused(plan, expect=expect)
     assert not (plan.parent / "PWNED.txt").exists()
 
 
 def test_a_section_template_cannot_write_through_the_section_path(plan: Path):
     override(plan, "{{ section.path.parent.parent.parent.joinpath('PWNED.txt').touch() }}",
              "section.html")  # fmt: skip
-    assert_refused(plan, "section.html")
+    assert_refused(plan, "section.html", expect=GONE)
     assert not (plan.parent / "PWNED.txt").exists()
 
 
 def test_a_template_cannot_delete_a_file(plan: Path):
     override(plan, "{{ plan.root.joinpath('../victim.txt').unlink() }}")
-    assert_refused(plan)
+    assert_refused(plan, expect=GONE)
     assert (plan.parent / "victim.txt").read_text() == "keep me"
 
 
@@ -127,14 +144,14 @@ READS = {
 @pytest.mark.parametrize("payload", READS.values(), ids=READS.keys())
 def test_a_template_cannot_read_a_file(plan: Path, payload: str):
     override(plan, payload)
-    assert_refused(plan)
+    assert_refused(plan, expect=GONE)
 
 
 def test_a_template_cannot_publish_etc_passwd(plan: Path):
     if not Path("/etc/passwd").is_file():
         pytest.skip("no /etc/passwd here")
     override(plan, "{{ plan.root.joinpath('/etc/passwd').read_text() }}")
-    assert_refused(plan, secrets=("root:x:0:0",))
+    assert_refused(plan, secrets=("root:x:0:0",), expect=GONE)
 
 
 LISTINGS = {
@@ -147,7 +164,9 @@ LISTINGS = {
 @pytest.mark.parametrize("payload", LISTINGS.values(), ids=LISTINGS.keys())
 def test_a_template_cannot_list_folders(plan: Path, payload: str):
     override(plan, payload)
-    assert_refused(plan, secrets=("secret.txt", "victim.txt", str(Path.home()), os.getcwd()))
+    assert_refused(
+        plan, secrets=("secret.txt", "victim.txt", str(Path.home()), os.getcwd()), expect=GONE
+    )
 
 
 ESCAPES = {
@@ -169,10 +188,10 @@ def test_a_template_cannot_reach_python_internals(plan: Path, payload: str):
 
 
 def test_the_error_names_the_override_in_plan_terms(plan: Path):
-    override(plan, "{{ plan.root.home() }}")
+    override(plan, "{{ charts.report }}")
     problem = next(p for p in check(plan, today=TODAY).problems if p.is_error)
-    assert problem.format(plan).startswith("theme/templates/team.html:3:1: error: ")
-    assert "`root`" in problem.message
+    assert problem_text(problem, root=plan).startswith("theme/templates/team.html:3:1: error: ")
+    assert "`report`" in problem.message
 
 
 def test_a_symlinked_template_outside_the_theme_is_refused(plan: Path, tmp_path: Path):
@@ -183,7 +202,7 @@ def test_a_symlinked_template_outside_the_theme_is_refused(plan: Path, tmp_path:
     link.symlink_to(outside)
     prepared = check(plan, today=TODAY)
     errors = [p for p in prepared.problems if p.is_error]
-    assert [p.position.file for p in errors] == [link]
+    assert [p.position.file for p in errors] == [str(link)]
     assert "outside" in errors[0].message
     out = tmp_path / "out"
     assert not build_plan(plan, out, pdf=False, today=TODAY).ok
@@ -198,7 +217,7 @@ def test_a_symlinked_template_folder_outside_the_theme_is_refused(plan: Path, tm
     (plan / "theme" / "templates").symlink_to(outside, target_is_directory=True)
     prepared = check(plan, today=TODAY)
     errors = [p for p in prepared.problems if p.is_error]
-    assert [p.position.file for p in errors] == [plan / "theme" / "templates" / "team.html"]
+    assert [p.position.file for p in errors] == [str(plan / "theme" / "templates" / "team.html")]
     out = tmp_path / "out"
     assert not build_plan(plan, out, pdf=False, today=TODAY).ok
     assert SECRET not in published(out)
@@ -211,7 +230,7 @@ def test_a_symlink_inside_the_theme_still_works(plan: Path):
     real.symlink_to("people.html")
     out = plan.parent / "out"
     result = build_plan(plan, out, pdf=False, today=TODAY)
-    assert result.ok, [p.format() for p in result.problems]
+    assert result.ok, [problem_text(p) for p in result.problems]
     assert "<p class='linked'>4 people</p>" in (out / "site" / "team.html").read_text()
 
 
@@ -230,7 +249,7 @@ def test_what_a_theme_needs_still_works_in_an_override(plan: Path):
     override(plan, payload)
     out = plan.parent / "out"
     result = build_plan(plan, out, pdf=False, today=TODAY)
-    assert result.ok, [p.format() for p in result.problems]
+    assert result.ok, [problem_text(p) for p in result.problems]
     page = (out / "site" / "team.html").read_text()
     assert "aMAYA OKAFOR, b" in page
     assert "|a+b|Team|1 of 4|True|2026|520|x1|True" in page
@@ -245,7 +264,7 @@ def sandbox_all(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_bundled_site_needs_nothing_the_sandbox_forbids():
     prepared = check(SAMPLE, today=TODAY)
     assert prepared.ok
-    files, problems = render_site(prepared.report, prepared.theme)
+    files, problems = render_site(prepared.report, prepared.theme, root=prepared.root)
     assert problems == []
     assert "team.html" in files and "financials.html" in files
 
@@ -256,7 +275,7 @@ def test_every_bundled_print_document_needs_nothing_the_sandbox_forbids():
     chosen = editions(prepared.report.plan)
     assert len(chosen) > 1
     for edition in chosen:
-        html, problems = print_html(prepared.report, prepared.theme, edition)
+        html, problems = print_html(prepared.report, prepared.theme, edition, root=prepared.root)
         assert problems == [], edition.name
         assert html.startswith("<!DOCTYPE html>")
 
@@ -276,14 +295,14 @@ def test_forcing_the_sandbox_applies_to_bundled_templates():
 def test_a_template_mistake_is_an_error_at_its_line_not_a_crash(plan: Path):
     override(plan, "{{ charts.kpi('no such view') }}")
     errors = [p for p in check(plan, today=TODAY).problems if p.is_error]
-    assert [(p.position.file.name, p.position.line) for p in errors] == [("team.html", 3)]
+    assert [(p.position.name, p.position.line) for p in errors] == [("team.html", 3)]
     assert "AttributeError" in errors[0].message
 
 
 def test_a_macro_calling_itself_without_end_is_an_error_not_a_crash(plan: Path):
     override(plan, "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}")
     errors = [p for p in check(plan, today=TODAY).problems if p.is_error]
-    assert [(p.position.file.name, p.position.line) for p in errors] == [("team.html", 3)]
+    assert [(p.position.name, p.position.line) for p in errors] == [("team.html", 3)]
     assert "RecursionError" in errors[0].message
 
 
@@ -318,3 +337,28 @@ def test_the_loader_lists_only_templates_inside_their_theme(plan: Path, tmp_path
     listed = env.list_templates()
     assert {"mine.html", "team.html", "partials/financials.html"} <= set(listed)
     assert "linked.html" not in listed
+
+
+PATH_PAYLOADS = {
+    "write": "{{ p.joinpath('PWNED.txt').write_text('x') }}",
+    "read": "{{ p.joinpath('secret.txt').read_text() }}",
+    "list": "{% for f in p.iterdir() %}{{ f }}{% endfor %}",
+    "home": "{{ p.home() }}",
+    "item": "{{ {'k': p}['k'].parent }}",
+}
+
+
+@pytest.mark.parametrize("payload", PATH_PAYLOADS.values(), ids=PATH_PAYLOADS.keys())
+def test_the_sandbox_refuses_a_path_in_the_context(tmp_path: Path, payload: str):
+    """Should a path ever reach a template again, the sandbox still refuses to touch it."""
+    from jinja2.sandbox import SecurityError
+
+    from planbuilder.render.environment import make_environment
+    from planbuilder.render.formatting import Formatter
+    from planbuilder.themes import resolve_theme
+
+    (tmp_path / "secret.txt").write_text(SECRET)
+    env = make_environment(resolve_theme("default"), Formatter("en_US", "USD"), sandboxed=True)
+    with pytest.raises(SecurityError, match="not allowed in a template"):
+        env.from_string(payload).render(p=tmp_path)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["secret.txt"]

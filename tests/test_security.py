@@ -15,6 +15,7 @@ import pytest
 
 from planbuilder.build import build, check
 from planbuilder.cli import main
+from planbuilder.diagnostics import problem_text
 from planbuilder.serve.live import LiveBuilder
 from tests.conftest import TODAY
 
@@ -78,7 +79,7 @@ def sprung(tmp_path: Path) -> list[str]:
 
 def plan_meta(plan: Path):
     prepared = check(plan, today=TODAY)
-    assert prepared.ok, [p.format() for p in prepared.problems]
+    assert prepared.ok, [problem_text(p) for p in prepared.problems]
     return prepared.report.plan.meta
 
 

@@ -191,7 +191,7 @@ def test_theme_override_cannot_run_code(make_plan, tmp_path):
     result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
     assert not result.ok
     [problem] = result.errors
-    assert problem.position.file.name == "index.html"
+    assert problem.position.name == "index.html"
     assert "unsafe" in problem.message or "template error" in problem.message
 
 
@@ -199,7 +199,7 @@ def test_template_syntax_error_points_at_its_line(make_plan, tmp_path):
     plan = make_plan({"theme/templates/index.html": "<p>ok</p>\n{% if %}\n"})
     result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
     [problem] = result.errors
-    assert problem.position.file.name == "index.html"
+    assert problem.position.name == "index.html"
     assert problem.position.line == 2
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from planbuilder.build import build, check
+from planbuilder.diagnostics import problem_text
 from planbuilder.themes import DEFAULT_THEME, Theme, available_themes, resolve_theme, themes_root
 from tests.conftest import TODAY, write_files
 
@@ -108,7 +109,7 @@ def test_a_plan_naming_an_unknown_theme_is_an_error_at_its_line(make_plan):
     root = make_plan({"plan.yaml": "title: T\ncompany: C\ntheme: defualt\n"})
     prepared = check(root, today=TODAY)
     errors = [p for p in prepared.problems if p.is_error]
-    assert [(p.message, p.position.file.name, p.position.line) for p in errors] == [
+    assert [(p.message, p.position.name, p.position.line) for p in errors] == [
         ("unknown theme `defualt`", "plan.yaml", 3)
     ]
     assert "default" in errors[0].hint
@@ -127,7 +128,7 @@ def test_a_plan_override_is_published_and_hidden_files_are_not(make_plan, tmp_pa
     )
     out = tmp_path / "out"
     result = build(root, out, pdf=False, today=TODAY)
-    assert result.ok, [p.format() for p in result.problems]
+    assert result.ok, [problem_text(p) for p in result.problems]
     site = out / "site"
     assert (site / "static/site.css").read_text() == "body { color: rebeccapurple }\n"
     assert (site / "static/extra.css").read_text() == "p { margin: 0 }\n"

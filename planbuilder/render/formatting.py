@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -17,6 +17,10 @@ from babel.numbers import (
 )
 
 from planbuilder.calendar import first_day, month_index
+
+#: Enough digits that rounding and formatting never raise, however far a projection
+#: grows a valid amount (the default context stops at 28 digits).
+_WIDE = Context(prec=2000, Emax=10**6, Emin=-(10**6))
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,16 @@ class Formatter:
 
     def quantize(self, amount: Decimal) -> Decimal:
         digits = get_currency_precision(self.currency)
-        return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+        return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN, context=_WIDE)
 
     def money(self, amount: Decimal | int | None, whole: bool = False) -> str:
         """``$4,500.00`` / ``4.500,00 €`` / ``4.500 ₫``; ``whole`` drops the minor unit."""
         if amount is None:
             return ""
+        with localcontext(_WIDE):
+            return self._money(amount, whole)
+
+    def _money(self, amount: Decimal | int, whole: bool) -> str:
         if not whole:
             return format_currency(
                 self.quantize(Decimal(amount)), self.currency, locale=self.locale
@@ -69,9 +77,12 @@ class Formatter:
     def number(self, value: Decimal | int | None, digits: int | None = None) -> str:
         if value is None:
             return ""
-        if digits is not None:
-            value = Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
-        return format_decimal(value, locale=self.locale, decimal_quantization=False)
+        with localcontext(_WIDE):
+            if digits is not None:
+                value = Decimal(value).quantize(
+                    Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN
+                )
+            return format_decimal(value, locale=self.locale, decimal_quantization=False)
 
     def percent(self, value: Decimal | None, digits: int = 1) -> str:
         """``value`` is in percent (12.5 means 12.5 %), shown the locale's way."""
@@ -79,7 +90,8 @@ class Formatter:
             return ""
         pattern = copy.copy(self.babel_locale.percent_formats[None])
         pattern.frac_prec = (0, digits)
-        return pattern.apply(Decimal(value) / 100, self.babel_locale)
+        with localcontext(_WIDE):
+            return pattern.apply(Decimal(value) / 100, self.babel_locale)
 
     def date(self, value: dt.date | None, style: str = "medium") -> str:
         if value is None:

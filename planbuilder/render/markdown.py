@@ -67,7 +67,7 @@ def render_section(
 
     def where(token: Token | None) -> Position:
         line = section.body_line + (token.map[0] if token is not None and token.map else 0)
-        return Position(section.path, line, 1)
+        return Position(root / section.path, line, 1)
 
     block: Token | None = None
     for index, token in enumerate(tokens):
@@ -113,7 +113,7 @@ def _resolve(url: str, section: Section, root: Path) -> Path | None:
     path = unquote(urlsplit(url).path)
     if not path or path.startswith("/"):
         return None
-    for base in (section.path.parent, root):
+    for base in ((root / section.path).parent, root):
         candidate = base / path
         if candidate.exists():
             return candidate

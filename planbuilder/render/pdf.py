@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from markupsafe import Markup
 
 from planbuilder import __version__
@@ -26,9 +28,15 @@ PRINT_STYLESHEETS = ("print/fonts.css", "print/print.css")
 
 
 def print_html(
-    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+    report: Report,
+    theme: Theme,
+    edition: Edition | None = None,
+    paper: str | None = None,
+    *,
+    root: Path,
 ) -> tuple[str, list[Problem]]:
-    """The print document of one edition as HTML (also useful to debug the PDF layout)."""
+    """The print document of one edition as HTML (also useful to debug the PDF layout);
+    ``root`` is the plan folder, where images are found."""
     edition = edition or editions(report.plan)[0]
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
@@ -42,9 +50,9 @@ def print_html(
         return f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
 
     def target_for(_section) -> Target:
-        return Target(asset_url=lambda p: (plan.root / p).as_uri(), section_url=section_url)
+        return Target(asset_url=lambda p: (root / p).as_uri(), section_url=section_url)
 
-    rendered, problems = render_sections(report, target_for)
+    rendered, problems = render_sections(report, root, target_for)
     logo = plan.meta.logo
     context = {
         "report": report,
@@ -52,7 +60,7 @@ def print_html(
         "meta": plan.meta,
         "edition": edition,
         "paper": PAPER[paper or plan.meta.paper],
-        "logo_url": (plan.root / logo).resolve().as_uri() if logo else None,
+        "logo_url": (root / logo).resolve().as_uri() if logo else None,
         "sections": {s.slug: (s, Markup(rendered[s.slug].html)) for s in plan.sections},
         "created": _document_date(report),
         "generator": f"planbuilder {__version__}",
@@ -75,7 +83,9 @@ def _document_date(report: Report) -> str:
     return (meta.date or report.as_of).isoformat()
 
 
-def layout_job(html: str, report: Report, theme: Theme) -> tuple[LayoutJob | None, list[Problem]]:
+def layout_job(
+    html: str, report: Report, theme: Theme, root: Path
+) -> tuple[LayoutJob | None, list[Problem]]:
     """What laying out ``html`` needs, as plain values: the plan folder as base, the plan
     and theme folders as the only readable roots, the theme's print stylesheets."""
     stylesheets = []
@@ -84,7 +94,6 @@ def layout_job(html: str, report: Report, theme: Theme) -> tuple[LayoutJob | Non
         if found is None:
             return None, [error(f"the theme has no {name}", Position(theme.folder))]
         stylesheets.append(str(found))
-    root = report.plan.root
     job = LayoutJob(
         html=html,
         base=str(root),
@@ -96,14 +105,19 @@ def layout_job(html: str, report: Report, theme: Theme) -> tuple[LayoutJob | Non
 
 
 def render_pdf(
-    report: Report, theme: Theme, edition: Edition | None = None, paper: str | None = None
+    report: Report,
+    theme: Theme,
+    edition: Edition | None = None,
+    paper: str | None = None,
+    *,
+    root: Path,
 ) -> tuple[bytes | None, list[Problem]]:
     """The PDF bytes of one edition, or ``None`` with problems when it cannot be made
     (in this process, uncached: for benchmarks and quick scripts; builds use ``build()``)."""
-    html, problems = print_html(report, theme, edition, paper)
+    html, problems = print_html(report, theme, edition, paper, root=root)
     if not html:
         return None, problems
-    job, found = layout_job(html, report, theme)
+    job, found = layout_job(html, report, theme, root)
     if job is None:
         return None, [*problems, *found]
     return layout_pdf(job), problems

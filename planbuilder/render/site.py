@@ -6,7 +6,7 @@ All links are relative, so the site works when opened straight from disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup
 
@@ -75,20 +75,21 @@ def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
 
 
 def section_urls_for_site(report: Report) -> dict[str, str]:
-    return {s.path.name: s.slug for s in report.plan.sections}
+    return {PurePosixPath(s.path).name: s.slug for s in report.plan.sections}
 
 
 def render_sections(
-    report: Report, target_for, only: set[str] | None = None
+    report: Report, root: Path, target_for, only: set[str] | None = None
 ) -> tuple[dict[str, RenderedSection], list[Problem]]:
-    """Render section bodies (all, or the slugs in ``only``) for one target."""
+    """Render section bodies (all, or the slugs in ``only``) for one target; ``root`` is
+    the plan folder, where images and linked files are looked up."""
     by_file = section_urls_for_site(report)
     rendered = {}
     problems: list[Problem] = []
     for section in report.plan.sections:
         if only is not None and section.slug not in only:
             continue
-        result = render_section(section, report.plan.root, target_for(section), by_file)
+        result = render_section(section, root, target_for(section), by_file)
         rendered[section.slug] = result
         problems.extend(result.problems)
     return rendered, problems
@@ -99,10 +100,12 @@ def render_site(
     theme: Theme,
     pdf_links: tuple = (),
     *,
+    root: Path,
     only_sections: set[str] | None = None,
     previous: OutputFiles | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
     """All site files (pages, theme static files, plan assets) and the problems met.
+    ``root`` is the plan folder (the model holds only paths relative to it).
 
     With ``only_sections`` and ``previous`` (the dev server, after an edit of section
     bodies alone), only those sections' pages are rendered; every other file is
@@ -124,7 +127,9 @@ def render_site(
             ),
         )
 
-    sections, problems = render_sections(report, target_for, only_sections if incremental else None)
+    sections, problems = render_sections(
+        report, root, target_for, only_sections if incremental else None
+    )
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
     nav = navigation(pages, labels)
@@ -165,5 +170,5 @@ def render_site(
     for relative, path in theme.files("static").items():
         out.add(f"static/{relative}", path)
     for asset in plan.assets:
-        out.add(asset.as_posix(), plan.root / asset)
+        out.add(asset, root / asset)
     return out, problems

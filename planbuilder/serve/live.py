@@ -195,8 +195,8 @@ class LiveBuilder:
                 hint = "a bug in planbuilder, not in the plan; still serving the last good build"
                 problem = error(message, Position(self.plan_dir), hint=hint)
                 self._last = None  # nothing of a half-done build is reused
+                self.log(problem_text(problem))  # before the state says so: no race
                 self._update(problems=(problem,), failed=True)
-                self.log(problem_text(problem))
                 self._error_event([problem])
 
     def stop(self) -> None:
