@@ -10,7 +10,7 @@ whose chapters are added to (or replace single chapters of) the theme's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -48,6 +48,7 @@ class ChapterSpec:
     in_all: bool = True  # part of `all`
     after: str | None = None  # a template laid out after the chapter's section
     title: str | None = None  # the heading, when the theme's words have none for ``id``
+    declared_at: Position | None = field(default=None, compare=False)  # its theme.yaml line
 
     @property
     def landscape(self) -> bool:
@@ -132,13 +133,32 @@ def resolve_theme(name: str, override: Path | None = None) -> Theme:
         path = layer / THEME_FILE
         if path.is_file() and is_inside(path, layer):
             chapters.update(read_chapters(path, problems))
+    theme = Theme(name=name, folder=folder, override=override)
+    found = []
+    for chapter in chapters.values():
+        missing = [t for t in (chapter.template, chapter.after) if t and not _template(theme, t)]
+        if missing:
+            problems.append(
+                error(
+                    f"chapter `{chapter.id}`: template `{missing[0]}` not found in the theme",
+                    chapter.declared_at or Position(folder / THEME_FILE),
+                    hint=f"put it at theme/templates/{missing[0]} in the plan",
+                )
+            )
+        else:
+            found.append(chapter)
     return Theme(
         name=name,
         folder=folder,
         override=override,
-        chapters=tuple(chapters.values()),
+        chapters=tuple(found),
         problems=tuple(problems),
     )
+
+
+def _template(theme: Theme, name: str) -> bool:
+    parts = name.split("/")
+    return ".." not in parts and theme.find(f"templates/{name}") is not None
 
 
 def read_chapters(path: Path, problems: list[Problem]) -> dict[str, ChapterSpec]:
@@ -226,6 +246,7 @@ def _chapter(ident: str, spec: object, where: Position, problems: list[Problem])
         in_all=in_all,
         after=spec.get("after"),
         title=spec.get("title"),
+        declared_at=where,
     )
 
 

@@ -120,7 +120,8 @@ def test_mistakes_in_a_plans_theme_yaml_are_reported_with_their_line(tmp_path):
                   Bad_Id: {template: x.html}
                   noted: {template: x.html, colour: red}
                   empty: {}
-            """
+            """,
+            "templates/chapters/swot.html": "<p>SWOT</p>\n",
         },
     )
     theme = resolve_theme(DEFAULT_THEME, override)
@@ -168,3 +169,21 @@ def test_the_sample_editions_keep_their_chapters():
     assert structured == [
         c for c in DEFAULT_ORDER if c not in ("use-of-funds", "cash-flow", "dscr")
     ]
+
+
+def test_a_chapter_whose_template_is_missing_is_an_error_at_its_line(make_plan, tmp_path):
+    plan = make_plan(
+        {
+            "theme/theme.yaml": """\
+                # our own chapters
+                chapters:
+                  swot: {template: chapters/swot.html, title: SWOT analysis}
+            """,
+        }
+    )
+    result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
+    [problem] = result.errors
+    assert problem.message == "chapter `swot`: template `chapters/swot.html` not found in the theme"
+    assert problem.position.file == Path(plan) / "theme" / "theme.yaml"
+    assert problem.position.line == 3
+    assert resolve_theme(DEFAULT_THEME, Path(plan) / "theme").chapter("swot") is None
