@@ -57,7 +57,7 @@ def bench(name: str, plan: Path, repeat: int, pdf: bool) -> None:
     print(f"  {'render site':<40} {t_site * 1000:8.1f} ms")
     print(f"  {'write site':<40} {t_write * 1000:8.1f} ms")
     if pdf:
-        for edition in editions(report.plan):
+        for edition in editions(report.plan, theme):
             t_pdf, (data, _) = timed(
                 lambda e=edition: render_pdf(report, theme, e, root=prepared.root), 1
             )

@@ -140,9 +140,11 @@ def pdf_name(report: Report, edition: Edition | None = None) -> str:
     return f"{base}-{edition.name}.pdf"
 
 
-def select_editions(report: Report, names: str | Sequence[str] | None) -> tuple[Edition, ...]:
+def select_editions(
+    report: Report, theme: Theme, names: str | Sequence[str] | None
+) -> tuple[Edition, ...]:
     """All editions, or those named (in the plan's order); ``KeyError`` names an unknown one."""
-    found = editions(report.plan)
+    found = editions(report.plan, theme)
     if names is None:
         return found
     wanted = [names] if isinstance(names, str) else list(names)
@@ -240,9 +242,9 @@ def build(
         if any(is_inside(path, layer) for path in changed for layer in layers):
             make_environment.cache_clear()
     try:
-        chosen = select_editions(report, edition) if pdf else ()
+        chosen = select_editions(report, theme, edition) if pdf else ()
     except KeyError as exc:
-        return failed(_unknown_edition(report, exc.args[0], root))
+        return failed(_unknown_edition(report, theme, exc.args[0], root))
     if pdf_file is not None and len(chosen) > 1:
         return failed(
             error(
@@ -421,8 +423,8 @@ def _without_bodies(report: Report) -> Report:
     return replace(report, plan=replace(report.plan, sections=sections))
 
 
-def _unknown_edition(report: Report, name: str | None, root: Path) -> Problem:
-    names = [e.name for e in editions(report.plan)]
+def _unknown_edition(report: Report, theme: Theme, name: str | None, root: Path) -> Problem:
+    names = [e.name for e in editions(report.plan, theme)]
     return error(
         f"unknown edition `{name}`",
         Position(root / "plan.yaml"),

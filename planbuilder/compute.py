@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 
@@ -29,6 +29,11 @@ NEXT_COUNT = 5
 AT_RISK_SHARE = Decimal("0.10")
 #: Months of actuals that decide a KPI's trend.
 TREND_MONTHS = 3
+#: Months of KPI actuals the monthly review shows.
+REVIEW_MONTHS = 6
+
+#: A line drawn through (date, value) points: a goal's or KPI's target path.
+TargetPath = tuple[tuple[dt.date, Decimal], ...]
 
 
 class Status(str, Enum):
@@ -71,6 +76,28 @@ class MilestoneView:
     moves: int  # how many recalibrations changed the due date
     budget_change: Decimal | None  # budget now minus the first recorded budget, if it changed
 
+    @property
+    def first_due(self) -> dt.date | None:
+        """The due date first planned, if a recalibration has moved it since."""
+        return next((h.due for h in self.milestone.history if h.due is not None), None)
+
+    @property
+    def late_days(self) -> int | None:
+        """Days late, for a milestone done late or overdue."""
+        return self.days if self.status in (Status.DONE_LATE, Status.OVERDUE) else None
+
+    @property
+    def budget_outcome(self) -> str | None:
+        """``over``, ``under`` or ``on`` budget, for a done milestone with both amounts."""
+        if self.cost_variance is None:
+            return None
+        return "over" if self.cost_variance > 0 else "under" if self.cost_variance < 0 else "on"
+
+    @property
+    def cost_variance_size(self) -> Decimal | None:
+        """How far from budget, in % of it, without the sign."""
+        return None if self.cost_variance_pct is None else abs(self.cost_variance_pct)
+
 
 @dataclass(frozen=True, slots=True)
 class KpiView:
@@ -84,6 +111,9 @@ class KpiView:
     trend: Trend | None  # over the last TREND_MONTHS months
     trend_good: bool | None  # is that trend the better way?
     target_met: bool | None
+    # What its chart draws the actuals against: the path of the goal it measures, else
+    # from the first actual to the KPI's own target.
+    target_path: TargetPath = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +127,7 @@ class GoalView:
     expected: Decimal | None  # where the straight path says the KPI should be by its latest month
     share_done: Decimal | None  # share of the baseline → target change achieved, in %
     budget: Decimal  # budget of the milestones that advance it
+    target_path: TargetPath = ()  # baseline on the plan's start → target on the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +138,9 @@ class ReviewSummary:
     overdue: tuple[MilestoneView, ...]
     due_next_30_days: tuple[MilestoneView, ...]
     goals_at_risk: tuple[GoalView, ...]  # at risk, off track or missed
+    recent_months: tuple[str, ...] = ()  # the last REVIEW_MONTHS months with KPI actuals
+    # each KPI with actuals, and its value in each of recent_months (None if not measured)
+    recent_actuals: tuple[tuple[KpiView, tuple[Decimal | None, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +170,11 @@ class Report:
     budget_by_goal: tuple[tuple[Goal, Decimal], ...]
     financials: FinancialReport | None = None
     problems: tuple[Problem, ...] = ()  # warnings found while computing (cash, DSCR)
+
+    @property
+    def noted_milestones(self) -> tuple[MilestoneView, ...]:
+        """Milestones with notes or a history of recalibrations, by due date."""
+        return tuple(v for v in self.milestones if v.milestone.notes or v.milestone.history)
 
 
 def milestone_status(milestone: Milestone, as_of: dt.date) -> tuple[Status, int]:
@@ -214,6 +253,10 @@ def kpi_view(kpi: Kpi) -> KpiView:
         if kpi.target is not None:
             to_target = kpi.target - latest
             target_met = latest >= kpi.target if kpi.direction == "up" else latest <= kpi.target
+    path: TargetPath = ()
+    if kpi.target is not None and kpi.target_date and kpi.actuals:
+        first_month, first = kpi.actuals[0]
+        path = ((month_end(first_month), first), (kpi.target_date, kpi.target))
     return KpiView(
         kpi,
         latest_month,
@@ -225,7 +268,16 @@ def kpi_view(kpi: Kpi) -> KpiView:
         trend,
         trend_good,
         target_met,
+        path,
     )
+
+
+def goal_path(goal: Goal, start: dt.date) -> TargetPath:
+    """The straight path of ``straight_path``: ``baseline`` on ``start``, ``target`` on
+    the deadline; empty when the goal lacks one of them."""
+    if goal.baseline is None or goal.target is None or goal.deadline is None:
+        return ()
+    return ((start, goal.baseline), (goal.deadline, goal.target))
 
 
 def straight_path(
@@ -298,9 +350,9 @@ def compute(plan: Plan) -> Report:
         )
         for owner_id, items in sorted(by_owner.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
     )
-    kpi_views = tuple(kpi_view(k) for k in plan.kpis)
-    kpi_by_id = {v.kpi.id: v for v in kpi_views}
     start = plan.meta.date or as_of
+    kpi_views = tuple(_measured(kpi_view(k), plan.goals, start) for k in plan.kpis)
+    kpi_by_id = {v.kpi.id: v for v in kpi_views}
     money = (
         financial_report(
             plan.financials, plan.milestones, get_currency_precision(plan.meta.currency)
@@ -321,7 +373,7 @@ def compute(plan: Plan) -> Report:
         budget_by_owner=owner_totals,
         kpis=kpi_views,
         goals=goal_views,
-        review=_review(views, goal_views, as_of),
+        review=_review(views, goal_views, kpi_views, as_of),
         budget_by_goal=tuple((g.goal, g.budget) for g in goal_views),
         financials=money,
         problems=tuple(financial_warnings(money, plan.meta.currency)) if money else (),
@@ -344,11 +396,21 @@ def _goal_view(
         expected=expected,
         share_done=share,
         budget=sum((v.milestone.budget or Decimal(0) for v in mine), Decimal(0)),
+        target_path=goal_path(goal, start),
     )
 
 
-def _review(views, goal_views, as_of: dt.date) -> ReviewSummary:
+def _measured(view: KpiView, goals: tuple[Goal, ...], start: dt.date) -> KpiView:
+    """The KPI's view, drawn against the path of the first goal it measures, if that has one."""
+    goal = next((g for g in goals if g.kpi == view.kpi.id), None)
+    path = goal_path(goal, start) if goal else ()
+    return replace(view, target_path=path) if path else view
+
+
+def _review(views, goal_views, kpi_views, as_of: dt.date) -> ReviewSummary:
     month_ago = add_months(as_of, -1)
+    measured = [v for v in kpi_views if v.kpi.actuals]
+    months = sorted({month for v in measured for month, _ in v.kpi.actuals})[-REVIEW_MONTHS:]
     return ReviewSummary(
         done_recently=tuple(
             v
@@ -365,5 +427,9 @@ def _review(views, goal_views, as_of: dt.date) -> ReviewSummary:
             g
             for g in goal_views
             if g.progress in (Progress.AT_RISK, Progress.OFF_TRACK, Progress.MISSED)
+        ),
+        recent_months=tuple(months),
+        recent_actuals=tuple(
+            (v, tuple(dict(v.kpi.actuals).get(month) for month in months)) for v in measured
         ),
     )

@@ -1,7 +1,8 @@
 """Editions of the PDF: which chapters an audience gets, and in what order.
 
 ``plan.yaml`` may define ``editions:``, each with a list of ``chapters``: section
-slugs (``market`` for ``sections/03-market.md``), the structured chapters below,
+slugs (``market`` for ``sections/03-market.md``), the chapters the theme declares in
+its ``theme.yaml`` (goals, financials, ...),
 ``contents`` (where the table of contents goes; first by default) or ``all``.
 A section whose front matter says ``editions: [internal]`` appears only there.
 """
@@ -11,32 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-# The chapter names are declared with the records, so that validate can check them.
-from planbuilder.records import ALL, CONTENTS, STRUCTURED
+from planbuilder.records import ALL, CONTENTS
+from planbuilder.themes import ChapterSpec, Theme
 
 if TYPE_CHECKING:
     from planbuilder.model import Plan
 
-#: The order of everything, for `all` and for plans without editions.
-ALL_STRUCTURED = (
-    "business-model",
-    "goals",
-    "milestones",
-    "kpis",
-    "team",
-    "financials",
-    "loan-request",
-    "repayment",
-    "collateral",
-    "review",
-)
 DEFAULT_EDITION = "plan"
 
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
-    kind: str  # "section" or a STRUCTURED id
-    id: str  # the section slug, or the structured id
+    kind: str  # "section" or the id of a chapter the theme declares
+    id: str  # the section slug, or the chapter id
+    spec: ChapterSpec | None = None  # the theme's declaration (None for a section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +39,16 @@ class Edition:
     def has(self, chapter_id: str) -> bool:
         return any(c.id == chapter_id for c in self.chapters)
 
+    @property
+    def contents_last(self) -> bool:
+        """The table of contents comes after every chapter."""
+        return self.contents_at >= len(self.chapters)
 
-def _available(plan: Plan, data: str) -> bool:
+
+def _available(plan: Plan, data: str | None) -> bool:
     fin = plan.financials
+    if data is None:
+        return True
     if data == "loans":
         return fin is not None and bool(fin.loans)
     if data == "collateral":
@@ -62,8 +58,9 @@ def _available(plan: Plan, data: str) -> bool:
     return bool(getattr(plan, data))
 
 
-def _expand(plan: Plan, name: str, wanted: list[str]) -> tuple[list[Chapter], int]:
+def _expand(plan: Plan, theme: Theme, name: str, wanted: list[str]) -> tuple[list[Chapter], int]:
     chapters: list[Chapter] = []
+    declared = {c.id: c for c in theme.chapters}
     contents_at = 0
     slugs = {s.slug: s for s in plan.sections}
 
@@ -76,24 +73,29 @@ def _expand(plan: Plan, name: str, wanted: list[str]) -> tuple[list[Chapter], in
             contents_at = len(chapters)
         elif item == ALL:
             chapters += [Chapter("section", s.slug) for s in plan.sections if visible(s.slug)]
-            chapters += [Chapter(c, c) for c in ALL_STRUCTURED if _available(plan, STRUCTURED[c])]
+            chapters += [
+                Chapter(c.id, c.id, c)
+                for c in theme.chapters
+                if c.in_all and _available(plan, c.needs)
+            ]
         elif item in slugs:
             if visible(item):
                 chapters.append(Chapter("section", item))
-        elif item in STRUCTURED and _available(plan, STRUCTURED[item]):
-            chapters.append(Chapter(item, item))
+        elif item in declared and _available(plan, declared[item].needs):
+            chapters.append(Chapter(item, item, declared[item]))
     seen: set[str] = set()
     unique = [c for c in chapters if not (c.id in seen or seen.add(c.id))]
     return unique, min(contents_at, len(unique))
 
 
-def editions(plan: Plan) -> tuple[Edition, ...]:
-    """Every edition the plan defines, or one edition with everything."""
+def editions(plan: Plan, theme: Theme) -> tuple[Edition, ...]:
+    """Every edition the plan defines, or one edition with everything; structured
+    chapters are those ``theme`` declares (by default the plan's own theme)."""
     if not plan.meta.editions:
-        chapters, at = _expand(plan, DEFAULT_EDITION, [ALL])
+        chapters, at = _expand(plan, theme, DEFAULT_EDITION, [ALL])
         return (Edition(DEFAULT_EDITION, None, None, tuple(chapters), at),)
     found = []
     for spec in plan.meta.editions:
-        chapters, at = _expand(plan, spec.name, list(spec.chapters))
+        chapters, at = _expand(plan, theme, spec.name, list(spec.chapters))
         found.append(Edition(spec.name, spec.title, spec.prepared_for, tuple(chapters), at))
     return tuple(found)

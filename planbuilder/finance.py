@@ -49,6 +49,19 @@ class LoanPayment:
         return self.interest + self.principal
 
 
+@dataclass(frozen=True, slots=True)
+class LoanSummary:
+    """A loan with its schedule, as a lender reads it."""
+
+    loan: Loan
+    schedule: tuple[LoanPayment, ...]
+
+    @property
+    def first_payment(self) -> Decimal:
+        """The level monthly payment, first due when the interest-only months end."""
+        return self.schedule[self.loan.grace_months].payment
+
+
 def loan_schedule(loan: Loan, rounder: Rounder) -> tuple[LoanPayment, ...]:
     """Annuity schedule: interest only during the grace months, then equal payments that
     clear the loan by the end of its term (the last payment takes the rounding rest)."""
@@ -95,6 +108,7 @@ class Period:
     loans_in: Decimal
     opening_cash: Decimal
     investment: Decimal = ZERO  # capital milestones: cash out below EBITDA
+    required_dscr: Decimal | None = None  # the coverage a lender asks for (`min_dscr`)
 
     @property
     def label(self) -> str:
@@ -117,6 +131,11 @@ class Period:
         return sum(self.expenses, ZERO)
 
     @property
+    def costs(self) -> Decimal:
+        """Cost of sales and operating expenses: what EBITDA deducts from revenue."""
+        return self.cost_of_sales + self.expenses_total
+
+    @property
     def ebitda(self) -> Decimal:
         return self.gross_margin - self.expenses_total
 
@@ -132,6 +151,11 @@ class Period:
     @property
     def dscr(self) -> Decimal | None:
         return self.ebitda / self.debt_service if self.debt_service else None
+
+    @property
+    def dscr_low(self) -> bool:
+        """Debt service is covered less than the lender asks."""
+        return _below(self.dscr, self.required_dscr)
 
     @property
     def inflows(self) -> Decimal:
@@ -161,7 +185,12 @@ def combine(periods: Sequence[Period]) -> Period:
         loans_in=sum((p.loans_in for p in periods), ZERO),
         opening_cash=first.opening_cash,
         investment=sum((p.investment for p in periods), ZERO),
+        required_dscr=first.required_dscr,
     )
+
+
+def _below(value: Decimal | None, floor: Decimal | None) -> bool:
+    return value is not None and floor is not None and value < floor
 
 
 def chunks(periods: Sequence[Period], size: int) -> list[Period]:
@@ -231,6 +260,15 @@ class Projection:
     def min_dscr(self) -> Decimal | None:
         values = [y.dscr for y in self.years if y.dscr is not None]
         return min(values) if values else None
+
+    @property
+    def min_dscr_low(self) -> bool:
+        """Some year covers its debt service less than the lender asks."""
+        return _below(self.min_dscr, self.months[0].required_dscr)
+
+    @property
+    def first_month(self) -> Period:
+        return self.months[0]
 
 
 def _growth_factor(stream: RevenueStream, month: int) -> Decimal:
@@ -343,6 +381,7 @@ def project(
             loans_in=sum((loan.principal for loan in fin.loans if loan.start == month), ZERO),
             opening_cash=cash,
             investment=rounder(investment_by_month[month] * expense_factor),
+            required_dscr=fin.min_dscr,
         )
         cash = period.closing_cash
         periods.append(period)
@@ -411,6 +450,15 @@ class FinancialReport:
     @property
     def balanced(self) -> bool:
         return not self.uses or self.sources_total == self.uses_total
+
+    @property
+    def projections(self) -> tuple[Projection, ...]:
+        """The base projection, then each scenario's."""
+        return (self.base, *self.scenarios)
+
+    @property
+    def loan_summaries(self) -> tuple[LoanSummary, ...]:
+        return tuple(LoanSummary(loan, schedule) for loan, schedule in self.loans)
 
 
 def _line(position: Position | None) -> int:

@@ -22,7 +22,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
-from planbuilder.themes import available_themes
+from planbuilder.themes import available_themes, resolve_theme
 from planbuilder.vcs import Vcs, git_info
 
 #: Optional YAML parts of a plan, by file name.
@@ -112,6 +112,8 @@ class Sources:
     vcs: Vcs | None = None
     stamp: dt.datetime | None = None  # SOURCE_DATE_EPOCH, else the last commit's time
     available_themes: tuple[str, ...] = ()  # names of the bundled themes
+    #: theme name → the chapter ids it declares (with the plan's theme/theme.yaml)
+    theme_chapters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -474,6 +476,7 @@ def load(root: Path | str) -> Sources:
         if theme_dir.is_dir() and is_inside(theme_dir, root):
             theme_override = theme_dir
     vcs = git_info(root) if root.is_dir() else None
+    themes = available_themes()
     return Sources(
         vcs=vcs,
         stamp=source_date(problems) or (vcs.commit_time if vcs else None),
@@ -485,7 +488,11 @@ def load(root: Path | str) -> Sources:
         assets=tuple(assets),
         theme_override=theme_override,
         problems=tuple(problems),
-        available_themes=tuple(available_themes()),
+        available_themes=tuple(themes),
+        theme_chapters={
+            name: tuple(c.id for c in resolve_theme(name, theme_override).chapters)
+            for name in themes
+        },
     )
 
 

@@ -43,22 +43,7 @@ CANVAS_BLOCKS = (
     "key_partnerships",
     "cost_structure",
 )
-#: Chapters made from the structured parts, with the data each needs (see editions.py).
-STRUCTURED = {
-    "business-model": "business_model",
-    "goals": "goals",
-    "milestones": "milestones",
-    "kpis": "kpis",
-    "team": "team",
-    "review": "milestones",  # internal: overdue, due soon, notes and history
-    "financials": "financials",
-    "use-of-funds": "financials",
-    "loan-request": "loans",
-    "repayment": "loans",
-    "cash-flow": "financials",
-    "dscr": "loans",
-    "collateral": "collateral",
-}
+#: Words an edition's `chapters:` may use besides section slugs and theme chapters.
 CONTENTS = "contents"
 ALL = "all"
 #: Categories a plan may always name in `use_of_funds`, besides its own expense categories.

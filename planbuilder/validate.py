@@ -27,7 +27,6 @@ from planbuilder.records import (
     LIST_PARTS,
     PLAN,
     SECTION,
-    STRUCTURED,
     default,
 )
 from planbuilder.schema import Checker, Context, Invalid, Month, Number, Record
@@ -246,7 +245,8 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                 )
             )
     slugs = {section_slug(PurePosixPath(s["path"]).stem) for s in v.sections}
-    known = sorted(slugs | set(STRUCTURED) | {CONTENTS, ALL})
+    declared = v.sources.theme_chapters.get(plan.get("theme", ""), ())
+    known = sorted(slugs | set(declared) | {CONTENTS, ALL})
     defined = set(plan.get("editions", {}))
     for name, spec in plan.get("editions", {}).items():
         for i, chapter in enumerate(spec.get("chapters", [])):
@@ -257,7 +257,7 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                         doc.pos(("editions", name, "chapters", i)),
                         hint=did_you_mean(chapter, known)
                         or "use a section's file name without number and .md, or one of: "
-                        + ", ".join(f"`{c}`" for c in sorted(STRUCTURED)),
+                        + ", ".join(f"`{c}`" for c in sorted(declared)),
                     )
                 )
     for section in v.sections:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from decimal import Decimal
 
 from planbuilder.build import prepare
-from planbuilder.compute import kpi_view
+from planbuilder.compute import goal_path, kpi_view
 from planbuilder.model import Goal, Kpi
 from planbuilder.render.charts import Charts, TimeAxis, bar_chart, kpi_chart, nice_ticks
 from planbuilder.render.formatting import Formatter
@@ -36,15 +37,9 @@ def test_time_axis_maps_dates_linearly():
 
 
 def test_nice_ticks():
-    assert nice_ticks(0, 520) == [0, 200, 400, 600] or nice_ticks(0, 520) == [
-        0,
-        100,
-        200,
-        300,
-        400,
-        500,
-        600,
-    ]
+    # 520 / 5 ticks is a step of 104, rounded up to the next of 1, 2, 2.5, 5 × 100.
+    assert nice_ticks(0, 520) == [0, 200, 400, 600]
+    assert nice_ticks(0, 100) == [0, 20, 40, 60, 80, 100]
     ticks = nice_ticks(29.8, 48.1)
     assert ticks[0] <= 29.8 and ticks[-1] >= 48.1
 
@@ -77,11 +72,9 @@ def test_kpi_chart_plots_actuals_and_the_goal_path():
     goal = Goal(
         id="g", title="G", baseline=Decimal(100), target=Decimal(200), deadline=dt.date(2027, 6, 30)
     )
-    from planbuilder.compute import GoalView, Progress
-
-    view = kpi_view(kpi)
-    gv = GoalView(goal, None, view, (), 0, Progress.ON_TRACK, None, None, Decimal(0))
-    root = parse(kpi_chart("c", view, gv, dt.date(2027, 1, 1), FMT, LABELS))
+    path = goal_path(goal, dt.date(2027, 1, 1))
+    view = replace(kpi_view(kpi), target_path=path)
+    root = parse(kpi_chart("c", view, FMT, LABELS))
     assert root.find(f"{SVG}title").text == "Subscribers: monthly actuals against the target 200"
     assert root.find(f"{SVG}desc").text == "Jan 2027 100, Feb 2027 120, Mar 2027 130"
     line = next(root.iter(f"{SVG}polyline"))
@@ -89,9 +82,53 @@ def test_kpi_chart_plots_actuals_and_the_goal_path():
     assert len(points) == 3
     assert points[0][0] < points[1][0] < points[2][0]  # later months further right
     assert points[0][1] > points[1][1] > points[2][1]  # higher values further up
-    path = next(e for e in root.iter(f"{SVG}line") if e.get("class") == "target-path")
-    assert float(path.get("y2")) < float(path.get("y1"))  # rises to the target
+    target = next(e for e in root.iter(f"{SVG}line") if e.get("class") == "target-path")
+    assert float(target.get("y2")) < float(target.get("y1"))  # rises to the target
+    # The path starts on the plan's start (the axis' left edge) and ends at the deadline.
+    assert float(target.get("x1")) == 64
+    assert float(target.get("x2")) > points[-1][0]
     assert "200" in texts(root)  # the y axis reaches the target
+
+
+def test_kpi_chart_draws_the_path_compute_gave_it(make_plan):
+    """The goal's path (baseline on the plan date → target on the deadline) wins over the
+    KPI's own target; a KPI no goal measures is drawn against its own target."""
+    plan = make_plan(
+        {
+            "kpis.yaml": """                - id: subs
+                  name: Subscribers
+                  target: 900
+                  target_date: 2027-12-31
+                  actuals: {2027-02: 150, 2027-03: 180}
+                - id: nps
+                  name: NPS
+                  target: 60
+                  target_date: 2027-12-31
+                  actuals: {2027-02: 40, 2027-03: 45}
+            """,
+            "goals.yaml": """                - id: grow
+                  title: Grow
+                  kpi: subs
+                  baseline: 100
+                  target: 500
+                  deadline: 2027-12-31
+            """,
+        }
+    )
+    report = prepare(plan, today=TODAY).report
+    subs, nps = report.kpis
+    assert subs.target_path == (
+        (dt.date(2027, 1, 15), Decimal(100)),
+        (dt.date(2027, 12, 31), Decimal(500)),
+    )
+    assert report.goals[0].target_path == subs.target_path
+    assert nps.target_path == (
+        (dt.date(2027, 2, 28), Decimal(40)),
+        (dt.date(2027, 12, 31), Decimal(60)),
+    )
+    charts = Charts(report, FMT, LABELS)
+    assert parse(charts.kpi(subs)).find(f"{SVG}title").text.endswith("against the target 500")
+    assert parse(charts.kpi(nps)).find(f"{SVG}title").text.endswith("against the target 60")
 
 
 def test_sample_timeline_has_every_milestone_and_the_as_of_line():

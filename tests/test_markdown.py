@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from planbuilder.model import Section
@@ -39,7 +40,9 @@ def test_tables_headings_and_ids(tmp_path: Path):
     assert '<h2 id="intro--market">Market</h2>' in result.html
     assert '<h3 id="intro--cafes-and-offices">' in result.html
     assert '<table class="md-table">' in result.html
-    assert [h[0] for h in result.headings] == [2, 3]
+    # Demoted one level below the section title: the two headings are h2 and h3, in order.
+    levels = re.findall(r"<(h[1-6])\b", result.html)
+    assert levels == ["h2", "h3"]
 
 
 def test_images_from_assets_are_rewritten(tmp_path: Path):

@@ -272,7 +272,7 @@ def test_the_bundled_site_needs_nothing_the_sandbox_forbids():
 @pytest.mark.usefixtures("sandbox_all")
 def test_every_bundled_print_document_needs_nothing_the_sandbox_forbids():
     prepared = check(SAMPLE, today=TODAY)
-    chosen = editions(prepared.report.plan)
+    chosen = editions(prepared.report.plan, prepared.theme)
     assert len(chosen) > 1
     for edition in chosen:
         html, problems = print_html(prepared.report, prepared.theme, edition, root=prepared.root)

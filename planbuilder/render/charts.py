@@ -16,7 +16,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from planbuilder.calendar import first_day, index_of, month_end, month_name
-from planbuilder.compute import GoalView, KpiView, MilestoneView, Report
+from planbuilder.compute import KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
@@ -199,9 +199,8 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
             cy = y + row_h / 2
             body.append(f'<g class="milestone status-{v.status.value}">')
             body.append(_text(16, cy + 4, _clip(m.title, 46), size=10.5))
-            earlier = [h.due for h in m.history if h.due]
-            if earlier:  # recalibrated: a dotted line from the first planned date
-                x_from, x_to = axis.x(earlier[0]), axis.x(m.due)
+            if v.first_due:  # recalibrated: a dotted line from the first planned date
+                x_from, x_to = axis.x(v.first_due), axis.x(m.due)
                 body.append(
                     _line(x_from, cy, x_to, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3")
                 )
@@ -252,23 +251,12 @@ def nice_ticks(low: float, high: float, count_: int = 5) -> list[float]:
     return ticks
 
 
-def kpi_chart(
-    ident: str,
-    view: KpiView,
-    goal: GoalView | None,
-    start: dt.date | None,
-    fmt: Formatter,
-    labels: dict,
-) -> Markup:
-    """A KPI's monthly actuals (solid, with points) against its target path (dashed)."""
+def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup:
+    """A KPI's monthly actuals (solid, with points) against its target path (dashed), both
+    as compute made them."""
     kpi = view.kpi
     actuals = [(month_end(month), value) for month, value in kpi.actuals]
-    path: list[tuple[dt.date, Decimal]] = []
-    g = goal.goal if goal else None
-    if g and g.baseline is not None and g.target is not None and g.deadline and start:
-        path = [(start, g.baseline), (g.deadline, g.target)]
-    elif kpi.target is not None and kpi.target_date and actuals:
-        path = [actuals[0], (kpi.target_date, kpi.target)]
+    path = list(view.target_path)
     if not actuals and not path:
         return Markup("")
     days = [d for d, _ in actuals + path]
@@ -311,7 +299,7 @@ def kpi_chart(
             _text(axis.x(tick), bottom + 14, fmt.month(tick), size=9, anchor="middle", fill=MUTED)
         )
     if path:
-        (d0, v0), (d1, v1) = path
+        (d0, v0), (d1, v1) = path[0], path[-1]
         x0, y0, x1, y1 = axis.x(d0), y(float(v0)), axis.x(d1), y(float(v1))
         dashed = {"stroke_width": 1.5, "stroke_dasharray": "6 4"}
         body.append(_line(x0, y0, x1, y1, MUTED, class_="target-path", **dashed))
@@ -385,9 +373,7 @@ class Charts:
         return timeline(self._ident(), self.report, self.fmt, self.labels)
 
     def kpi(self, view: KpiView) -> Markup:
-        goal = next((g for g in self.report.goals if g.kpi is view), None)
-        start = self.report.plan.meta.date or self.report.as_of
-        return kpi_chart(self._ident(), view, goal, start, self.fmt, self.labels)
+        return kpi_chart(self._ident(), view, self.fmt, self.labels)
 
     def budget_by_owner(self) -> Markup:
         items = [
@@ -406,7 +392,7 @@ class Charts:
             ),
             (
                 str(self.labels["fin_costs"]),
-                [(m.first, m.cost_of_sales + m.expenses_total) for m in base.months],
+                [(m.first, m.costs) for m in base.months],
                 "dashed",
             ),
         ]

@@ -13,7 +13,6 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     get_currency_precision,
-    get_currency_symbol,
 )
 
 from planbuilder.calendar import first_day, month_index
@@ -36,10 +35,6 @@ class Formatter:
     @property
     def babel_locale(self) -> Locale:
         return Locale.parse(self.locale)
-
-    @property
-    def currency_symbol(self) -> str:
-        return get_currency_symbol(self.currency, locale=self.locale)
 
     def quantize(self, amount: Decimal) -> Decimal:
         digits = get_currency_precision(self.currency)

@@ -123,7 +123,6 @@ LABELS: dict[str, object] = {
     "against_target": "against the target",
     "target_path": "Target path",
     "budget_by_goal": "Budget by goal",
-    "progress": "Progress",
     "progress_names": {
         "achieved": "Achieved",
         "on-track": "On track",

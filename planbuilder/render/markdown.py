@@ -49,7 +49,6 @@ class Target:
 class RenderedSection:
     html: str
     problems: tuple[Problem, ...]
-    headings: tuple[tuple[int, str, str], ...]  # (level, id, text) after demotion
 
 
 def heading_id(section_slug: str, text: str) -> str:
@@ -62,7 +61,6 @@ def render_section(
     """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``."""
     tokens = _MD.parse(section.body)
     problems: list[Problem] = []
-    headings: list[tuple[int, str, str]] = []
     used_ids: set[str] = set()
 
     def where(token: Token | None) -> Position:
@@ -85,7 +83,6 @@ def render_section(
                     ident, n = f"{base}-{n}", n + 1
                 used_ids.add(ident)
                 token.attrSet("id", ident)
-                headings.append((level, ident, text))
         if token.type == "inline" and token.children:
             unlinked = 0  # links turned into plain text, awaiting their close
             for child in token.children:
@@ -105,7 +102,7 @@ def render_section(
         if token.type == "table_open":
             token.attrSet("class", "md-table")
     html = _MD.renderer.render(tokens, _MD.options, {})
-    return RenderedSection(html, tuple(problems), tuple(headings))
+    return RenderedSection(html, tuple(problems))
 
 
 def _resolve(url: str, section: Section, root: Path) -> Path | None:

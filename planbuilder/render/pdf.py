@@ -17,13 +17,11 @@ from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.render.layout import LayoutJob, layout_pdf
 from planbuilder.render.markdown import Target, heading_id
-from planbuilder.render.site import render_sections
+from planbuilder.render.sections import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
 from planbuilder.themes import Theme
 
 PRINT_TEMPLATE = "print.html"
-#: CSS page sizes for the `paper` setting.
-PAPER = {"A4": "A4", "letter": "letter"}
 PRINT_STYLESHEETS = ("print/fonts.css", "print/print.css")
 
 
@@ -37,7 +35,7 @@ def print_html(
 ) -> tuple[str, list[Problem]]:
     """The print document of one edition as HTML (also useful to debug the PDF layout);
     ``root`` is the plan folder, where images are found."""
-    edition = edition or editions(report.plan)[0]
+    edition = edition or editions(report.plan, theme)[0]
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
@@ -53,13 +51,14 @@ def print_html(
         return Target(asset_url=lambda p: (root / p).as_uri(), section_url=section_url)
 
     rendered, problems = render_sections(report, root, target_for)
+    problems += theme.problems
     logo = plan.meta.logo
     context = {
         "report": report,
         "plan": plan,
         "meta": plan.meta,
         "edition": edition,
-        "paper": PAPER[paper or plan.meta.paper],
+        "paper": paper or plan.meta.paper,  # A4 or letter: CSS page sizes as they are
         "logo_url": (root / logo).resolve().as_uri() if logo else None,
         "sections": {s.slug: (s, Markup(rendered[s.slug].html)) for s in plan.sections},
         "created": _document_date(report),

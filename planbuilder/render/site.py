@@ -17,7 +17,8 @@ from planbuilder.render.charts import Charts
 from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
-from planbuilder.render.markdown import RenderedSection, Target, heading_id, render_section
+from planbuilder.render.markdown import Target, heading_id
+from planbuilder.render.sections import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
 from planbuilder.themes import Theme
 
@@ -74,27 +75,6 @@ def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
     return tuple(g for g in groups if g.pages)
 
 
-def section_urls_for_site(report: Report) -> dict[str, str]:
-    return {PurePosixPath(s.path).name: s.slug for s in report.plan.sections}
-
-
-def render_sections(
-    report: Report, root: Path, target_for, only: set[str] | None = None
-) -> tuple[dict[str, RenderedSection], list[Problem]]:
-    """Render section bodies (all, or the slugs in ``only``) for one target; ``root`` is
-    the plan folder, where images and linked files are looked up."""
-    by_file = section_urls_for_site(report)
-    rendered = {}
-    problems: list[Problem] = []
-    for section in report.plan.sections:
-        if only is not None and section.slug not in only:
-            continue
-        result = render_section(section, root, target_for(section), by_file)
-        rendered[section.slug] = result
-        problems.extend(result.problems)
-    return rendered, problems
-
-
 def render_site(
     report: Report,
     theme: Theme,
@@ -130,6 +110,7 @@ def render_site(
     sections, problems = render_sections(
         report, root, target_for, only_sections if incremental else None
     )
+    problems += theme.problems
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
     nav = navigation(pages, labels)

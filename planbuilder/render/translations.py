@@ -93,7 +93,6 @@ VI: dict[str, object] = {
     "against_target": "so với mục tiêu",
     "target_path": "Lộ trình mục tiêu",
     "budget_by_goal": "Ngân sách theo mục tiêu",
-    "progress": "Tiến độ",
     "progress_names": {
         "achieved": "Đã đạt",
         "on-track": "Đúng hướng",
@@ -310,7 +309,6 @@ ES: dict[str, object] = {
     "against_target": "frente a la meta",
     "target_path": "Trayectoria hacia la meta",
     "budget_by_goal": "Presupuesto por objetivo",
-    "progress": "Avance",
     "progress_names": {
         "achieved": "Logrado",
         "on-track": "En camino",
