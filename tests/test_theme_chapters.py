@@ -9,7 +9,7 @@ from planbuilder.build import build, prepare
 from planbuilder.editions import editions
 from planbuilder.render.pdf import print_html
 from planbuilder.themes import DEFAULT_THEME, resolve_theme
-from tests.conftest import SAMPLE, TODAY, write_files
+from tests.conftest import MINIMAL_PLAN, SAMPLE, TODAY, write_files
 
 DEFAULT_ORDER = [
     "business-model",
@@ -68,6 +68,25 @@ def test_a_plan_adds_a_chapter_with_one_template_and_one_line(make_plan):
     assert chapter_ids(html) == ["goals", "swot"]
     assert '<h1>SWOT analysis</h1>\n<ul class="swot"><li>Open a second shop</li></ul>' in html
     assert '<a href="#swot">SWOT analysis</a>' in html  # in the table of contents
+
+
+def test_an_edition_may_name_a_chapter_the_plan_added(make_plan):
+    plan = make_plan(
+        {
+            **SWOT,
+            "plan.yaml": MINIMAL_PLAN + "editions:\n  board:\n    chapters: [swot]\n",
+        }
+    )
+    prepared = prepare(plan, today=TODAY)
+    assert prepared.ok, prepared.problems
+    [edition] = editions(prepared.report.plan, prepared.theme)
+    assert [c.id for c in edition.chapters] == ["swot"]
+    typo = make_plan({**SWOT, "plan.yaml": MINIMAL_PLAN + "editions:\n  b:\n    chapters: [swt]\n"})
+    [problem] = [p for p in prepare(typo, today=TODAY).problems if p.is_error]
+    assert (problem.message, problem.hint) == (
+        "edition `b` names unknown chapter `swt`",
+        "did you mean `swot`?",
+    )
 
 
 def test_an_added_chapter_is_laid_out_in_the_pdf(make_plan, tmp_path):
