@@ -22,6 +22,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
+from planbuilder.safety import ASSET_TYPES, THEME_FILE_TYPES, allowed_type, svg_problems
 from planbuilder.themes import available_themes, resolve_theme
 from planbuilder.vcs import Vcs, git_info
 
@@ -239,7 +240,10 @@ class _TooBig(Exception):
 
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
-    loader = _PlanLoader(text)
+    try:
+        loader = _PlanLoader(text)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        return YamlDoc(path, None, parsed=False), [_unreadable(exc, text, path, line_offset)]
     try:
         try:
             node = loader.get_single_node()
@@ -307,6 +311,20 @@ def _too_deep(exc: Exception, loader: yaml.SafeLoader, path: Path, line_offset: 
     )
 
 
+def _unreadable(exc: yaml.reader.ReaderError, text: str, path: Path, line_offset: int) -> Problem:
+    """A character YAML does not allow (a control character), at its line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1 + line_offset
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return error(
+        f"invalid YAML: the file holds the control character U+{code:04X}",
+        Position(path, line, column),
+        hint="delete it; YAML text may not contain control characters other than tabs "
+        "and line breaks",
+    )
+
+
 def _shift(position: Position, lines: int) -> Position:
     return Position(position.file, position.line + lines, position.column)
 
@@ -337,11 +355,17 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _confined_files(folder: Path, root: Path, pattern: str, problems: list[Problem]) -> list[Path]:
-    """Regular files under ``folder`` matching ``pattern`` that resolve inside ``root``."""
+def _confined_files(
+    folder: Path, root: Path, pattern: str, problems: list[Problem], *, hidden_folders: bool = False
+) -> list[Path]:
+    """Regular files under ``folder`` matching ``pattern`` that resolve inside ``root``.
+
+    Hidden files are skipped, and so are files in hidden folders unless ``hidden_folders``.
+    """
     found = []
     for path in sorted(folder.glob(pattern)):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in (parts[-1:] if hidden_folders else parts)):
             continue
         if not is_inside(path, root):
             problems.append(
@@ -355,6 +379,60 @@ def _confined_files(folder: Path, root: Path, pattern: str, problems: list[Probl
         if path.is_file():
             found.append(path)
     return found
+
+
+def _check_assets(root: Path, assets: list[Path], problems: list[Problem]) -> None:
+    """Assets are copied into the site verbatim, so none may carry script."""
+    for relative in assets:
+        path = root / relative
+        if not allowed_type(path.name, ASSET_TYPES):
+            problems.append(
+                error(
+                    f"`{relative.as_posix()}` is not an image or document type planbuilder "
+                    "publishes",
+                    Position(path),
+                    hint="assets may be " + ", ".join(sorted(ASSET_TYPES)),
+                )
+            )
+        elif path.suffix.lower() == ".svg":
+            _check_svg(path, relative.as_posix(), problems)
+
+
+#: Folders of a plan's theme whose files reach the site or the PDF as they are.
+THEME_FILE_DIRS = ("static", "print")
+
+
+def _check_theme_files(theme_dir: Path, root: Path, problems: list[Problem]) -> None:
+    """The plan's ``theme/static`` and ``theme/print`` hold style sheets, fonts and images only.
+
+    Every file the theme would publish is checked, those in hidden folders included.
+    """
+    for name in THEME_FILE_DIRS:
+        folder = theme_dir / name
+        if not folder.is_dir():
+            continue
+        for path in _confined_files(folder, root, "**/*", problems, hidden_folders=True):
+            shown = path.relative_to(root).as_posix()
+            if not allowed_type(path.name, THEME_FILE_TYPES):
+                problems.append(
+                    error(
+                        f"`{shown}` is not a style sheet, font or image planbuilder publishes",
+                        Position(path),
+                        hint=f"{THEME_DIR}/static/ and {THEME_DIR}/print/ may hold "
+                        + ", ".join(sorted(THEME_FILE_TYPES)),
+                    )
+                )
+            elif path.suffix.lower() == ".svg":
+                _check_svg(path, shown, problems)
+
+
+def _check_svg(path: Path, shown: str, problems: list[Problem]) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(error(f"cannot read file: {exc.strerror or exc}", Position(path)))
+        return
+    problems.extend(svg_problems(data, path, shown))
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -472,9 +550,11 @@ def load(root: Path | str) -> Sources:
             assets = [
                 p.relative_to(root) for p in _confined_files(assets_dir, root, "**/*", problems)
             ]
+            _check_assets(root, assets, problems)
         theme_dir = root / THEME_DIR
         if theme_dir.is_dir() and is_inside(theme_dir, root):
             theme_override = theme_dir
+            _check_theme_files(theme_dir, root, problems)
     vcs = git_info(root) if root.is_dir() else None
     themes = available_themes()
     return Sources(

@@ -315,6 +315,12 @@ class Record(FieldType):
     def expected(self) -> str:  # type: ignore[override]
         return f"a mapping of {self.name} fields"
 
+    def complete(self, checked: Mapping[str, Any]) -> bool:
+        """Whether every required field survived checking. An incomplete record has its
+        errors reported already; later rules skip it rather than report knock-on problems
+        (or trip over the missing value)."""
+        return all(name in checked for name, spec in self.fields.items() if spec.required)
+
 
 class Checker:
     """Walks a YAML document against a schema, collecting problems with positions."""
@@ -345,7 +351,8 @@ class Checker:
             cleaned = [
                 self.value(field_type.item, item, (*path, i)) for i, item in enumerate(value)
             ]
-            return [c for c in cleaned if c is not None]
+            whole = field_type.item.complete if isinstance(field_type.item, Record) else None
+            return [c for c in cleaned if c is not None and (whole is None or whole(c))]
         if isinstance(field_type, MappingOf):
             if not isinstance(value, dict):
                 self.fail(path, f"expected {field_type.expected}, got {describe(value)}")

@@ -120,8 +120,6 @@ def _check_list(
         record = checker.record(schema, item, (index,))
         if record is None:
             continue
-        record["position"] = doc.pos((index,))
-        record["yaml_path"] = (index,)
         ident = record.get("id")
         if ident is not None:
             if ident in seen:
@@ -132,6 +130,10 @@ def _check_list(
                 )
             else:
                 seen[ident] = doc.pos((index, "id"))
+        if not schema.complete(record):
+            continue  # its errors are reported; rules and references skip it
+        record["position"] = doc.pos((index,))
+        record["yaml_path"] = (index,)
         records.append(record)
     problems.extend(checker.problems)
     return records

@@ -117,8 +117,10 @@ class TimeAxis:
     def months(self) -> list[dt.date]:
         """First days of months to label: every month, or every 2, 3, 6 or 12 on long spans."""
         first, last = index_of(self.start), index_of(self.end)
-        step = next(s for s in (1, 2, 3, 6, 12, 24) if (last - first + 1) / s <= 12)
-        days = (first_day(i) for i in range(first, last + 1) if i % 12 % step == 0)
+        total = last - first + 1
+        # Whole years beyond six: a span of decades still gets at most 12 labels.
+        step = next((s for s in (1, 2, 3, 6) if total / s <= 12), 12 * math.ceil(total / 144))
+        days = (first_day(i) for i in range(first, last + 1) if i % step == 0)
         return [day for day in days if day >= self.start]
 
 
