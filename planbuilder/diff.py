@@ -152,7 +152,7 @@ def _money_delta(old: Decimal | None, new: Decimal | None) -> str:
     change = new - old
     if not old:
         return _signed(change)
-    return f"{_signed(change)} ({change / abs(old) * 100:+.1f}%)"
+    return f"{_signed(change)}, {change / abs(old) * 100:+.1f}%"
 
 
 def _days(old: dt.date | None, new: dt.date | None) -> str:
