@@ -92,6 +92,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         edition=args.edition,
         paper=args.paper,
         progress=Progress(args.quiet, args.verbose),
+        changes_since=args.changes_since,
     )
     print_problems(result.problems)
     if not result.ok:
@@ -399,6 +400,11 @@ def make_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="OUT", help="output folder (default: PLAN/_build)"
     )
     build.add_argument("--no-pdf", action="store_true", help="build only the HTML site")
+    build.add_argument(
+        "--changes-since",
+        metavar="REV",
+        help="mark on the site what changed since this git revision (for review)",
+    )
     pdf_options(build)
     build.set_defaults(func=_cmd_build)
 

@@ -30,8 +30,9 @@ WORKTREE = "WORKTREE"
 FORMATS = ("text", "markdown", "json")
 
 #: Areas, in the order they are shown.
-AREAS = ("milestone", "goal", "kpi", "funding", "figure")
+AREAS = ("chapter", "milestone", "goal", "kpi", "funding", "figure")
 AREA_TITLES = {
+    "chapter": "Chapters",
     "milestone": "Milestones",
     "goal": "Goals",
     "kpi": "KPIs",
@@ -480,9 +481,24 @@ def _figures(old: Report, new: Report) -> list[Change]:
     return changes
 
 
+def _chapters(old: Report, new: Report) -> list[Change]:
+    """Chapters (sections) added, removed, retitled or rewritten, matched by slug."""
+    changes = []
+    added, removed, both = _matched(old.plan.sections, new.plan.sections, lambda s: s.slug)
+    changes += [Change("chapter", "added", s.slug, s.title) for s in added]
+    changes += [Change("chapter", "removed", s.slug, s.title) for s in removed]
+    for a, b in both:
+        if a.title != b.title:
+            changes.append(Change("chapter", "changed", b.slug, b.title, "title", a.title, b.title))
+        if a.body.strip() != b.body.strip():
+            changes.append(Change("chapter", "changed", b.slug, b.title, "text"))
+    return changes
+
+
 def compare(old: Report, new: Report, before: str = "before", after: str = "after") -> PlanDiff:
     """Every difference between two computed plans, area by area."""
     changes = [
+        *_chapters(old, new),
         *_milestones(old, new),
         *_goals(old, new),
         *_kpis(old, new),
@@ -490,6 +506,68 @@ def compare(old: Report, new: Report, before: str = "before", after: str = "afte
         *_figures(old, new),
     ]
     return PlanDiff(before, after, tuple(changes))
+
+
+# -- review marks on the site ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One line of the site's "what changed" page: plain text, shown escaped."""
+
+    area: str
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewMarks:
+    """What ``build --changes-since REV`` hands the site: the ids to badge, by area
+    (``chapter``, ``milestone``, ``goal``, ``kpi``), and the lines of the changes page."""
+
+    since: str
+    marked: dict[str, tuple[str, ...]]
+    lines: tuple[ChangeLine, ...]
+    areas: tuple[tuple[str, str], ...] = tuple(AREA_TITLES.items())  # (area, heading)
+
+
+def review_marks(result: PlanDiff) -> ReviewMarks:
+    """The marks for a diff against the plan being built."""
+    marked = {
+        area: tuple(sorted(result.keys(area))) for area in ("chapter", "milestone", "goal", "kpi")
+    }
+    lines = tuple(ChangeLine(c.area, c.key, _describe(c, str)) for c in result.changes)
+    return ReviewMarks(result.before, marked, lines)
+
+
+def marks_since(
+    plan_dir: Path, revision: str, current: Report, today: dt.date | None = None
+) -> tuple[ReviewMarks | None, list[Problem]]:
+    """Review marks of ``current`` against the plan at ``revision``; or the problems
+    (git cannot answer, or the plan did not validate at that revision)."""
+    from planbuilder.problems import Position, error
+
+    try:
+        side = compute_side(load_side(plan_dir, revision), revision, today)
+    except GitError as exc:
+        return None, [
+            error(
+                f"--changes-since {revision}: {exc}",
+                Position(plan_dir),
+                hint="give a commit, branch or tag of the repository that holds the plan",
+            )
+        ]
+    if side.report is None:
+        first = next((p for p in side.problems if p.is_error), None)
+        where = f" ({first.message} at line {first.position.line})" if first else ""
+        return None, [
+            error(
+                f"--changes-since {revision}: the plan at that revision does not validate{where}",
+                first.position if first else Position(plan_dir),
+                hint=f"run `planbuilder diff {revision}` to see every problem",
+            )
+        ]
+    return review_marks(compare(side.report, current, revision, WORKTREE)), []
 
 
 # -- output ------------------------------------------------------------------------------
@@ -503,6 +581,8 @@ def _describe(change: Change, code: Callable[[str], str]) -> str:
     if change.kind == "removed":
         detail = f": {change.field} {change.before}" if change.before is not None else ""
         return f"removed {what}{detail}"
+    if change.before is None and change.after is None:
+        return f"{what}: {change.field} changed"
     field_name = f" {change.field}" if change.field else ""
     delta = f" ({change.delta})" if change.delta else ""
     return f"{what}{field_name}: {change.before or '—'} → {change.after or '—'}{delta}"

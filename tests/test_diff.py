@@ -214,3 +214,31 @@ def test_render_says_when_nothing_changed(two_commits: Path):
         "Plan changes from HEAD to HEAD\n\n"
         "No changes to milestones, goals, KPIs, funding or headline figures.\n"
     )
+
+
+def test_build_changes_since_marks_what_changed_on_the_site(two_commits: Path, tmp_path: Path):
+    plan = two_commits / "plan"
+    out = tmp_path / "site-out"
+    before = snapshot(two_commits)
+    assert main(["build", str(plan), "--no-pdf", "-o", str(out), "--changes-since", "HEAD~1"]) == 0
+    site = out / "site"
+    table = (site / "milestones.html").read_text("utf-8")
+    rows = {row.split('"')[0]: row for row in table.split('<tr id="milestone-')[1:]}
+    assert "status-changed" in rows["tasting-room"] and "status-changed" in rows["web-shop"]
+    page = (site / "changes.html").read_text("utf-8")
+    assert "Changes since HEAD~1" in page
+    assert "Open the tasting room (tasting-room) due: 2027-09-30 → 2027-11-14 (+45 days)" in page
+    assert 'href="changes.html"' in (site / "index.html").read_text("utf-8")  # in the navigation
+    assert snapshot(two_commits) == before
+    # an ordinary build has neither the badges nor the page
+    assert main(["build", str(plan), "--no-pdf", "-o", str(out)]) == 0
+    assert "status-changed" not in (site / "milestones.html").read_text("utf-8")
+    assert not (site / "changes.html").exists()
+
+
+def test_changes_since_an_unknown_revision_fails_the_build(two_commits: Path, tmp_path, capsys):
+    out = tmp_path / "site-out"
+    args = ["build", str(two_commits / "plan"), "--no-pdf", "-o", str(out)]
+    assert main([*args, "--changes-since", "v9"]) == 1
+    assert "--changes-since v9: unknown revision `v9`" in capsys.readouterr().err
+    assert not out.exists()
