@@ -18,7 +18,16 @@ from pathlib import Path
 
 from planbuilder.calendar import month_name
 from planbuilder.compute import Report, compute
-from planbuilder.load import ASSETS_DIR, Sources, load, load_files
+from planbuilder.load import (
+    KPI_CSV_DIR,
+    MAX_FILE_BYTES,
+    PART_FILES,
+    PLAN_FILE,
+    SECTIONS_DIR,
+    Sources,
+    load,
+    load_files,
+)
 from planbuilder.model import build_model
 from planbuilder.problems import Problem, has_errors, sort_problems
 from planbuilder.validate import validate
@@ -97,15 +106,21 @@ class Side:
 
 
 def _wanted(name: str) -> bool:
-    """Read a file's bytes unless it is an asset (assets count by name only)."""
-    return not name.startswith(f"{ASSETS_DIR}/")
+    """Whether ``load_files`` reads the file's bytes; any other (an asset, a file outside
+    the public format) is listed by name only and never read from git."""
+    folder, _, rest = name.partition("/")
+    if not rest:
+        return name == PLAN_FILE or name in PART_FILES
+    if "/" in rest:
+        return False
+    return (folder, rest.rsplit(".", 1)[-1]) in ((SECTIONS_DIR, "md"), (KPI_CSV_DIR, "csv"))
 
 
 def load_side(plan_dir: Path, revision: str) -> Sources:
     """The plan's sources at ``revision`` (``WORKTREE``: the folder on disk)."""
     if revision == WORKTREE:
         return load(plan_dir)
-    files = revision_files(plan_dir, revision, _wanted)
+    files = revision_files(plan_dir, revision, _wanted, MAX_FILE_BYTES)
     return load_files(files, plan_dir.resolve(), stamp=commit_time(plan_dir, revision))
 
 

@@ -39,7 +39,9 @@ class ExportError(Exception):
 
 def export_schema() -> dict:
     """The JSON Schema the JSON export follows (shipped in the package)."""
-    text = resources.files("planbuilder").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
+    text = (
+        resources.files("planbuilder").joinpath("schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
+    )
     return json.loads(text)
 
 

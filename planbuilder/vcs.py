@@ -285,27 +285,38 @@ def resolve_revision(folder: Path, revision: str) -> str:
 
 
 def revision_files(
-    folder: Path, revision: str, wanted: Callable[[str], bool] = lambda name: True
+    folder: Path,
+    revision: str,
+    wanted: Callable[[str], bool] = lambda name: True,
+    max_bytes: int = 5 * 1024 * 1024,
 ) -> dict[str, bytes]:
     """The regular files under ``folder`` as committed in ``revision``, by path relative
     to ``folder``: ``ls-tree`` and ``cat-file blob`` only, so no filter or textconv runs
     and neither the work tree nor the index is touched. Symbolic links and submodules are
-    left out; a file ``wanted`` refuses is listed with no bytes (read by name only)."""
+    left out; a file ``wanted`` refuses is listed with no bytes (read by name only); a
+    wanted file larger than ``max_bytes`` is an error, before it is read."""
     top, prefix = repository_of(folder)
     commit = resolve_revision(top, revision)
     spec = [f"{prefix}/"] if prefix else []
-    listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *spec, text=False)
-    entries = _tree_entries(listing if isinstance(listing, bytes) else None)
-    if entries is None:
+    listing = _git(
+        top, "ls-tree", "-r", "-z", "--long", "--full-tree", commit, "--", *spec, text=False
+    )
+    if not isinstance(listing, bytes):
         raise GitError(f"cannot list the files of `{revision}`")
     files: dict[str, bytes] = {}
-    for path, entry in entries.items():
-        if entry.mode not in ("100644", "100755"):
-            continue
+    for record in listing.split(b"\0"):
+        head, _, raw_path = record.partition(b"\t")
+        fields = head.split()
+        if len(fields) != 4 or fields[0] not in (b"100644", b"100755"):
+            continue  # an empty record, a folder, a link or a submodule
+        path = raw_path.decode("utf-8", "surrogateescape")
         name = path[len(prefix) + 1 :] if prefix else path
         if not wanted(name):
             files[name] = b""
             continue
+        if int(fields[3]) > max_bytes:
+            raise GitError(f"`{path}` at `{revision}` is larger than {max_bytes} bytes")
+        entry = _Entry(fields[0].decode(), fields[2].decode("ascii"))
         blob = _git(top, "cat-file", "blob", entry.object_id, text=False)
         if not isinstance(blob, bytes):
             raise GitError(f"cannot read `{path}` at `{revision}`")

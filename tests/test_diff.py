@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planbuilder.cli import main
-from planbuilder.diff import WORKTREE, diff_plan, render
+from planbuilder.diff import WORKTREE, GitError, diff_plan, render
 from planbuilder.load import load, load_files
 from tests.conftest import SAMPLE, TODAY
 
@@ -242,3 +242,17 @@ def test_changes_since_an_unknown_revision_fails_the_build(two_commits: Path, tm
     assert main([*args, "--changes-since", "v9"]) == 1
     assert "--changes-since v9: unknown revision `v9`" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_only_plan_files_are_read_from_git_and_a_huge_one_is_refused(two_commits: Path):
+    plan = two_commits / "plan"
+    (plan / "assets").mkdir()
+    (plan / "assets" / "film.mp4").write_bytes(b"\0" * (6 * 1024 * 1024))  # never read
+    git(two_commits, "add", ".")
+    git(two_commits, "commit", "-q", "-m", "a large asset")
+    result, failed = diff_plan(plan, "HEAD~1", "HEAD", today=TODAY)
+    assert failed == [] and result.changes == ()
+    (plan / "team.yaml").write_text("# padding\n" * 600_000)  # over the loader's 5 MiB
+    git(two_commits, "commit", "-q", "-am", "a huge team file")
+    with pytest.raises(GitError, match=r"`plan/team.yaml` at `HEAD` is larger than"):
+        diff_plan(plan, "HEAD~1", "HEAD", today=TODAY)
