@@ -613,7 +613,9 @@ def render(result: PlanDiff, fmt: str = "text") -> str:
     lines.append(f"### {heading}" if markdown else heading)
     if not result.changes:
         lines.append("")
-        lines.append("No changes to milestones, goals, KPIs, funding or headline figures.")
+        lines.append(
+            "No changes to chapters, milestones, goals, KPIs, funding or headline figures."
+        )
         return "\n".join(lines) + "\n"
     for area in AREAS:
         found = [c for c in result.changes if c.area == area]

@@ -212,7 +212,7 @@ def test_render_says_when_nothing_changed(two_commits: Path):
     result, _ = diff_plan(two_commits / "plan", "HEAD", "HEAD", today=TODAY)
     assert render(result) == (
         "Plan changes from HEAD to HEAD\n\n"
-        "No changes to milestones, goals, KPIs, funding or headline figures.\n"
+        "No changes to chapters, milestones, goals, KPIs, funding or headline figures.\n"
     )
 
 
