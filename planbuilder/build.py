@@ -208,6 +208,7 @@ def build(
     pool: LayoutPool | None = None,
     cache: PdfCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    changes_since: str | None = None,
 ) -> BuildResult:
     """Build a plan; nothing is written unless the whole build succeeds.
 
@@ -223,7 +224,8 @@ def build(
     ``previous`` (an earlier result) and ``changed`` (the files changed since), only the
     pages of sections whose body alone changed are rendered again. With ``background``
     the result comes back once the site is written; the PDFs are laid out in ``pool``
-    and, never written, arrive in memory through ``result.pdfs``.
+    and, never written, arrive in memory through ``result.pdfs``. ``changes_since`` (a
+    git revision) marks on the site what changed since then (``diff.marks_since``).
     """
     progress("checking the plan")
     prepared = prepare(plan_dir, strict=strict, today=today)
@@ -271,6 +273,14 @@ def build(
             where = out if site or not pdf_paths else pdf_paths[0]
             return failed(error(exc.message, Position(where), exc.hint))
 
+    marks = None
+    if changes_since is not None and site:
+        from planbuilder.diff import marks_since
+
+        progress(f"comparing with {changes_since}")
+        marks, found = marks_since(root, changes_since, report, today)
+        if found:
+            return failed(*found)
     pages = OutputFiles()
     only = None
     if site:
@@ -287,6 +297,7 @@ def build(
                 pdf_links=links,
                 only_sections=only,
                 previous=previous.site_files if only is not None else None,
+                changes=marks,
             )
         except OutputCollision as exc:
             return failed(error(str(exc), Position(root)))

@@ -45,6 +45,9 @@ def print_problems(problems: Sequence[Problem], stream=None) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
     from planbuilder.build import check
 
+    if getattr(args, "format", "text") == "json":
+        return _cmd_check_json(args)
+
     result = check(args.plan, strict=args.strict)
     print_problems(result.problems)
     if not result.ok:
@@ -89,6 +92,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         edition=args.edition,
         paper=args.paper,
         progress=Progress(args.quiet, args.verbose),
+        changes_since=args.changes_since,
     )
     print_problems(result.problems)
     if not result.ok:
@@ -195,6 +199,142 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- plans under git: diff, export, schema, check --format json -----------------------
+
+
+def _cmd_check_json(args: argparse.Namespace) -> int:
+    """``check --format json``: one JSON document on stdout, for CI and editors."""
+    import json
+
+    from planbuilder.build import check
+    from planbuilder.diagnostics import problem_json
+
+    result = check(args.plan, strict=args.strict)
+    errors = len(result.errors)
+    document = {
+        "plan": _display_path(result.root),
+        "ok": result.ok,
+        "summary": {"errors": errors, "warnings": len(result.problems) - errors},
+        "problems": [problem_json(p) for p in result.problems],
+    }
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def _diff_arguments(values: Sequence[str]) -> tuple[str, str, Path] | None:
+    """``[REV1] [REV2] [PLAN]``: a last value naming a folder is the plan."""
+    from planbuilder.diff import WORKTREE
+
+    values = list(values)
+    plan = Path(".")
+    if values and (len(values) == 3 or Path(values[-1]).is_dir()):
+        plan = Path(values.pop())
+    if len(values) > 2:
+        return None
+    before = values[0] if values else "HEAD"
+    after = values[1] if len(values) > 1 else WORKTREE
+    return before, after, plan
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from planbuilder.diff import GitError, diff_plan, render
+
+    parsed = _diff_arguments(args.values)
+    if parsed is None:
+        print("error: give at most two revisions and a plan folder", file=sys.stderr)
+        return 2
+    before, after, plan = parsed
+    try:
+        result, failed = diff_plan(plan, before, after)
+    except GitError as exc:
+        print(f"{_display_path(plan.resolve())}: error: {exc}", file=sys.stderr)
+        print(
+            "    hint: `planbuilder diff` compares commits of a plan kept in git", file=sys.stderr
+        )
+        return EXIT_PROBLEMS
+    if result is None:
+        for revision, problems in failed:
+            print(f"the plan at {revision} does not validate:", file=sys.stderr)
+            print_problems(problems)
+        return EXIT_PROBLEMS
+    sys.stdout.write(render(result, args.format))
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from planbuilder.build import prepare
+    from planbuilder.export import ExportError, export
+
+    prepared = prepare(args.plan, strict=args.strict)
+    print_problems(prepared.problems)
+    if not prepared.ok:
+        print(
+            f"{_display_path(prepared.root)}: not exported ({_summary(prepared.problems)})",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    try:
+        written = export(prepared.report, args.format, args.output)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for path in written:
+        print(f"{args.format}: {_display_path(path)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from planbuilder.scaffold import write_schemas
+
+    for path in write_schemas(Path(args.output)):
+        print(f"schema: {_display_path(path)}")
+    return EXIT_OK
+
+
+def _add_git_commands(command, plan_argument) -> None:
+    """Parsers of ``diff``, ``export`` and ``schema``."""
+    diff = command(
+        "diff",
+        "Show what changed in the plan between two git revisions: milestones, goals, "
+        "KPIs, funding and headline figures (default: HEAD against the working tree).",
+        "planbuilder diff main HEAD my-plan --format markdown",
+    )
+    diff.add_argument(
+        "values",
+        nargs="*",
+        metavar="[REV1] [REV2] [PLAN]",
+        help="revisions (default HEAD and the working tree) and the plan folder (default .)",
+    )
+    diff.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format"
+    )
+    diff.set_defaults(func=_cmd_diff)
+
+    export = command(
+        "export",
+        "Export the computed plan as JSON, CSV (a folder of tables) or an iCalendar file.",
+        "planbuilder export my-plan --format ics -o milestones.ics",
+    )
+    plan_argument(export)
+    export.add_argument("--format", choices=("json", "csv", "ics"), required=True)
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="file (a folder for csv); default: stdout for json and ics, ./<plan>-csv for csv",
+    )
+    export.set_defaults(func=_cmd_export)
+
+    schema = command(
+        "schema",
+        "Write a JSON Schema for every YAML file of a plan, for editor completion.",
+        "planbuilder schema my-plan/.schemas",
+    )
+    schema.add_argument("output", metavar="OUT", help="folder to write the schema files into")
+    schema.set_defaults(func=_cmd_schema)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planbuilder",
@@ -245,6 +385,9 @@ def make_parser() -> argparse.ArgumentParser:
         "planbuilder check my-plan --strict",
     )
     plan_argument(check)
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: for CI and editors"
+    )
     check.set_defaults(func=_cmd_check)
 
     build = command(
@@ -257,6 +400,11 @@ def make_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="OUT", help="output folder (default: PLAN/_build)"
     )
     build.add_argument("--no-pdf", action="store_true", help="build only the HTML site")
+    build.add_argument(
+        "--changes-since",
+        metavar="REV",
+        help="mark on the site what changed since this git revision (for review)",
+    )
     pdf_options(build)
     build.set_defaults(func=_cmd_build)
 
@@ -304,6 +452,7 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--title", default=None, help="plan title")
     new.add_argument("--company", default=None, help="company name")
     new.set_defaults(func=_cmd_new)
+    _add_git_commands(command, plan_argument)
     return parser
 
 

@@ -344,6 +344,11 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
     except OSError as exc:
         problems.append(error(f"cannot read file: {exc.strerror or exc}", Position(path)))
         return None
+    return _decode_text(raw, path, problems)
+
+
+def _decode_text(raw: bytes, path: Path, problems: list[Problem]) -> str | None:
+    """UTF-8 text with ``\n`` line ends, or ``None`` (and a problem) when it is not."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -453,6 +458,10 @@ def _load_section(path: Path, problems: list[Problem]) -> SectionSource | None:
     text = _read_text(path, problems)
     if text is None:
         return None
+    return _section_from_text(path, text, problems)
+
+
+def _section_from_text(path: Path, text: str, problems: list[Problem]) -> SectionSource | None:
     front_text, body, body_line = split_front_matter(text)
     if front_text is None:
         if text.startswith("---"):
@@ -474,6 +483,10 @@ def _load_csv(path: Path, problems: list[Problem]) -> CsvSource | None:
     text = _read_text(path, problems)
     if text is None:
         return None
+    return _csv_from_text(path, text, problems)
+
+
+def _csv_from_text(path: Path, text: str, problems: list[Problem]) -> CsvSource | None:
     reader = csv.reader(io.StringIO(text))
     try:
         header = tuple(h.strip() for h in next(reader, []))
@@ -573,6 +586,92 @@ def load(root: Path | str) -> Sources:
             name: tuple(c.id for c in resolve_theme(name, theme_override).chapters)
             for name in themes
         },
+    )
+
+
+def load_files(
+    files: Mapping[str, bytes],
+    root: Path | str,
+    *,
+    stamp: dt.datetime | None = None,
+) -> Sources:
+    """Read a plan held in memory, ``{path relative to the plan: bytes}`` (e.g. a git
+    revision), exactly as ``load`` reads a folder; positions name ``root / path``.
+
+    Only the files of the public format are used; ``theme/`` overrides are not (a
+    revision's theme is not on disk), and assets count by name only.
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+
+    def text_of(name: str) -> str | None:
+        raw = files[name]
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(
+                error(
+                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                    Position(root / name),
+                    hint="split it into smaller files",
+                )
+            )
+            return None
+        return _decode_text(raw, root / name, problems)
+
+    plan: YamlDoc | None = None
+    if PLAN_FILE not in files:
+        problems.append(
+            error(
+                "plan.yaml is missing",
+                Position(root / PLAN_FILE),
+                hint="every plan needs a plan.yaml with at least `title` and `company`",
+            )
+        )
+    else:
+        text = text_of(PLAN_FILE)
+        if text is not None:
+            plan, found = parse_yaml(text, root / PLAN_FILE)
+            problems.extend(found)
+    parts: dict[str, YamlDoc] = {}
+    for name in PART_FILES:
+        if name in files:
+            text = text_of(name)
+            if text is not None:
+                doc, found = parse_yaml(text, root / name)
+                problems.extend(found)
+                parts[name.removesuffix(".yaml")] = doc
+    sections: list[SectionSource] = []
+    csvs: list[CsvSource] = []
+    assets: list[Path] = []
+    for name in sorted(files):
+        folder, _, rest = name.partition("/")
+        if not rest or any(part.startswith(".") for part in rest.split("/")):
+            continue
+        if folder == SECTIONS_DIR and "/" not in rest and rest.endswith(".md"):
+            text = text_of(name)
+            section = None if text is None else _section_from_text(root / name, text, problems)
+            if section is not None:
+                sections.append(section)
+        elif folder == KPI_CSV_DIR and "/" not in rest and rest.endswith(".csv"):
+            text = text_of(name)
+            table = None if text is None else _csv_from_text(root / name, text, problems)
+            if table is not None:
+                csvs.append(table)
+        elif folder == ASSETS_DIR:
+            assets.append(Path(name))
+    themes = available_themes()
+    return Sources(
+        vcs=None,
+        stamp=stamp,
+        root=root,
+        plan=plan,
+        parts=parts,
+        sections=tuple(sections),
+        kpi_csvs=tuple(csvs),
+        assets=tuple(assets),
+        theme_override=None,
+        problems=tuple(problems),
+        available_themes=tuple(themes),
+        theme_chapters={name: tuple(c.id for c in resolve_theme(name).chapters) for name in themes},
     )
 
 

@@ -21,6 +21,7 @@ import re
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -246,3 +247,93 @@ def _blob_id(data: bytes, algorithm: str) -> str:
     digest.update(b"blob %d\0" % len(data))
     digest.update(data)
     return digest.hexdigest()
+
+
+class GitError(Exception):
+    """Git cannot answer: not a repository, an unknown revision, git missing."""
+
+
+def repository_of(folder: Path) -> tuple[Path, str]:
+    """The work tree's top folder and ``folder``'s path inside it (``""`` at the top).
+
+    Raises ``GitError`` when ``folder`` is not inside a git work tree.
+    """
+    if shutil.which("git") is None:
+        raise GitError("git is not installed")
+    if not folder.is_dir() or _git(folder, "rev-parse", "--is-inside-work-tree") != "true":
+        raise GitError("not inside a git repository")
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    try:
+        relative = folder.resolve().relative_to(Path(str(top)).resolve()) if top else None
+    except (ValueError, OSError):
+        relative = None  # `core.worktree` aims elsewhere: not this folder's repository
+    if relative is None:
+        raise GitError("not inside a git repository")
+    return Path(str(top)), relative.as_posix().removeprefix(".")
+
+
+def resolve_revision(folder: Path, revision: str) -> str:
+    """The commit id ``revision`` names; ``GitError`` if it names none."""
+    if not revision or revision.startswith("-"):
+        raise GitError(f"`{revision}` is not a revision")
+    commit = _git(
+        folder, "rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"
+    )
+    if not commit:
+        raise GitError(f"unknown revision `{revision}`")
+    return str(commit)
+
+
+def revision_files(
+    folder: Path,
+    revision: str,
+    wanted: Callable[[str], bool] = lambda name: True,
+    max_bytes: int = 5 * 1024 * 1024,
+) -> dict[str, bytes]:
+    """The regular files under ``folder`` as committed in ``revision``, by path relative
+    to ``folder``: ``ls-tree`` and ``cat-file blob`` only, so no filter or textconv runs
+    and neither the work tree nor the index is touched. Symbolic links and submodules are
+    left out; a file ``wanted`` refuses is listed with no bytes (read by name only); a
+    wanted file larger than ``max_bytes`` is an error, before it is read."""
+    top, prefix = repository_of(folder)
+    commit = resolve_revision(top, revision)
+    spec = [f"{prefix}/"] if prefix else []
+    listing = _git(
+        top, "ls-tree", "-r", "-z", "--long", "--full-tree", commit, "--", *spec, text=False
+    )
+    if not isinstance(listing, bytes):
+        raise GitError(f"cannot list the files of `{revision}`")
+    files: dict[str, bytes] = {}
+    for record in listing.split(b"\0"):
+        head, _, raw_path = record.partition(b"\t")
+        fields = head.split()
+        if len(fields) != 4 or fields[0] not in (b"100644", b"100755"):
+            continue  # an empty record, a folder, a link or a submodule
+        path = raw_path.decode("utf-8", "surrogateescape")
+        name = path[len(prefix) + 1 :] if prefix else path
+        if not wanted(name):
+            files[name] = b""
+            continue
+        if int(fields[3]) > max_bytes:
+            raise GitError(f"`{path}` at `{revision}` is larger than {max_bytes} bytes")
+        entry = _Entry(fields[0].decode(), fields[2].decode("ascii"))
+        blob = _git(top, "cat-file", "blob", entry.object_id, text=False)
+        if not isinstance(blob, bytes):
+            raise GitError(f"cannot read `{path}` at `{revision}`")
+        files[name] = blob
+    return files
+
+
+def commit_time(folder: Path, revision: str) -> dt.datetime | None:
+    """Committer time of ``revision``, read from the commit object."""
+    raw = _git(folder, "cat-file", "commit", resolve_revision(folder, revision))
+    for line in str(raw or "").split("\n"):
+        if not line:
+            break
+        if line.startswith("committer "):
+            try:
+                epoch = int(line.rsplit(" ", 2)[-2])
+                return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+            except (ValueError, IndexError, OverflowError, OSError):
+                return None
+    return None

@@ -37,8 +37,9 @@ class Page:
         return "../" * (len(PurePosixPath(self.path).parts) - 1)
 
 
-def site_pages(report: Report) -> list[Page]:
-    """Every page the site has, in navigation order; parts appear only when they exist."""
+def site_pages(report: Report, changes: object | None = None) -> list[Page]:
+    """Every page the site has, in navigation order; parts appear only when they exist,
+    and the "what changed" page only for ``build --changes-since``."""
     plan = report.plan
     labels = labels_for(plan.meta.locale)
     pages = [Page("index", str(labels["dashboard"]), "index.html", "index.html", "home")]
@@ -59,6 +60,10 @@ def site_pages(report: Report) -> list[Page]:
         for name, label, present in parts
         if present
     ]
+    if changes is not None:
+        pages.append(
+            Page("changes", str(labels["what_changed"]), "changes.html", "changes.html", "tracking")
+        )
     return pages
 
 
@@ -83,19 +88,21 @@ def render_site(
     root: Path,
     only_sections: set[str] | None = None,
     previous: OutputFiles | None = None,
+    changes: object | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
     """All site files (pages, theme static files, plan assets) and the problems met.
     ``root`` is the plan folder (the model holds only paths relative to it).
 
     With ``only_sections`` and ``previous`` (the dev server, after an edit of section
     bodies alone), only those sections' pages are rendered; every other file is
-    taken from ``previous``.
+    taken from ``previous``. ``changes`` (``diff.ReviewMarks``) adds review marks: the
+    templates badge what changed, and a "what changed" page lists it.
     """
     incremental = only_sections is not None and previous is not None
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
-    pages = site_pages(report)
+    pages = site_pages(report, changes)
     out = OutputFiles()
 
     def target_for(_section) -> Target:
@@ -132,6 +139,7 @@ def render_site(
             "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
             "charts": Charts(report, fmt, labels),
             "money": report.financials,
+            "changes": changes,  # review marks (build --changes-since), else None
         }
         if page.id.startswith("section:"):
             slug = page.id.split(":", 1)[1]

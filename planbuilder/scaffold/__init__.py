@@ -10,8 +10,41 @@ from string import Template
 FILES_DIR = Path(__file__).resolve().parent / "files"
 
 
+#: Where ``new`` puts the JSON Schemas inside a plan; the loader never reads it.
+SCHEMAS_DIR = ".schemas"
+
+
 class ScaffoldRefused(Exception):
     pass
+
+
+def schema_file_name(name: str) -> str:
+    """``goals.yaml`` → ``goals.json``; ``section front matter`` → ``section-front-matter.json``."""
+    return name.removesuffix(".yaml").replace(" ", "-") + ".json"
+
+
+def schema_comment(yaml_name: str, schemas_dir: str = SCHEMAS_DIR) -> str:
+    """The first line of a plan's YAML file: it points editors (the YAML language server
+    in VS Code, Neovim, Helix...) at the file's JSON Schema, by a relative path that works
+    offline. Empty for a file without a schema."""
+    from planbuilder.records import FILES
+
+    if yaml_name not in FILES:
+        return ""
+    return f"# yaml-language-server: $schema={schemas_dir}/{schema_file_name(yaml_name)}\n"
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write a JSON Schema per YAML file of a plan into ``folder``; return the files."""
+    from planbuilder.records import json_schemas
+    from planbuilder.write import write_file
+
+    written = []
+    for name, schema in json_schemas().items():
+        target = folder / schema_file_name(name)
+        write_file((json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode(), target)
+        written.append(target)
+    return written
 
 
 def _yaml_string(text: str) -> str:
@@ -45,5 +78,9 @@ def create_plan(
             continue
         target = directory / source.relative_to(FILES_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(Template(source.read_text("utf-8")).substitute(values), "utf-8")
+        text = Template(source.read_text("utf-8")).substitute(values)
+        if target.parent == directory:
+            text = schema_comment(target.name) + text
+        target.write_text(text, "utf-8")
+    write_schemas(directory / SCHEMAS_DIR)
     return directory
