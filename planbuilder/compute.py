@@ -171,7 +171,7 @@ class Report:
     budget_by_goal: tuple[tuple[Goal, Decimal], ...]
     financials: FinancialReport | None = None
     problems: tuple[Problem, ...] = ()  # warnings found while computing (cash, DSCR)
-    figures: Figures = Figures()  # every named figure prose may quote (``{=name}``)
+    figures: Figures = Figures()  # noqa: RUF009 - immutable; every named figure prose may quote (``{=name}``)
 
     @property
     def noted_milestones(self) -> tuple[MilestoneView, ...]:
