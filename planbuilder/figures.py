@@ -78,6 +78,9 @@ def figure_registry(report: Report) -> Figures:
     # Milestones: totals, counts, and each one's parts.
     add("milestones.budget", report.budget_total, "money")
     add("milestones.budget-open", report.budget_open, "money")
+    capital = sum((m.budget or 0 for m in plan.milestones if m.capital), Decimal(0))
+    add("milestones.capital-budget", capital, "money")
+    add("milestones.other-budget", report.budget_total - capital, "money")
     add("milestones.count", Decimal(len(report.milestones)), "count")
     add("milestones.done", Decimal(len(report.done)), "count")
     add("milestones.overdue", Decimal(len(report.overdue)), "count")
