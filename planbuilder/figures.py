@@ -162,3 +162,13 @@ def _financial_figures(money, add) -> None:
     add("projection.ending-cash", base.ending_cash, "money")
     add("projection.min-dscr", base.min_dscr, "ratio")
     add("projection.required-dscr", fin.min_dscr, "ratio")
+
+
+def plain_value(figure: Figure) -> str:
+    """The value as plain text for JSON: a decimal number, ``YYYY-MM-DD``, ``YYYY-MM``."""
+    value = figure.value
+    if figure.kind == "month":
+        return f"{value // 12:04d}-{value % 12 + 1:02d}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
