@@ -16,7 +16,7 @@ from enum import Enum
 from babel.numbers import get_currency_precision
 
 from planbuilder.calendar import add_months, month_end
-from planbuilder.figures import Figures, figure_registry
+from planbuilder.figures import Figures, figure_registry, funding_date_problems
 from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem
@@ -380,7 +380,8 @@ def compute(plan: Plan) -> Report:
         financials=money,
         problems=tuple(financial_warnings(money, plan.meta.currency)) if money else (),
     )
-    return replace(report, figures=figure_registry(report))
+    dating = tuple(funding_date_problems(report))
+    return replace(report, figures=figure_registry(report), problems=report.problems + dating)
 
 
 def _goal_view(

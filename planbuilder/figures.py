@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from planbuilder.calendar import month_index
+from planbuilder.calendar import index_of, month_index, month_name
+from planbuilder.problems import Position, Problem, warning
 from planbuilder.slugs import slugify
 
 if TYPE_CHECKING:
@@ -172,3 +173,29 @@ def plain_value(figure: Figure) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def funding_date_problems(report: Report) -> list[Problem]:
+    """A plan asks for its funding before it arrives: a loan or an equity round that
+    starts in a month before the plan's ``date`` is a warning."""
+    plan, money = report.plan, report.financials
+    if plan.meta.date is None or money is None:
+        return []
+    dated = index_of(plan.meta.date)
+    fin = money.financials
+    rounds = [
+        ("loan", loan.name or loan.lender or "", loan.start, loan.position) for loan in fin.loans
+    ]
+    rounds += [("equity", e.investor or "", e.month, e.position) for e in fin.equity]
+    return [
+        warning(
+            f"the {kind} {f'`{name}` ' if name else ''}starts in {month_name(start)}, before "
+            f"the plan's date ({plan.meta.date.isoformat()})",
+            position or fin.position or Position("financials.yaml"),
+            hint="a plan requests funding that comes after it: give plan.yaml the `date:` "
+            "the plan was written, or move the funding's month",
+            code="funding-before-plan",
+        )
+        for kind, name, start, position in rounds
+        if start < dated
+    ]
