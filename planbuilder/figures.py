@@ -13,14 +13,10 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from planbuilder.calendar import index_of, month_index, month_name
 from planbuilder.problems import Position, Problem, warning
 from planbuilder.slugs import slugify
-
-if TYPE_CHECKING:
-    from planbuilder.compute import Report
 
 #: What a figure is, which decides how it is formatted and compared with literals.
 KINDS = ("money", "percent", "ratio", "date", "month", "count", "text")
@@ -64,8 +60,9 @@ def loan_key(name: str | None, lender: str | None, index: int) -> str:
     return slugify(name or "") or str(index)
 
 
-def figure_registry(report: Report) -> Figures:
-    """Every figure of the plan, computed from the report (the one place to extend)."""
+def figure_registry(report) -> Figures:
+    """Every figure of the plan, computed from a ``compute.Report`` (the one place to
+    extend; the report is not imported here, compute imports this module)."""
     found: dict[str, Figure] = {}
 
     def add(name: str, value, kind: str) -> None:
@@ -175,7 +172,7 @@ def plain_value(figure: Figure) -> str:
     return str(value)
 
 
-def funding_date_problems(report: Report) -> list[Problem]:
+def funding_date_problems(report) -> list[Problem]:
     """A plan asks for its funding before it arrives: a loan or an equity round that
     starts in a month before the plan's ``date`` is a warning."""
     plan, money = report.plan, report.financials
