@@ -10,6 +10,7 @@ figure is one more ``add(...)`` line.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,14 +36,18 @@ class Figure:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Figures:
     """The registry: figures in a stable order, found by name."""
 
     items: tuple[Figure, ...] = ()
 
     def get(self, name: str) -> Figure | None:
-        return next((f for f in self.items if f.name == name), None)
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Figure]:
+        return {f.name: f for f in self.items}
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -306,3 +306,15 @@ def test_the_sample_quotes_its_figures_and_passes_strict():
     assert result.ok, result.problems
     for path in (SAMPLE / "sections").glob("*.md"):
         assert not re.search(r"\$\d", re.sub(r"\{~[^}]*\}", "", path.read_text())), path
+
+
+def test_figures_and_literals_follow_the_plans_locale(make_plan):
+    plan = PLAN.replace("locale: en_US", "locale: es_ES").replace("currency: USD", "currency: EUR")
+    body = "---\ntitle: Summary\n---\nPedimos {=loan.equipment.principal}, no 60.000 €.\n"
+    folder = make_plan(plan_files(**{"plan.yaml": plan, "sections/01-summary.md": body}))
+    result = build(folder, write=False, pdf=False, today=TODAY)
+    [literal] = codes(result.warnings, "literal-figure")
+    assert literal.message.startswith("`60.000 €` is written literally")
+    assert (literal.position.line, literal.position.column) == (4, 41)
+    html = result.site_files.files["sections/summary.html"].decode()
+    assert "Pedimos 60.000\xa0€, no 60.000 €." in html

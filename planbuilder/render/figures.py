@@ -14,6 +14,7 @@ The text inside the braces is only ever looked up or printed (escaped), never ru
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -101,22 +102,30 @@ class Literal:
     places: int  # decimal places written
 
 
-def literals(text: str, fmt: Formatter) -> list[Literal]:
-    """Money amounts (with the plan's currency symbol or code) and percentages in text."""
-    locale = fmt.locale
+@functools.lru_cache(maxsize=32)
+def _amounts(locale: str, currency: str) -> tuple[re.Pattern[str], str, str]:
+    """The pattern of money and percentages in ``locale``, its group and decimal signs."""
     group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
-    number = rf"\d(?:[\d{re.escape(group)}]*\d)?(?:{re.escape(decimal)}\d+)?"
-    symbols = {get_currency_symbol(fmt.currency, locale), fmt.currency}
+    # a group sign written as a no-break space may be typed as a plain one
+    groups = re.escape(group) + (" " if group.isspace() else "")
+    number = rf"\d(?:[\d{groups}]*\d)?(?:{re.escape(decimal)}\d+)?"
+    symbols = {get_currency_symbol(currency, locale), currency}
     sym = "|".join(re.escape(s) for s in sorted(symbols, key=len, reverse=True))
     space = r"[ \u00a0\u202f]?"
     pattern = re.compile(
         rf"(?:(?:{sym}){space}(?P<m1>{number})|(?<![\w.,])(?P<m2>{number}){space}(?:{sym})"
         rf"|(?<![\w.,])(?P<p>{number}){space}%)"
     )
+    return pattern, group, decimal
+
+
+def literals(text: str, fmt: Formatter) -> list[Literal]:
+    """Money amounts (with the plan's currency symbol or code) and percentages in text."""
+    pattern, group, decimal = _amounts(fmt.locale, fmt.currency)
     found = []
     for match in pattern.finditer(text):
         digits = match["m1"] or match["m2"] or match["p"]
-        plain = digits.replace(group, "").replace(decimal, ".")
+        plain = re.sub(r"\s", "", digits.replace(group, "")).replace(decimal, ".")
         try:
             value = Decimal(plain)
         except InvalidOperation:  # pragma: no cover - the pattern admits numbers only
