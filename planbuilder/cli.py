@@ -57,6 +57,36 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_figures(args: argparse.Namespace) -> int:
+    """List every figure prose may quote as ``{=name}``, with its value for the plan."""
+    import json
+
+    from planbuilder.build import prepare
+    from planbuilder.figures import plain_value
+    from planbuilder.render.figures import format_figure
+    from planbuilder.render.formatting import Formatter
+
+    prepared = prepare(args.plan, strict=args.strict)
+    print_problems([p for p in prepared.problems if p.is_error])
+    if not prepared.ok:
+        print(f"{_display_path(prepared.root)}: {_summary(prepared.problems)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    meta = prepared.report.plan.meta
+    fmt = Formatter(meta.locale, meta.currency)
+    rows = [(f, format_figure(f, fmt)) for f in prepared.report.figures]
+    if args.format == "json":
+        data = [
+            {"name": f.name, "kind": f.kind, "value": plain_value(f), "text": text}
+            for f, text in rows
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max((len(f.name) for f, _ in rows), default=0)
+    for figure, text in rows:
+        print(f"{figure.name:<{width}}  {text}")
+    return EXIT_OK
+
+
 class Progress:
     """Phases of a long build on stderr: shown on a terminal, with timings in --verbose."""
 
@@ -442,6 +472,15 @@ def make_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-pdf", action="store_true", help="do not build the PDF preview")
     serve.set_defaults(func=_cmd_serve)
+
+    figures = command(
+        "figures",
+        "List every figure chapters may quote as {=name}, with its current value.",
+        "planbuilder figures my-plan --format json",
+    )
+    plan_argument(figures)
+    figures.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    figures.set_defaults(func=_cmd_figures)
 
     new = command(
         "new",

@@ -16,6 +16,7 @@ from enum import Enum
 from babel.numbers import get_currency_precision
 
 from planbuilder.calendar import add_months, month_end
+from planbuilder.figures import Figures, figure_registry, funding_date_problems
 from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem
@@ -170,6 +171,7 @@ class Report:
     budget_by_goal: tuple[tuple[Goal, Decimal], ...]
     financials: FinancialReport | None = None
     problems: tuple[Problem, ...] = ()  # warnings found while computing (cash, DSCR)
+    figures: Figures = Figures()  # noqa: RUF009 - immutable; every named figure prose may quote (``{=name}``)
 
     @property
     def noted_milestones(self) -> tuple[MilestoneView, ...]:
@@ -361,7 +363,7 @@ def compute(plan: Plan) -> Report:
         else None
     )
     goal_views = tuple(_goal_view(plan, g, views, kpi_by_id, start, as_of) for g in plan.goals)
-    return Report(
+    report = Report(
         plan=plan,
         as_of=as_of,
         milestones=views,
@@ -378,6 +380,8 @@ def compute(plan: Plan) -> Report:
         financials=money,
         problems=tuple(financial_warnings(money, plan.meta.currency)) if money else (),
     )
+    dating = tuple(funding_date_problems(report))
+    return replace(report, figures=figure_registry(report), problems=report.problems + dating)
 
 
 def _goal_view(

@@ -217,6 +217,7 @@ class Loan:
     term_months: int
     start: int
     grace_months: int = default(LOAN, "grace_months")
+    id: str | None = None
     name: str | None = None
     lender: str | None = None
     position: Position | None = field(default=None, compare=False)

@@ -289,6 +289,11 @@ EQUITY = Record(
 LOAN = Record(
     "loan",
     {
+        "id": Field(
+            Identifier(),
+            help="the loan's name in figure references, `{=loan.<id>.payment}` "
+            "(default: its name as a slug)",
+        ),
         "name": Field(Text(200)),
         "principal": Field(Money(), required=True, example="60000.00", help=_MONEY_HELP),
         "rate": Field(

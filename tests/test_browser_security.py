@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from planbuilder.build import build
+from planbuilder.diagnostics import problem_text
 from tests.conftest import SAMPLE, TODAY
 from tests.test_published_files import PLAIN_SVG, TRICKS
 
@@ -130,7 +131,7 @@ def xss_plan(root: Path) -> Path:
 def xss_site(tmp_path_factory) -> Path:
     root = xss_plan(tmp_path_factory.mktemp("xss") / "plan")
     result = build(root, root.parent / "out", pdf=False, today=TODAY)
-    assert result.errors == [], "\n".join(p.format() for p in result.errors)
+    assert result.errors == [], "\n".join(problem_text(p) for p in result.errors)
     return result.site_dir
 
 

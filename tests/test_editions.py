@@ -46,6 +46,7 @@ EXPECTED_CHAPTERS = {
         "Management and team",
         "Market",
         "Loan request",
+        "Use of funds",
         "Repayment schedule",
         "Cash-flow projection",
         "Debt-service coverage",

@@ -17,16 +17,31 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from planbuilder.figures import Figures
 from planbuilder.model import Section, slugify
 from planbuilder.paths import is_inside
-from planbuilder.problems import Position, Problem, error, warning
+from planbuilder.problems import Position, Problem, did_you_mean, error, warning
+from planbuilder.render.figures import (
+    FIGURE,
+    LITERAL,
+    NAME,
+    Ref,
+    format_figure,
+    literals,
+    matching,
+    nearest,
+    parse_reference,
+)
+from planbuilder.render.figures import install as figure_syntax
+from planbuilder.render.formatting import Formatter
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SAFE_LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    return figure_syntax(md)
 
 
 _MD = _parser()
@@ -38,11 +53,27 @@ class Target:
 
     ``asset_url(relative_path)`` maps a plan file (``assets/x.png``) to a URL;
     ``section_url(slug, anchor)`` maps a section to a URL, or ``None`` when that
-    section is not part of this document (the link becomes plain text).
+    section is not part of this document (the link becomes plain text);
+    ``chapter_url(chapter_id, anchor)`` does the same for a structured part
+    (``milestones``, ``use-of-funds``). ``edition`` names the PDF edition the section is
+    rendered for: a reference to something it leaves out is then a warning naming it.
     """
 
     asset_url: Callable[[PurePosixPath], str]
     section_url: Callable[[str, str], str | None]
+    chapter_url: Callable[[str, str], str | None] = lambda chapter, anchor: None
+    edition: str | None = None
+
+
+@dataclass(frozen=True)
+class Prose:
+    """What figures and cross-references in prose resolve against: the plan's figures,
+    the formatter of its locale, and every target a reference may name with its
+    default wording (``milestones`` → ``Milestones``, ``goal.margin`` → its title)."""
+
+    figures: Figures = Figures()  # noqa: RUF009 - an immutable, empty registry
+    fmt: Formatter | None = None
+    targets: tuple[tuple[str, str, str], ...] = ()  # (name, kind, default wording)
 
 
 @dataclass(frozen=True)
@@ -56,12 +87,19 @@ def heading_id(section_slug: str, text: str) -> str:
 
 
 def render_section(
-    section: Section, root: Path, target: Target, sections_by_file: dict[str, str]
+    section: Section,
+    root: Path,
+    target: Target,
+    sections_by_file: dict[str, str],
+    prose: Prose | None = None,
 ) -> RenderedSection:
-    """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``."""
+    """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``;
+    ``prose`` resolves ``{=figure}`` and ``{>reference}``."""
+    prose = prose or Prose()
     tokens = _MD.parse(section.body)
     problems: list[Problem] = []
     used_ids: set[str] = set()
+    locate = _Locator(section, root)
 
     def where(token: Token | None) -> Position:
         line = section.body_line + (token.map[0] if token is not None and token.map else 0)
@@ -84,17 +122,23 @@ def render_section(
                 used_ids.add(ident)
                 token.attrSet("id", ident)
         if token.type == "inline" and token.children:
+            token.children = _prose(token, prose, target, locate, problems)
+            locate.begin(token)
             unlinked = 0  # links turned into plain text, awaiting their close
             for child in token.children:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
                     child.attrSet("src", _image(src, section, root, target, problems, where(block)))
+                elif child.type == "link_open" and child.meta.get("reference"):
+                    continue  # a {>reference}, resolved already
                 elif child.type == "link_open":
                     href = str(child.attrGet("href") or "")
                     at = where(block)
                     url = _link(href, section, root, target, sections_by_file, problems, at)
                     if url is None:  # e.g. a chapter left out of this PDF edition
                         child.tag, child.attrs, unlinked = "span", {}, unlinked + 1
+                        if target.edition is not None:
+                            problems.append(_left_out(href, target.edition, locate.find(href)))
                     else:
                         child.attrSet("href", url)
                 elif child.type == "link_close" and unlinked:
@@ -194,3 +238,168 @@ def _link(
         )
     )
     return "#"
+
+
+class _Locator:
+    """Finds where text of an inline block was written: file, line and column."""
+
+    def __init__(self, section: Section, root: Path):
+        self.file = str(root / section.path)
+        self.base = section.body_line
+        self.lines = section.body.splitlines()
+        self.line, self.column, self.last = 0, 0, 0
+
+    def begin(self, inline: Token) -> None:
+        first, last = inline.map or (0, 1)
+        self.line, self.column, self.last = first, 0, max(first, last - 1)
+
+    def find(self, text: str) -> Position:
+        """The next place ``text`` occurs in the block, else the block's current line."""
+        for index in range(self.line, min(self.last, len(self.lines) - 1) + 1):
+            start = self.column if index == self.line else 0
+            found = self.lines[index].find(text, start)
+            if found >= 0:
+                self.line, self.column = index, found + len(text)
+                return Position(self.file, self.base + index, found + 1)
+        return Position(self.file, self.base + self.line, 1)
+
+
+def _left_out(what: str, edition: str, at: Position) -> Problem:
+    return warning(
+        f"edition `{edition}` leaves out `{what}`, which this text refers to",
+        at,
+        hint=f"add it to the chapters of edition `{edition}` in plan.yaml, or write the "
+        "reference as {>target?: wording} where the wording reads well without the link",
+        code="reference-left-out",
+    )
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _prose(
+    inline: Token,
+    prose: Prose,
+    target: Target,
+    locate: _Locator,
+    problems: list[Problem],
+) -> list[Token]:
+    """The inline children with figures and references resolved and literals linted."""
+    locate.begin(inline)
+    out: list[Token] = []
+    for child in inline.children or ():
+        if child.type == "text" and prose.fmt is not None:
+            for literal in literals(child.content, prose.fmt):
+                problems.append(_literal_problem(literal, prose, locate.find(literal.text)))
+            out.append(child)
+        elif child.type == "figure_ref":
+            ref: Ref = child.meta["ref"]
+            at = locate.find(ref.raw)
+            if ref.sigil == LITERAL:
+                out.append(_text(ref.body))
+            elif ref.sigil == FIGURE:
+                out.append(_text(_figure(ref, prose, at, problems)))
+            else:
+                out += _reference(ref, prose, target, at, problems)
+        else:
+            out.append(child)
+    return out
+
+
+def _figure(ref: Ref, prose: Prose, at: Position, problems: list[Problem]) -> str:
+    name = ref.body.strip()
+    if not NAME.fullmatch(name):
+        problems.append(
+            error(
+                f"`{ref.raw}` is not a figure name",
+                at,
+                hint="a figure name is made of lowercase ids joined by dots, e.g. "
+                "{=loan.equipment-loan.principal}; `planbuilder figures PLAN` lists them",
+                code="figure-unknown",
+            )
+        )
+        return ref.raw
+    figure = prose.figures.get(name)
+    if figure is None or prose.fmt is None:
+        problems.append(
+            error(
+                f"unknown figure `{name}`",
+                at,
+                hint=did_you_mean(name, prose.figures.names)
+                or "`planbuilder figures PLAN` lists every figure of the plan",
+                code="figure-unknown",
+            )
+        )
+        return ref.raw
+    return format_figure(figure, prose.fmt)
+
+
+def _reference(
+    ref: Ref, prose: Prose, target: Target, at: Position, problems: list[Problem]
+) -> list[Token]:
+    name, optional, wording = parse_reference(ref.body)
+    known = {t[0]: t for t in prose.targets}
+    if name not in known:
+        problems.append(
+            error(
+                f"unknown cross-reference `{ref.raw}`",
+                at,
+                hint=did_you_mean(name, known)
+                or "refer to a section (its file name without number and .md), a part such "
+                "as milestones, use-of-funds or financials, or a goal as goal.<id>",
+                code="reference-unknown",
+            )
+        )
+        return [_text(wording or ref.raw)]
+    _, kind, default = known[name]
+    wording = wording or default
+    if kind == "section":
+        url = target.section_url(name, "")
+    elif kind == "goal":
+        url = target.chapter_url("goals", "goal-" + name.split(".", 1)[1])
+    else:
+        url = target.chapter_url(name, "")
+    if url is None:
+        if not optional:
+            if target.edition is not None:
+                problems.append(_left_out(name, target.edition, at))
+            else:
+                problems.append(
+                    warning(
+                        f"the site has no page for `{name}`, which this text refers to",
+                        at,
+                        hint="the plan has no such part; write {>target?: wording} if the "
+                        "wording reads well without the link",
+                        code="reference-left-out",
+                    )
+                )
+        return [_text(wording)]
+    opening = Token("link_open", "a", 1)
+    opening.attrSet("href", url)
+    opening.attrSet("class", "xref")
+    opening.meta = {"reference": True}
+    return [opening, _text(wording), Token("link_close", "a", -1)]
+
+
+def _literal_problem(literal, prose: Prose, at: Position) -> Problem:
+    same = matching(literal, prose.figures)
+    if same:
+        names = ", ".join(f"{{={f.name}}}" for f in same[:3])
+        return warning(
+            f"`{literal.text}` is written literally; it is the plan's figure {names}",
+            at,
+            hint=f"write {names.split(', ')[0]} so that the text follows the plan when it changes",
+            code="literal-figure",
+        )
+    close = nearest(literal, prose.figures, prose.fmt)
+    return warning(
+        f"`{literal.text}` is none of the plan's figures",
+        at,
+        hint=(f"nearest figures: {close}. " if close else "")
+        + "Quote a figure as {=name} (`planbuilder figures PLAN` lists them), or mark an "
+        "amount that is not the plan's as {~" + literal.text + "}",
+        code="literal-figure",
+    )

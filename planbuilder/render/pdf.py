@@ -47,8 +47,17 @@ def print_html(
             return None  # that chapter is not in this edition
         return f"#{heading_id(slug, anchor)}" if anchor else f"#section-{slug}"
 
-    def target_for(_section) -> Target:
-        return Target(asset_url=lambda p: (root / p).as_uri(), section_url=section_url)
+    def chapter_url(chapter: str, _anchor: str) -> str | None:
+        return f"#{chapter}" if edition.has(chapter) else None
+
+    def target_for(section) -> Target:
+        return Target(
+            asset_url=lambda p: (root / p).as_uri(),
+            section_url=section_url,
+            chapter_url=chapter_url,
+            # references are checked for the sections this edition prints
+            edition=edition.name if section.slug in included else None,
+        )
 
     rendered, problems = render_sections(report, root, target_for)
     problems += theme.problems

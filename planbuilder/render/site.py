@@ -67,6 +67,27 @@ def site_pages(report: Report, changes: object | None = None) -> list[Page]:
     return pages
 
 
+#: Parts of the plan the site shows on another part's page.
+_PART_PAGES = {
+    "use-of-funds": "financials",
+    "loan-request": "financials",
+    "repayment": "financials",
+    "cash-flow": "financials",
+    "dscr": "financials",
+    "collateral": "financials",
+    "review": "index",
+}
+
+
+def part_url(pages: list[Page], part: str, anchor: str, prefix: str) -> str | None:
+    """The site URL of a structured part (``milestones``), or ``None`` when it has none."""
+    by_id = {p.id: p for p in pages}
+    page = by_id.get(_PART_PAGES.get(part, part))
+    if page is None:
+        return None
+    return prefix + page.path + (f"#{anchor}" if anchor else "")
+
+
 @dataclass(frozen=True)
 class NavGroup:
     heading: str | None
@@ -112,6 +133,7 @@ def render_site(
             section_url=lambda slug, anchor: (
                 f"../sections/{slug}.html" + (f"#{heading_id(slug, anchor)}" if anchor else "")
             ),
+            chapter_url=lambda chapter, anchor: part_url(pages, chapter, anchor, "../"),
         )
 
     sections, problems = render_sections(
