@@ -17,7 +17,7 @@ from pathlib import Path
 
 from planbuilder import __version__
 from planbuilder.diagnostics import display_path as _display_path
-from planbuilder.diagnostics import problem_text
+from planbuilder.diagnostics import errors_first, problem_text
 from planbuilder.diagnostics import summary as _summary
 from planbuilder.problems import Problem
 from planbuilder.scaffold import TEMPLATES
@@ -39,7 +39,7 @@ def print_problems(problems: Sequence[Problem], stream=None) -> None:
     """Print ``file:line:col: severity: message`` lines with hints, to stderr by default."""
     stream = stream or sys.stderr
     color = _color(stream)
-    for problem in problems:
+    for problem in errors_first(problems):
         print(problem_text(problem, color=color), file=stream)
 
 
