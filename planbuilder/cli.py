@@ -148,6 +148,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     print(f"created a new plan in {_display_path(created)}")
     print(f"next: edit {_display_path(created / 'plan.yaml')}, then run")
     print(f"  planbuilder build {_display_path(created)}")
+    print("every field of every file: planbuilder reference")
     return EXIT_OK
 
 
@@ -321,8 +322,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     new = command(
         "new",
-        "Create a small, valid, commented plan to start from.",
-        'planbuilder new my-plan --company "Example Studio LLC"',
+        "Create a complete, valid, commented plan to start from.",
+        'planbuilder new my-plan --template exporter --company "Example Studio LLC"',
     )
     new.add_argument("directory", metavar="DIR", help="folder to create (must be empty or absent)")
     new.add_argument("--title", default=None, help="plan title")
