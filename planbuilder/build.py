@@ -12,12 +12,12 @@ import datetime as dt
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
 from planbuilder.load import load
-from planbuilder.model import build_model
+from planbuilder.model import Section, build_model
 from planbuilder.output import OutputCollision, OutputFiles
 from planbuilder.paths import is_inside
 from planbuilder.pdfcache import (
@@ -39,10 +39,12 @@ from planbuilder.problems import (
     sort_problems,
 )
 from planbuilder.render.environment import make_environment
+from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
+from planbuilder.slugs import section_slug
 from planbuilder.themes import Theme, resolve_theme
-from planbuilder.validate import validate
+from planbuilder.validate import Validated, validate
 from planbuilder.write import (
     OutputRefused,
     check_output_dir,
@@ -111,6 +113,29 @@ def _finish(problems: list[Problem], strict: bool) -> list[Problem]:
     return sort_problems(unique)
 
 
+def markdown_problems(validated: Validated) -> list[Problem]:
+    """The problems of every section body (broken links, missing images), found without
+    the rest of the plan: so that a run stopped by YAML errors still reports them too."""
+    root = validated.sources.root
+    sections = [
+        Section(
+            slug=section_slug(PurePosixPath(s["path"]).stem),
+            title=str(s.get("title", "")),
+            order=0,
+            body=s["body"],
+            body_line=s["body_line"],
+            path=s["path"],
+        )
+        for s in validated.sections
+    ]
+    by_file = {PurePosixPath(s.path).name: s.slug for s in sections}
+    target = Target(asset_url=lambda p: p.as_posix(), section_url=lambda slug, anchor: slug)
+    problems: list[Problem] = []
+    for section in sections:
+        problems += render_section(section, root, target, by_file).problems
+    return problems
+
+
 def prepare(
     plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None
 ) -> Prepared:
@@ -119,8 +144,8 @@ def prepare(
     today = today or dt.date.today()
     validated = validate(sources, today)
     problems = _finish(validated.problems, strict)
-    if has_errors(problems):
-        return Prepared(sources.root, problems)
+    if has_errors(problems):  # stopped here: still report the Markdown's problems too
+        return Prepared(sources.root, _finish([*problems, *markdown_problems(validated)], strict))
     plan = build_model(validated)
     theme = resolve_theme(plan.meta.theme, sources.theme_override)
     report = compute(plan)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from planbuilder import __version__
 from planbuilder.diagnostics import display_path as _display_path
-from planbuilder.diagnostics import problem_text
+from planbuilder.diagnostics import errors_first, problem_text
 from planbuilder.diagnostics import summary as _summary
 from planbuilder.problems import Problem
+from planbuilder.scaffold import TEMPLATES
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -38,7 +39,7 @@ def print_problems(problems: Sequence[Problem], stream=None) -> None:
     """Print ``file:line:col: severity: message`` lines with hints, to stderr by default."""
     stream = stream or sys.stderr
     color = _color(stream)
-    for problem in problems:
+    for problem in errors_first(problems):
         print(problem_text(problem, color=color), file=stream)
 
 
@@ -88,10 +89,11 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 
 class Progress:
-    """Phases of a long build on stderr: shown on a terminal, with timings in --verbose."""
+    """Phases of a long build on stderr, one line each (on a terminal or not, so a log
+    or CI shows where the time goes), with timings in --verbose; none with --quiet."""
 
     def __init__(self, quiet: bool, verbose: bool):
-        self.show = verbose or (sys.stderr.isatty() and not quiet)
+        self.show = verbose or not quiet
         self.verbose = verbose
         self.started = time.perf_counter()
 
@@ -171,14 +173,34 @@ def _cmd_new(args: argparse.Namespace) -> int:
     from planbuilder.scaffold import ScaffoldRefused, create_plan
 
     try:
-        created = create_plan(Path(args.directory), title=args.title, company=args.company)
+        created = create_plan(
+            Path(args.directory), title=args.title, company=args.company, template=args.template
+        )
     except ScaffoldRefused as exc:
         print(f"{_display_path(Path(args.directory))}: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"created a new plan in {_display_path(created)}")
     print(f"next: edit {_display_path(created / 'plan.yaml')}, then run")
     print(f"  planbuilder build {_display_path(created)}")
+    print("every field of every file: planbuilder reference")
     return EXIT_OK
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from planbuilder.reference import reference_text
+
+    sys.stdout.write(reference_text(args.file))
+    return EXIT_OK
+
+
+def _choice(*options: str):
+    """An argparse ``type`` that accepts a choice in any letter case (``--paper a4``)."""
+    canonical = {option.lower(): option for option in options}
+
+    def convert(text: str) -> str:
+        return canonical.get(text.lower(), text)
+
+    return convert
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -402,7 +424,10 @@ def make_parser() -> argparse.ArgumentParser:
             "--edition", metavar="NAME", help="only this edition (see `editions:` in plan.yaml)"
         )
         sub.add_argument(
-            "--paper", choices=("A4", "letter"), help="paper size (default: `paper:` or A4)"
+            "--paper",
+            type=_choice("A4", "letter"),
+            choices=("A4", "letter"),
+            help="paper size (default: `paper:` or A4)",
         )
         sub.add_argument("-q", "--quiet", action="store_true", help="print only problems")
         sub.add_argument(
@@ -484,19 +509,50 @@ def make_parser() -> argparse.ArgumentParser:
 
     new = command(
         "new",
-        "Create a small, valid, commented plan to start from.",
-        'planbuilder new my-plan --company "Example Studio LLC"',
+        "Create a complete, valid, commented plan to start from.",
+        'planbuilder new my-plan --template exporter --company "Example Studio LLC"',
     )
     new.add_argument("directory", metavar="DIR", help="folder to create (must be empty or absent)")
     new.add_argument("--title", default=None, help="plan title")
     new.add_argument("--company", default=None, help="company name")
+    new.add_argument(
+        "--template",
+        type=_choice(*TEMPLATES),
+        choices=TEMPLATES,
+        default="small-business",
+        help="the kind of business to start from (default: small-business)",
+    )
     new.set_defaults(func=_cmd_new)
+
+    reference = command(
+        "reference",
+        "Print every field of the plan files: type, required, default and meaning.",
+        "planbuilder reference milestones.yaml",
+    )
+    reference.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        type=_choice(*_reference_files()),
+        choices=_reference_files(),
+        help="only this file, e.g. plan.yaml (default: every file)",
+    )
+    reference.set_defaults(func=_cmd_reference)
     _add_git_commands(command, plan_argument)
     return parser
 
 
+def _reference_files() -> tuple[str, ...]:
+    from planbuilder.reference import file_names
+
+    return file_names()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # no arguments at all: show what the tool can do
+        return EXIT_OK
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -15,9 +15,9 @@ from enum import Enum
 
 from babel.numbers import get_currency_precision
 
-from planbuilder.calendar import add_months, month_end
+from planbuilder.calendar import add_months, index_of, month_end
 from planbuilder.figures import Figures, figure_registry, funding_date_problems
-from planbuilder.finance import FinancialReport, financial_report, financial_warnings
+from planbuilder.finance import FinancialReport, Period, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem
 
@@ -153,6 +153,26 @@ class OwnerTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class MilestoneTotal:
+    """The milestones one filter of the milestones page shows, and their budget."""
+
+    status: str  # "all", "done", or a Status value of an open milestone
+    owner: str  # "all", an owner id, or "none" for unassigned milestones
+    budget: Decimal
+    count: int
+
+
+#: The status filters of the milestones page, and the statuses each one shows.
+STATUS_FILTERS = (
+    ("all", tuple(Status)),
+    ("done", (Status.DONE_ON_TIME, Status.DONE_LATE)),
+    ("overdue", (Status.OVERDUE,)),
+    ("due-soon", (Status.DUE_SOON,)),
+    ("upcoming", (Status.UPCOMING,)),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The plan plus everything computed from it; the only input of rendering."""
 
@@ -172,6 +192,12 @@ class Report:
     financials: FinancialReport | None = None
     problems: tuple[Problem, ...] = ()  # warnings found while computing (cash, DSCR)
     figures: Figures = Figures()  # noqa: RUF009 - immutable; every named figure prose may quote (``{=name}``)
+    # Every (status filter × owner filter) of the milestones page with its total.
+    milestone_totals: tuple[MilestoneTotal, ...] = ()
+    # The base case's month that holds as_of (the first or last month when as_of falls
+    # outside the projection), and whether as_of falls inside it.
+    cash_month: Period | None = None
+    cash_month_in_range: bool = True
 
     @property
     def noted_milestones(self) -> tuple[MilestoneView, ...]:
@@ -363,6 +389,7 @@ def compute(plan: Plan) -> Report:
         else None
     )
     goal_views = tuple(_goal_view(plan, g, views, kpi_by_id, start, as_of) for g in plan.goals)
+    cash_month, cash_in_range = _cash_month(money, as_of)
     report = Report(
         plan=plan,
         as_of=as_of,
@@ -379,9 +406,41 @@ def compute(plan: Plan) -> Report:
         budget_by_goal=tuple((g.goal, g.budget) for g in goal_views),
         financials=money,
         problems=tuple(financial_warnings(money, plan.meta.currency)) if money else (),
+        milestone_totals=milestone_totals(views),
+        cash_month=cash_month,
+        cash_month_in_range=cash_in_range,
     )
     dating = tuple(funding_date_problems(report))
     return replace(report, figures=figure_registry(report), problems=report.problems + dating)
+
+
+def milestone_totals(views: tuple[MilestoneView, ...]) -> tuple[MilestoneTotal, ...]:
+    """Budget and count for each combination of the milestones page's filters, so a
+    filtered table shows the total of the rows it shows."""
+    owners = ["all", *sorted({v.milestone.owner or "none" for v in views})]
+    totals = []
+    for status, statuses in STATUS_FILTERS:
+        for owner in owners:
+            chosen = [
+                v
+                for v in views
+                if v.status in statuses and owner in ("all", v.milestone.owner or "none")
+            ]
+            budget = sum((v.milestone.budget or Decimal(0) for v in chosen), Decimal(0))
+            totals.append(MilestoneTotal(status, owner, budget, len(chosen)))
+    return tuple(totals)
+
+
+def _cash_month(money: FinancialReport | None, as_of: dt.date) -> tuple[Period | None, bool]:
+    """The projected month that ``as_of`` falls in, for "cash at month end"."""
+    if money is None or not money.base.months:
+        return None, True
+    months = money.base.months
+    wanted = index_of(as_of)
+    for period in months:
+        if period.first == wanted:
+            return period, True
+    return (months[0] if wanted < months[0].first else months[-1]), False
 
 
 def _goal_view(

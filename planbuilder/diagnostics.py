@@ -79,10 +79,18 @@ def summary(problems: Iterable[Problem]) -> str:
     return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
-def overlay_html(problems: Iterable[Problem]) -> str:
-    """The dev server's error overlay, every value escaped. Each item reads exactly as the
-    terminal line and hint of ``problem_text``."""
+def errors_first(problems: Iterable[Problem]) -> list[Problem]:
+    """Errors, then warnings, each in their order: a warning is often a knock-on of an
+    error, and the cause should be read first (terminal and overlay alike)."""
     problems = list(problems)
+    return [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
+
+
+def overlay_html(problems: Iterable[Problem], *, built: bool = True) -> str:
+    """The dev server's error overlay, every value escaped. Each item reads exactly as the
+    terminal line and hint of ``problem_text``, errors before warnings. ``built``: a good
+    build is being shown below (else the plan has never built)."""
+    problems = errors_first(problems)
     items = []
     for problem in problems:
         severity = escape(problem.severity.value)
@@ -97,7 +105,11 @@ def overlay_html(problems: Iterable[Problem]) -> str:
         '<div id="planbuilder-overlay" role="alert" aria-live="assertive">'
         '<div class="pb-box"><button type="button" class="pb-close" aria-label="Hide">×</button>'
         f"<h2>The plan has {errors} error{'s' if errors != 1 else ''}</h2>"
-        "<p>The page below is the last good build. "
-        "Fix the file and save: this goes away by itself.</p>"
+        + (
+            "<p>The page below is the last good build. "
+            if built
+            else "<p>The plan has not built yet, so there is no page to show. "
+        )
+        + "Fix the file and save: this goes away by itself.</p>"
         f"<ul>{''.join(items)}</ul></div></div>"
     )

@@ -62,7 +62,14 @@ def lint(
 
     for goal in goals:
         at = _locator(goals_doc, goal)
-        problems += _smart(goal, at, reference, max_growth, bool(linked.get(goal["id"])))
+        problems += _smart(
+            goal,
+            at,
+            reference,
+            max_growth,
+            bool(linked.get(goal["id"])),
+            _written(goals_doc, goal),
+        )
         if not linked.get(goal["id"]):
             problems.append(
                 warning(
@@ -75,8 +82,24 @@ def lint(
             )
     goals_by_id = {g["id"]: g for g in goals}
     for m in milestones:
-        problems += _milestone(m, _locator(ms_doc, m), goals_by_id, bool(goals))
+        problems += _milestone(
+            m, _locator(ms_doc, m), goals_by_id, bool(goals), _written(ms_doc, m)
+        )
     return problems
+
+
+def _written(doc: YamlDoc | None, record: dict) -> frozenset[str]:
+    """The fields the YAML entry holds, valid or not: a field given but invalid is
+    already an error at its line, so it must not also be reported as missing."""
+    data = doc.data if doc is not None else None
+    for step in record.get("yaml_path", ()):
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return frozenset()
+    return (
+        frozenset(k for k in data if isinstance(k, str)) if isinstance(data, dict) else frozenset()
+    )
 
 
 def _locator(doc: YamlDoc | None, record: dict) -> Callable[[str], Position]:
@@ -96,6 +119,7 @@ def _smart(
     reference: dt.date,
     max_growth: Decimal,
     has_milestones: bool,
+    written: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     gid = goal["id"]
     found: list[Problem] = []
@@ -113,7 +137,7 @@ def _smart(
             "the new shop` or a numeric `target:`",
         )
     # Measurable
-    if "kpi" not in goal:
+    if "kpi" not in goal and "kpi" not in written:
         warn(
             "smart-measurable",
             "is not measurable: it names no KPI",
@@ -121,8 +145,9 @@ def _smart(
             "add `kpi: <id of a KPI in kpis.yaml>`, e.g. `kpi: online-revenue`",
         )
     missing = [f for f in ("baseline", "target") if f not in goal]
-    if missing:
-        fields = " and ".join(f"`{f}`" for f in missing)
+    absent = [f for f in missing if f not in written]
+    if absent:
+        fields = " and ".join(f"`{f}`" for f in absent)
         warn(
             "smart-measurable",
             f"has no {fields}: progress cannot be measured",
@@ -153,7 +178,9 @@ def _smart(
         )
     # Time-bound
     deadline = goal.get("deadline")
-    if deadline is None:
+    if deadline is None and "deadline" in written:
+        pass  # invalid, reported where it is written
+    elif deadline is None:
         warn(
             "smart-time-bound",
             "has no deadline",
@@ -182,13 +209,17 @@ def _smart(
 
 
 def _milestone(
-    m: dict, at: Callable[[str], Position], goals_by_id: dict[str, dict], plan_has_goals: bool
+    m: dict,
+    at: Callable[[str], Position],
+    goals_by_id: dict[str, dict],
+    plan_has_goals: bool,
+    written: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     mid = m.get("id", "?")
     found: list[Problem] = []
     parts = {"budget": ("how much", "budget: 2500.00"), "owner": ("who", "owner: founder")}
     for field, (part, example) in parts.items():
-        if field not in m:
+        if field not in m and field not in written:
             found.append(
                 warning(
                     f"milestone `{mid}` lacks its {part} (`{field}`)",
@@ -197,7 +228,7 @@ def _milestone(
                     code="milestone-incomplete",
                 )
             )
-    if not m.get("goals"):
+    if not m.get("goals") and "goals" not in written:
         hint = (
             "add `goals: [<goal id>]` naming the goal it advances"
             if plan_has_goals

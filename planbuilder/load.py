@@ -234,6 +234,19 @@ class _Builder:
             return str(node.value)
 
 
+def _tab_column(text: str, mark) -> int:
+    """The column (from 1) of a tab in the leading whitespace of the line a YAML
+    error points at, or 0 when that line has none."""
+    if mark is None:
+        return 0
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return 0
+    line = lines[mark.line]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.index("\t") + 1 if "\t" in indent else 0
+
+
 class _TooBig(Exception):
     pass
 
@@ -252,13 +265,18 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             line = (mark.line + 1 if mark else 1) + line_offset
             column = mark.column + 1 if mark else 1
             message = exc.problem or exc.context or "invalid YAML"
+            hint = (
+                "check indentation, and quote text that contains `: ` "
+                "or starts with `-`, `*` or `&`"
+            )
+            tab = _tab_column(text, mark)
+            if tab:
+                # YAML indents with spaces only; say so, and where the tab is.
+                column = tab
+                message = "a tab is used for indentation"
+                hint = f"replace the tab at column {tab} with spaces"
             return YamlDoc(path, None, parsed=False), [
-                error(
-                    f"invalid YAML: {message}",
-                    Position(path, line, column),
-                    hint="check indentation, and quote text that contains `: ` "
-                    "or starts with `-`, `*` or `&`",
-                )
+                error(f"invalid YAML: {message}", Position(path, line, column), hint=hint)
             ]
         except yaml.YAMLError as exc:
             return YamlDoc(path, None, parsed=False), [

@@ -155,11 +155,7 @@ def _to_decimal(value: Any, field_type: FieldType) -> Decimal:
     if isinstance(value, float):  # only .inf and .nan arrive as floats
         raise Invalid(f"expected a finite number, got `{value}`")
     if isinstance(value, str):
-        cleaned = value.replace(",", "").replace(" ", "")
-        hint = ""
-        if re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
-            hint = f"write the number without separators or symbols: `{cleaned}`"
-        raise field_type._wrong(value, hint or "write a plain number, e.g. `4500.00`")
+        raise field_type._wrong(value, _number_hint(value))
     number = Decimal(value)
     if abs(number) >= MAX_AMOUNT:
         raise Invalid(
@@ -167,6 +163,21 @@ def _to_decimal(value: Any, field_type: FieldType) -> Decimal:
             "check the number of digits",
         )
     return number
+
+
+def _number_hint(text: str) -> str:
+    """How to write ``text`` as a plain number: ``8,5`` → ``8.5`` (a decimal comma),
+    ``4,500.00`` → ``4500.00`` (thousands separators), else an example."""
+    compact = text.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"[-+]?\d+,\d{1,2}", compact) or re.fullmatch(
+        r"[-+]?\d{1,3}(\.\d{3})+,\d+", compact
+    ):
+        plain = compact.replace(".", "").replace(",", ".")
+        return f"use a point for decimals, without separators: `{plain}`"
+    cleaned = compact.replace(",", "")
+    if re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
+        return f"write the number without separators or symbols: `{cleaned}`"
+    return "write a plain number, e.g. `4500.00`"
 
 
 class Number(FieldType):
@@ -199,7 +210,10 @@ class Percent(FieldType):
             try:
                 value = Decimal(value)
             except ArithmeticError:
-                raise self._wrong(value, "write a number such as `12.5` or `-20%`") from None
+                hint = _number_hint(value)
+                if hint.startswith("write a plain number"):
+                    hint = "write a number such as `12.5` or `-20%`"
+                raise self._wrong(value, hint) from None
         number = _to_decimal(value, self)
         if not self.minimum <= number <= self.maximum:
             raise Invalid(f"expected {self.expected}, got `{number}`")
@@ -247,8 +261,30 @@ class Date(FieldType):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
-                pass
+                impossible = _impossible_date(value.strip())
+                if impossible:
+                    raise Invalid(impossible, "check the date: write it as YYYY-MM-DD") from None
         raise self._wrong(value, "write dates as YYYY-MM-DD, e.g. `2027-03-31`")
+
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _impossible_date(text: str) -> str:
+    """Why a ``YYYY-MM-DD`` that is no date is none, in words ("month 13 does not
+    exist"); empty when ``text`` is not shaped like a date at all."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not match:
+        return ""
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"`{text}` is not a date: month {month} does not exist"
+    days = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    name = _MONTH_NAMES[month - 1]
+    return f"`{text}` is not a date: {name} {year} has {days} days, not {day}"
 
 
 class Month(FieldType):
@@ -259,7 +295,12 @@ class Month(FieldType):
             raise self._wrong(value, f"write only year and month: `{value.strftime('%Y-%m')}`")
         text = str(value).strip() if isinstance(value, (str, int)) else None
         match = MONTH_PATTERN.match(text or "")
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        if match and not 1 <= int(match.group(2)) <= 12:
+            raise Invalid(
+                f"`{text}` is not a month: month {int(match.group(2))} does not exist",
+                "write months as YYYY-MM, from 01 to 12",
+            )
+        if not match:
             raise self._wrong(value, "write months as YYYY-MM, e.g. `2027-03`")
         return text
 

@@ -199,9 +199,19 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
     team_ids = {p["id"] for p in v.team}
     goal_ids = {g["id"] for g in v.goals}
     kpi_ids = {k["id"] for k in v.kpis}
+    # Ids an unusable file may hold: a reference to one is unknown only because of the
+    # error in that file, which is reported there; the reference is not reported too.
+    broken = {
+        "team.yaml": _unusable_ids(docs.get("team")),
+        "goals.yaml": _unusable_ids(docs.get("goals")),
+        "kpis.yaml": _unusable_ids(docs.get("kpis")),
+    }
 
     def check(ref: str, known: set[str], kind: str, file: str, doc: YamlDoc, path) -> None:
         if ref in known:
+            return
+        unusable = broken[file]
+        if unusable is None or ref in unusable:
             return
         if not known:
             hint = f"add {file} with an entry `- id: {ref}`"
@@ -231,6 +241,22 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
             )
         for i, goal_id in enumerate(milestone.get("goals", [])):
             check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
+
+
+def _unusable_ids(doc: YamlDoc | None) -> set[str] | None:
+    """The ids written in a list file's entries, valid or not (``None``: the file was
+    written but could not be read at all, so any id may be meant)."""
+    if doc is None:
+        return set()
+    if not doc.parsed:
+        return None
+    if not isinstance(doc.data, list):
+        return set() if doc.data is None else None
+    return {
+        str(entry["id"])
+        for entry in doc.data
+        if isinstance(entry, dict) and isinstance(entry.get("id"), (str, int))
+    }
 
 
 def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]) -> None:

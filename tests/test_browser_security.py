@@ -155,11 +155,16 @@ class Watch:
 
 # Markup that a payload would leave in the DOM if it were not escaped: script
 # elements, event attributes (which hover or focus would fire), script URLs and frames.
+# The only scripts allowed are the theme's own two files of the search page, by src.
 ACTIVE_MARKUP = """() => {
   const found = [];
+  const ours = /^(\\.\\.\\/)*(static\\/search\\.js|search-index\\.js)$/;
   for (const el of document.querySelectorAll('*')) {
     const tag = el.localName;
-    if (['script', 'iframe', 'object', 'embed', 'foreignobject'].includes(tag.toLowerCase()))
+    const theme_script = tag === 'script' && ours.test(el.getAttribute('src') || '')
+      && el.textContent.trim() === '';
+    if (['script', 'iframe', 'object', 'embed', 'foreignobject'].includes(tag.toLowerCase())
+        && !theme_script)
       found.push(tag);
     for (const a of el.attributes) {
       if (a.name.toLowerCase().startsWith('on')) found.push(tag + '[' + a.name + ']');

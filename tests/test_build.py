@@ -309,7 +309,10 @@ def test_overlay_and_check_show_the_same_problem_text(tmp_path, monkeypatch, cap
         text = re.sub(r"<div[^>]*>", "\n    ", item)
         shown += html.unescape(re.sub(r"<[^>]+>", "", text)).splitlines()
     assert shown == printed
-    assert "p/milestones.yaml:3:8: error: expected a date (YYYY-MM-DD), got `2027-02-30`" in shown
+    assert (
+        "p/milestones.yaml:3:8: error: `2027-02-30` is not a date: February 2027 has 28 days, "
+        "not 30" in shown
+    )
     assert "    hint: did you mean `budget`?" in shown
     first = next(p for p in problems if p["line"] == 3)
     assert first == {
@@ -317,7 +320,7 @@ def test_overlay_and_check_show_the_same_problem_text(tmp_path, monkeypatch, cap
         "line": 3,
         "column": 8,
         "severity": "error",
-        "message": "expected a date (YYYY-MM-DD), got `2027-02-30`",
+        "message": "`2027-02-30` is not a date: February 2027 has 28 days, not 30",
         "hint": first["hint"],
         "code": first["code"],
     }

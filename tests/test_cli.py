@@ -56,7 +56,9 @@ def test_check_reports_every_problem_with_lines_and_exits_1(tmp_path: Path):
     result = run("check", str(plan), cwd=tmp_path)
     assert result.returncode == 1
     err = result.stderr
-    assert "p/milestones.yaml:3:8: error: expected a date (YYYY-MM-DD), got `2027-02-30`" in err
+    assert (
+        "p/milestones.yaml:3:8: error: `2027-02-30` is not a date: February 2027 has 28 days" in err
+    )
     assert "p/milestones.yaml:4:3: error: unknown field `budgte` in milestone" in err
     assert "    hint: did you mean `budget`?" in err
     assert "p/milestones.yaml:8:10: error: unknown team member `nobody`" in err
@@ -201,3 +203,31 @@ def test_check_finds_mistakes_in_a_print_template_override(tmp_path: Path, capsy
     assert main(["check", str(plan)]) == 1
     err = capsys.readouterr().err
     assert "print.html:2:1: error: template error" in err
+
+
+def test_no_arguments_prints_the_help_and_exits_0():
+    result = run()
+    assert result.returncode == 0
+    assert "usage: planbuilder" in result.stdout
+    assert "reference" in result.stdout and "new" in result.stdout
+    assert result.stderr == ""
+
+
+def test_choices_take_any_letter_case(tmp_path: Path):
+    plan = create_plan(tmp_path / "p")
+    for paper in ("a4", "LETTER"):
+        result = run("build", str(plan), "--no-pdf", "--paper", paper, "-q")
+        assert result.returncode == 0, result.stderr
+    assert run("build", str(plan), "--no-pdf", "--paper", "a5").returncode == 2
+
+
+def test_progress_prints_one_line_per_phase_when_not_on_a_terminal(tmp_path: Path):
+    plan = create_plan(tmp_path / "p")
+    result = run("build", str(plan), "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    phases = result.stderr.splitlines()
+    assert len(phases) >= 3, phases
+    assert len(set(phases)) == len(phases)  # each phase once, not a stream of updates
+    assert any("writing" in line for line in phases)
+    quiet = run("build", str(plan), "--no-pdf", "-q")
+    assert quiet.stderr == ""

@@ -158,7 +158,7 @@ def test_parts_without_sources_have_no_pages(make_plan, tmp_path):
     result = build(make_plan(), tmp_path / "out", pdf=False, today=TODAY)
     assert result.ok
     pages = {p.name for p in result.site_dir.rglob("*.html")}
-    assert pages == {"index.html"}
+    assert pages == {"index.html", "search.html"}  # the search page lists what there is
 
 
 def test_theme_override_replaces_one_template(make_plan, tmp_path):

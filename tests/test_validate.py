@@ -63,7 +63,7 @@ def test_many_problems_are_all_reported_with_lines(make_plan):
         ("plan.yaml", 6, "unknown field `confidental` in plan"),
         ("goals.yaml", 3, "expected one of `short`, `long`, got `medium`"),
         ("goals.yaml", 4, "unknown KPI `revenue`"),
-        ("goals.yaml", 5, "expected a date (YYYY-MM-DD), got `2027-02-30`"),
+        ("goals.yaml", 5, "`2027-02-30` is not a date: February 2027 has 28 days, not 30"),
         ("milestones.yaml", 4, "unknown field `budgte` in milestone"),
         ("milestones.yaml", 5, "unknown team member `bob`"),
         ("milestones.yaml", 6, "unknown goal `marketing`"),
@@ -156,7 +156,7 @@ def test_kpi_actuals_from_csv_are_merged_and_checked(make_plan):
     )
     v, found = problems_of(plan)
     assert ("revenue.csv", 3, "KPI `revenue` already has an actual for 2027-01") in found
-    assert ("revenue.csv", 4, "expected a month (YYYY-MM), got `2027-13`") in found
+    assert ("revenue.csv", 4, "`2027-13` is not a month: month 13 does not exist") in found
     assert ("unknown.csv", 1, "no KPI with id `unknown` for this CSV file") in found
     assert v.kpis[0]["actuals"] == {"2027-01": 100, "2027-02": Decimal("120.5")}
 

@@ -242,6 +242,15 @@ LABELS: dict[str, object] = {
         "Each monthly figure is rounded to the currency's smallest unit once; "
         "every total is the sum of the figures shown."
     ),
+    # Site search, CSV downloads and the phone menu (issue 16).
+    "search": "Search",
+    "search_label": "Search the plan",
+    "search_title": "Everything in this plan",
+    "search_intro": "Every chapter, goal, milestone and KPI. Type words to narrow the list.",
+    "search_none": "Nothing matches these words.",
+    "search_kinds": {"page": "Page", "goal": "Goal", "milestone": "Milestone", "kpi": "KPI"},
+    "download_csv": "Download as CSV",
+    "cash_projected_for": "projected for",
 }
 
 

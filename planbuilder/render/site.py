@@ -5,11 +5,16 @@ All links are relative, so the site works when opened straight from disk.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup
 
+from planbuilder.calendar import month_name
 from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
@@ -101,6 +106,162 @@ def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
     return tuple(g for g in groups if g.pages)
 
 
+#: The site's search index: a script that sets a global, so it loads from file:// too
+#: (a page opened from disk may not fetch a JSON file).
+SEARCH_INDEX = "search-index.js"
+#: CSV downloads written with the site, each linked from the page showing the table.
+CSV_FILES = {
+    "milestones": "data/milestones.csv",
+    "kpis": "data/kpis.csv",
+    "projection": "data/projection.csv",
+}
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|]+")
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """One thing the search finds: a page, goal, milestone or KPI."""
+
+    kind: str  # page | goal | milestone | kpi
+    title: str
+    url: str  # relative to the site root
+    text: str  # the words it is found by, besides its title
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as searchable words: link targets and markup characters dropped."""
+    return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
+
+
+def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]:
+    """Every page, goal, milestone and KPI, in the order the site shows them."""
+    plan = report.plan
+    bodies = {f"section:{s.slug}": _plain(s.body) for s in plan.sections}
+    entries = [SearchEntry("page", p.title, p.path, bodies.get(p.id, "")) for p in pages]
+    entries += [
+        SearchEntry(
+            "goal",
+            g.title,
+            f"goals.html#goal-{g.id}",
+            " ".join(filter(None, (g.specific, g.relevant, g.achievable, g.notes))),
+        )
+        for g in plan.goals
+    ]
+    entries += [
+        SearchEntry(
+            "milestone",
+            v.milestone.title,
+            f"milestones.html#milestone-{v.milestone.id}",
+            " ".join(
+                filter(None, (v.milestone.notes, v.owner.name if v.owner else v.milestone.owner))
+            ),
+        )
+        for v in report.milestones
+    ]
+    entries += [
+        SearchEntry("kpi", k.name, f"kpis.html#kpi-{k.id}", k.description or "") for k in plan.kpis
+    ]
+    return tuple(entries)
+
+
+def search_index_js(entries: tuple[SearchEntry, ...]) -> bytes:
+    """The index as a script; ASCII-only JSON, so no text can close the script early."""
+    data = [{"k": e.kind, "t": e.title, "u": e.url, "x": e.text} for e in entries]
+    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.planbuilderSearch = {body};\n".encode("ascii")
+
+
+def _csv(header: list[str], rows) -> bytes:
+    """CSV with a plain `.` decimal point and ISO dates, whatever the plan's locale."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if value is None else str(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_files(report: Report) -> dict[str, bytes]:
+    """The milestone, KPI and projection tables as CSV, by output path."""
+    files = {}
+    if report.milestones:
+        files[CSV_FILES["milestones"]] = _csv(
+            ["id", "title", "due", "budget", "owner", "status", "done", "actual_cost", "goals"],
+            (
+                (
+                    m.id,
+                    m.title,
+                    m.due.isoformat(),
+                    m.budget,
+                    m.owner,
+                    v.status.value,
+                    m.done.isoformat() if m.done else None,
+                    m.actual_cost,
+                    " ".join(m.goals),
+                )
+                for v in report.milestones
+                for m in (v.milestone,)
+            ),
+        )
+    if report.plan.kpis:
+        files[CSV_FILES["kpis"]] = _csv(
+            ["kpi", "name", "unit", "month", "value", "target", "target_date"],
+            (
+                (
+                    k.id,
+                    k.name,
+                    k.unit,
+                    month,
+                    value,
+                    k.target,
+                    k.target_date.isoformat() if k.target_date else None,
+                )
+                for k in report.plan.kpis
+                for month, value in k.actuals
+            ),
+        )
+    if report.financials is not None:
+        base = report.financials.base
+        files[CSV_FILES["projection"]] = _csv(
+            [
+                "month",
+                "revenue",
+                "cost_of_sales",
+                "gross_margin",
+                "operating_expenses",
+                "ebitda",
+                "interest",
+                "net_profit",
+                "principal",
+                "investment",
+                "equity_in",
+                "loans_in",
+                "opening_cash",
+                "closing_cash",
+            ],
+            (
+                (
+                    month_name(p.first),
+                    p.revenue_total,
+                    p.cost_of_sales,
+                    p.gross_margin,
+                    p.expenses_total,
+                    p.ebitda,
+                    p.interest,
+                    p.net_profit,
+                    p.principal,
+                    p.investment,
+                    p.equity_in,
+                    p.loans_in,
+                    p.opening_cash,
+                    p.closing_cash,
+                )
+                for p in base.months
+            ),
+        )
+    return files
+
+
 def render_site(
     report: Report,
     theme: Theme,
@@ -143,7 +304,13 @@ def render_site(
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
     nav = navigation(pages, labels)
-    for index, page in enumerate(pages):
+    entries = search_entries(report, pages)
+    downloads = csv_files(report)
+    search_page = Page("search", str(labels["search"]), "search.html", "search.html", "search")
+    for index, page in enumerate([*pages, search_page]):
+        if page is search_page and incremental:
+            out.add(page.path, previous.files[page.path])
+            continue
         if incremental and page.id.split(":", 1)[-1] not in only_sections:
             out.add(page.path, previous.files[page.path])
             continue
@@ -154,8 +321,13 @@ def render_site(
             "page": page,
             "pages": pages,
             "nav": nav,
-            "previous_page": pages[index - 1] if index > 0 else None,
+            "previous_page": pages[index - 1] if 0 < index < len(pages) else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
+            "search_entries": entries,
+            # output path → href from this page, for the CSV links of its tables
+            "csv": {
+                name: page.root + path for name, path in CSV_FILES.items() if path in downloads
+            },
             "root": page.root,
             # (edition, href relative to the site root) of each PDF built with the site
             "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
@@ -173,6 +345,9 @@ def render_site(
             problems.append(exc.problem)
             continue
         out.add(page.path, html.encode("utf-8"))
+    out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
+    for relative, content in downloads.items():
+        out.add(relative, content)
     if incremental:
         for relative, content in previous.files.items():
             if relative not in out:
@@ -180,6 +355,7 @@ def render_site(
         return out, problems
     for relative, path in theme.files("static").items():
         out.add(f"static/{relative}", path)
+
     for asset in plan.assets:
         out.add(asset, root / asset)
     return out, problems

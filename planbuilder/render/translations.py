@@ -229,6 +229,14 @@ VI: dict[str, object] = {
         "loan": "Khoản vay",
         "investors": "nhà đầu tư",
     },
+    "search": "Tìm kiếm",
+    "search_label": "Tìm trong kế hoạch",
+    "search_title": "Toàn bộ kế hoạch",
+    "search_intro": "Mọi chương, mục tiêu, cột mốc và KPI. Gõ từ khóa để thu hẹp danh sách.",
+    "search_none": "Không có kết quả phù hợp.",
+    "search_kinds": {"page": "Trang", "goal": "Mục tiêu", "milestone": "Cột mốc", "kpi": "KPI"},
+    "download_csv": "Tải về dạng CSV",
+    "cash_projected_for": "dự kiến cho",
 }
 
 ES: dict[str, object] = {
@@ -457,6 +465,14 @@ ES: dict[str, object] = {
         "loan": "Préstamo",
         "investors": "inversores",
     },
+    "search": "Buscar",
+    "search_label": "Buscar en el plan",
+    "search_title": "Todo el plan",
+    "search_intro": "Cada capítulo, objetivo, hito y KPI. Escriba palabras para filtrar la lista.",
+    "search_none": "Nada coincide con estas palabras.",
+    "search_kinds": {"page": "Página", "goal": "Objetivo", "milestone": "Hito", "kpi": "KPI"},
+    "download_csv": "Descargar en CSV",
+    "cash_projected_for": "previsto para",
 }
 
 TRANSLATIONS: dict[str, dict[str, object]] = {"vi": VI, "es": ES}

@@ -1,4 +1,9 @@
-"""``planbuilder new``: write a small, valid, commented plan to start from."""
+"""``planbuilder new``: write a complete, valid, commented plan to start from.
+
+Each starter plan (``files/<template>/``) is a set of ``string.Template`` files whose
+dates are placed relative to the day the plan is created, so statuses make sense on
+the first build; ``files/common/`` adds what every plan gets (a logo, a .gitignore).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,14 @@ import datetime as dt
 import json
 from pathlib import Path
 from string import Template
+from xml.sax.saxutils import escape
+
+from planbuilder.calendar import add_months, index_of, month_name
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
+TEMPLATES = ("small-business", "tech-startup", "exporter")
+#: Files stored under another name, so packaging tools do not treat them as their own.
+_RENAMED = {"gitignore": ".gitignore"}
 
 
 #: Where ``new`` puts the JSON Schemas inside a plan; the loader never reads it.
@@ -52,31 +63,58 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _values(title: str | None, company: str | None, today: dt.date) -> dict[str, str]:
+    company = company or "My Company LLC"
+    this_month = index_of(today)
+    values = {
+        "title": _yaml_string(title or f"Business plan {today.year}–{today.year + 1}"),
+        "company": _yaml_string(company),
+        "logo_title": escape(company),
+        "today": today.isoformat(),
+        "month": month_name(this_month),
+        # Kept for a plan made by an earlier version's files.
+        "milestone_due": add_months(today, 3).isoformat(),
+        "goal_deadline": add_months(today, 11).isoformat(),
+    }
+    for months in range(1, 25):
+        # $in3 is the day three months from today; $m3 the month three months on;
+        # $p1 the month before this one (KPI actuals so far).
+        values[f"in{months}"] = add_months(today, months).isoformat()
+        values[f"m{months}"] = month_name(this_month + months)
+        values[f"p{months}"] = month_name(this_month - months)
+        values[f"ago{months}"] = add_months(today, -months).isoformat()
+    return values
+
+
+def _sources(template: str) -> list[tuple[Path, Path]]:
+    """(source file, path in the new plan) for the template and the common files."""
+    pairs = []
+    for base in (FILES_DIR / "common", FILES_DIR / template):
+        for source in sorted(base.rglob("*")):
+            if source.is_file():
+                relative = source.relative_to(base)
+                relative = relative.with_name(_RENAMED.get(relative.name, relative.name))
+                pairs.append((source, relative))
+    return pairs
+
+
 def create_plan(
     directory: Path,
     *,
     title: str | None = None,
     company: str | None = None,
     today: dt.date | None = None,
+    template: str = "small-business",
 ) -> Path:
-    """Create a plan in ``directory`` (absent or empty); return its path."""
+    """Create a plan from ``template`` in ``directory`` (absent or empty); return its path."""
+    if template not in TEMPLATES:
+        raise ScaffoldRefused(f"no starter plan `{template}`; choose one of {', '.join(TEMPLATES)}")
     directory = directory.resolve()
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ScaffoldRefused("the folder exists and is not empty; choose a new folder")
-    today = today or dt.date.today()
-    values = {
-        "title": _yaml_string(title or f"Business plan {today.year}–{today.year + 1}"),
-        "company": _yaml_string(company or "My Company LLC"),
-        "today": today.isoformat(),
-        "month": today.strftime("%Y-%m"),
-        # A first milestone about a quarter away, and a short-term goal within the year.
-        "milestone_due": (today + dt.timedelta(days=90)).isoformat(),
-        "goal_deadline": (today + dt.timedelta(days=330)).isoformat(),
-    }
-    for source in sorted(FILES_DIR.rglob("*")):
-        if not source.is_file():
-            continue
-        target = directory / source.relative_to(FILES_DIR)
+    values = _values(title, company, today or dt.date.today())
+    for source, relative in _sources(template):
+        target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         text = Template(source.read_text("utf-8")).substitute(values)
         if target.parent == directory:

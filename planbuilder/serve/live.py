@@ -114,7 +114,12 @@ class LiveBuilder:
             )
             self.log_problems(problems)
             errors = sum(p.is_error for p in problems)
-            self.log(f"build failed: {errors} error(s); still serving the last good build")
+            serving = (
+                "still serving the last good build"
+                if self.state.site_dir is not None
+                else "nothing to serve until it builds"
+            )
+            self.log(f"build failed: {errors} error(s); {serving}")
             self._error_event(problems)
             return state
         duration = time.perf_counter() - started
@@ -147,7 +152,9 @@ class LiveBuilder:
 
     def _error_event(self, problems: list[Problem]) -> None:
         found = [problem_json(p) for p in problems]
-        self.on_event({"type": "error", "problems": found, "overlay": overlay_html(problems)})
+        built = self.state.site_dir is not None
+        overlay = overlay_html(problems, built=built)
+        self.on_event({"type": "error", "problems": found, "overlay": overlay})
 
     # -- PDFs in a worker process ----------------------------------------------
     def _follow_pdfs(self, generation: int, run: PdfRun) -> None:

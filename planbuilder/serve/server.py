@@ -94,7 +94,7 @@ def inject(html: str, state: LiveState, plan_dir: Path) -> str:
     """Add the live-reload script (and the overlay when the last build failed) to a page."""
     snippet = f"<style>{OVERLAY_CSS}</style>"
     if state.failed:
-        snippet += overlay_html(state.problems)
+        snippet += overlay_html(state.problems, built=state.site_dir is not None)
     snippet += (
         f'<script src="{PREFIX}live.js" data-generation="{state.generation}" '
         f'data-failed="{int(state.failed)}"></script>'
