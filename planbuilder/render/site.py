@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
@@ -68,11 +68,86 @@ class NavGroup:
     pages: tuple[Page, ...]
 
 
-def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
-    """The sidebar: the dashboard, then the chapters, then the tracking pages."""
+#: Up to this many chapters, every page's sidebar lists them all. Beyond, a page lists the
+#: chapters around it (the dashboard still lists all), so that the site's size grows
+#: with its pages rather than with their square.
+NAV_ALL_CHAPTERS = 60
+NAV_AROUND = 25
+
+
+def navigation(
+    pages: list[Page], labels: dict, window: tuple[int, int] | None = None
+) -> tuple[NavGroup, ...]:
+    """The sidebar: the dashboard, then the chapters, then the tracking pages.
+    ``window`` (start, stop) keeps only those chapters."""
     headings = {"home": None, "plan": str(labels["plan"]), "tracking": str(labels["tracking"])}
-    groups = (NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items())
+    groups = [NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items()]
+    if window is not None:
+        groups[1] = NavGroup(groups[1].heading, groups[1].pages[window[0] : window[1]])
     return tuple(g for g in groups if g.pages)
+
+
+def nav_window(pages: list[Page], page: Page) -> tuple[int, int] | None:
+    """The chapters ``page``'s sidebar lists (start, stop), or ``None`` for all of them."""
+    chapters = [p for p in pages if p.group == "plan"]
+    if len(chapters) <= NAV_ALL_CHAPTERS or page.group == "home":
+        return None
+    at = chapters.index(page) if page.group == "plan" else 0
+    start = max(0, min(at - NAV_AROUND, len(chapters) - 2 * NAV_AROUND - 1))
+    return (start, start + 2 * NAV_AROUND + 1)
+
+
+class NavCache:
+    """The sidebar markup, rendered once per folder depth and reused by every page.
+
+    Rendering the navigation through Jinja for each page made the site's time and size
+    grow with pages × pages. The block ``nav`` of ``base.html`` is rendered once with no
+    current page; each page then gets ``aria-current`` on its own link. A first check per
+    depth compares that with a real render for a page; when they differ (an override
+    that uses the current page some other way) or the block is missing, each page
+    renders its navigation itself, as before.
+    """
+
+    def __init__(self, env):
+        self.env = env
+        self.by_key: dict[tuple, tuple[str, str] | None] = {}
+        self.renders = 0  # how many times the block was rendered (tests count them)
+
+    def _render(self, context: dict) -> str | None:
+        try:
+            base = self.env.get_template("base.html")
+            block = base.blocks.get("nav")
+            if block is None:
+                return None
+            self.renders += 1
+            return "".join(block(base.new_context(context)))
+        except Exception:
+            # Any mistake is reported by the page's own render, with its template line.
+            return None
+
+    def markup(self, page: Page, context: dict, key: tuple) -> Markup | None:
+        """The navigation for ``page``, or ``None`` when the page must render it itself.
+        ``key`` tells apart the navigations (the depth, the chapters listed)."""
+        if key not in self.by_key:
+            shared = self._render({**context, "page": None})
+            own = self._render(context)
+            self.by_key[key] = None
+            if shared is not None and own is not None:
+                self.by_key[key] = (shared, own)
+                if self._mark(shared, page) != own:
+                    self.by_key[key] = None
+        cached = self.by_key[key]
+        if cached is None:
+            return None
+        marked = self._mark(cached[0], page)
+        return Markup(marked) if marked is not None else None
+
+    @staticmethod
+    def _mark(shared: str, page: Page) -> str | None:
+        link = f'href="{escape(page.root + page.path)}"'
+        if shared.count(link) != 1:
+            return None
+        return shared.replace(link, link + ' aria-current="page"', 1)
 
 
 def render_site(
@@ -113,7 +188,8 @@ def render_site(
     problems += theme.problems
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
-    nav = navigation(pages, labels)
+    navs: dict = {}
+    nav_cache = NavCache(env)
     for index, page in enumerate(pages):
         if incremental and page.id.split(":", 1)[-1] not in only_sections:
             out.add(page.path, previous.files[page.path])
@@ -124,7 +200,7 @@ def render_site(
             "meta": plan.meta,
             "page": page,
             "pages": pages,
-            "nav": nav,
+            "nav": None,
             "previous_page": pages[index - 1] if index > 0 else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
             "root": page.root,
@@ -137,6 +213,13 @@ def render_site(
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
             context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
+        window = nav_window(pages, page)
+        if window not in navs:
+            navs[window] = navigation(pages, labels, window)
+        context["nav"] = navs[window]
+        nav_markup = nav_cache.markup(page, context, (page.root, window))
+        if nav_markup is not None:
+            context["nav_markup"] = nav_markup
         try:
             html = render_template(env, page.template, context)
         except TemplateProblem as exc:
