@@ -151,6 +151,70 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+# libyaml's parser (``CSafeLoader``) is many times faster and marks every node with its
+# line and column too. It stops at 1,000 levels itself (so its recursive composer stays
+# within the C stack); the tree it returns is checked against ``MAX_DEPTH`` below.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+if _CLoader is not None:
+
+    class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
+        """``_PlanLoader`` on libyaml."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def _check_depth(root: yaml.Node) -> None:
+    """Raise ``_TooDeep`` at the first node (in reading order) nested below ``MAX_DEPTH``.
+
+    Walks without recursion; a node met again through an alias is not walked again, so
+    that the depth is the one written in the file (aliases are bounded by ``_Builder``).
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _TooDeep(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree of one document, and the loader that made it (to construct scalars).
+
+    libyaml first; the pure-Python loader when libyaml is missing or finds a mistake, so
+    that a syntax error (or nesting beyond libyaml's own limit) is reported as before.
+    """
+    if _CLoader is not None:
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            pass  # read again below: the pure-Python messages are the ones users see
+        else:
+            try:
+                if node is not None:
+                    _check_depth(node)
+            except _TooDeep:
+                loader.dispose()
+                raise
+            return node, loader
+        loader.dispose()
+    loader = _PlanLoader(text)
+    try:
+        return loader.get_single_node(), loader
+    except BaseException:
+        loader.dispose()
+        raise
+
 
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -239,10 +303,10 @@ class _TooBig(Exception):
 
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
-    loader = _PlanLoader(text)
+    loader = None
     try:
         try:
-            node = loader.get_single_node()
+            node, loader = _compose(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = (mark.line + 1 if mark else 1) + line_offset
@@ -282,7 +346,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
         except (_TooDeep, RecursionError) as exc:
             return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if line_offset:
         builder.positions = {k: _shift(v, line_offset) for k, v in builder.positions.items()}
         builder.key_positions = {
@@ -295,11 +360,11 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
     return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
 
 
-def _too_deep(exc: Exception, loader: yaml.SafeLoader, path: Path, line_offset: int) -> Problem:
+def _too_deep(exc: Exception, loader: Any, path: Path, line_offset: int) -> Problem:
     if isinstance(exc, _TooDeep):
         line, column = exc.mark.line + 1, exc.mark.column + 1
     else:  # the stack ran out some other way: point where reading had got to
-        line, column = loader.line + 1, loader.column + 1
+        line, column = getattr(loader, "line", 0) + 1, getattr(loader, "column", 0) + 1
     return error(
         f"the YAML is nested more than {MAX_DEPTH} levels deep",
         Position(path, line + line_offset, column),
