@@ -157,14 +157,15 @@ def render_site(
     *,
     root: Path,
     only_sections: set[str] | None = None,
+    only_others: bool = False,
     previous: OutputFiles | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
     """All site files (pages, theme static files, plan assets) and the problems met.
     ``root`` is the plan folder (the model holds only paths relative to it).
 
-    With ``only_sections`` and ``previous`` (the dev server, after an edit of section
-    bodies alone), only those sections' pages are rendered; every other file is
-    taken from ``previous``.
+    With ``only_sections`` and ``previous`` (the dev server, after an edit), only those
+    sections' pages are rendered, and with ``only_others`` the pages other than
+    chapters too; every other file is taken from ``previous``.
     """
     incremental = only_sections is not None and previous is not None
     plan = report.plan
@@ -191,7 +192,10 @@ def render_site(
     navs: dict = {}
     nav_cache = NavCache(env)
     for index, page in enumerate(pages):
-        if incremental and page.id.split(":", 1)[-1] not in only_sections:
+        chapter = page.id.startswith("section:")
+        if incremental and (
+            page.id.split(":", 1)[-1] not in only_sections if chapter else not only_others
+        ):
             out.add(page.path, previous.files[page.path])
             continue
         context = {
