@@ -12,8 +12,9 @@ import csv
 import datetime as dt
 import io
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -301,8 +302,65 @@ class _TooBig(Exception):
     pass
 
 
+class ParseCache:
+    """Parsed YAML by file and exact text, for a process that reads the same plan again
+    and again (the dev server): an unchanged file is not parsed again. Callers get their
+    own copy of the data (validation may fill in defaults); positions are shared, as
+    nothing changes them. Bounded by the total size of the texts kept."""
+
+    def __init__(self, max_chars: int = 64 * 1024 * 1024):
+        self.max_chars = max_chars
+        self._docs: dict[tuple[str, int, str], tuple[YamlDoc, tuple[Problem, ...]]] = {}
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> tuple[YamlDoc, list[Problem]] | None:
+        with self._lock:
+            found = self._docs.get(key)
+        if found is None:
+            return None
+        doc, problems = found
+        return replace(doc, data=_copy_data(doc.data)), list(problems)
+
+    def put(self, key: tuple[str, int, str], doc: YamlDoc, problems: list[Problem]) -> None:
+        with self._lock:
+            if key in self._docs or len(key[2]) > self.max_chars:
+                return
+            while self._docs and self._chars + len(key[2]) > self.max_chars:
+                old = next(iter(self._docs))
+                del self._docs[old]
+                self._chars -= len(old[2])
+            self._docs[key] = (replace(doc, data=_copy_data(doc.data)), tuple(problems))
+            self._chars += len(key[2])
+
+
+def _copy_data(data: Any) -> Any:
+    """A copy of parsed YAML data: new lists and dicts, the same immutable scalars."""
+    if isinstance(data, dict):
+        return {key: _copy_data(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_data(value) for value in data]
+    return data
+
+
+#: Set by the dev server (``ParseCache()``); ``None`` parses every time.
+parse_cache: ParseCache | None = None
+
+
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
+    cache = parse_cache
+    if cache is None:
+        return _parse_yaml(text, path, line_offset)
+    key = (str(path), line_offset, text)
+    found = cache.get(key)
+    if found is None:
+        found = _parse_yaml(text, path, line_offset)
+        cache.put(key, *found)
+    return found
+
+
+def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[Problem]]:
     loader = None
     try:
         try:
