@@ -69,10 +69,11 @@ class NavGroup:
 
 
 #: Up to this many chapters, every page's sidebar lists them all. Beyond, a page lists the
-#: chapters around it (the dashboard still lists all), so that the site's size grows
-#: with its pages rather than with their square.
+#: block of ``NAV_BLOCK`` chapters it is in (the dashboard still lists all), so that the
+#: site's size grows with its pages rather than with their square, and the sidebar is
+#: rendered once per block.
 NAV_ALL_CHAPTERS = 60
-NAV_AROUND = 25
+NAV_BLOCK = 50
 
 
 def navigation(
@@ -87,14 +88,14 @@ def navigation(
     return tuple(g for g in groups if g.pages)
 
 
-def nav_window(pages: list[Page], page: Page) -> tuple[int, int] | None:
-    """The chapters ``page``'s sidebar lists (start, stop), or ``None`` for all of them."""
-    chapters = [p for p in pages if p.group == "plan"]
-    if len(chapters) <= NAV_ALL_CHAPTERS or page.group == "home":
+def nav_window(chapters: int, at: int | None) -> tuple[int, int] | None:
+    """The chapters (start, stop) the sidebar lists on a page, out of ``chapters``;
+    ``at`` is the page's place among them (``None`` for the dashboard, which lists
+    them all; -1 for the other pages)."""
+    if chapters <= NAV_ALL_CHAPTERS or at is None:
         return None
-    at = chapters.index(page) if page.group == "plan" else 0
-    start = max(0, min(at - NAV_AROUND, len(chapters) - 2 * NAV_AROUND - 1))
-    return (start, start + 2 * NAV_AROUND + 1)
+    start = max(at, 0) // NAV_BLOCK * NAV_BLOCK
+    return (start, start + NAV_BLOCK)
 
 
 class NavCache:
@@ -189,6 +190,9 @@ def render_site(
     problems += theme.problems
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
+    chapters = [p for p in pages if p.group == "plan"]
+    chapter_at: dict[str, int | None] = {p.id: i for i, p in enumerate(chapters)}
+    chapter_at |= {p.id: None for p in pages if p.group == "home"}
     navs: dict = {}
     nav_cache = NavCache(env)
     for index, page in enumerate(pages):
@@ -217,7 +221,7 @@ def render_site(
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
             context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
-        window = nav_window(pages, page)
+        window = nav_window(len(chapters), chapter_at.get(page.id, -1))
         if window not in navs:
             navs[window] = navigation(pages, labels, window)
         context["nav"] = navs[window]
