@@ -3,14 +3,17 @@ twice, output that grows with the plan rather than with its square."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from planbuilder import load
 from planbuilder.build import build
+from planbuilder.cli import Progress
 from planbuilder.load import ParseCache, parse_yaml
 from planbuilder.render import site
+from planbuilder.render.layout import LayoutJob, layout_pdf
 
 from .conftest import SAMPLE, TODAY
 
@@ -140,3 +143,42 @@ def test_a_cached_parse_gives_each_caller_its_own_data(monkeypatch):
     assert second.data == [{"id": "a", "actuals": {"2027-01": load.Decimal("1.5")}}]
     assert second.positions == first.positions
     assert second.positions[(0, "actuals", "2027-01")].line == 2
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_line_per_phase_off_a_terminal_and_pages_on_one():
+    messages = ["checking the plan", "laying out the PDF: Investor (1/1)"]
+    messages += [f"laying out the PDF: Investor (1/1) · page {n}" for n in (1, 2, 3)]
+    messages += ["writing the output"]
+    log = io.StringIO()
+    progress = Progress(quiet=False, verbose=False, stream=log)
+    for message in messages:
+        progress(message)
+    progress.done()
+    assert log.getvalue().splitlines() == [
+        "checking the plan…",
+        "laying out the PDF: Investor (1/1)…",
+        "writing the output…",
+    ]
+    screen = Terminal()
+    progress = Progress(quiet=False, verbose=False, stream=screen)
+    for message in messages:
+        progress(message)
+    progress.done()
+    lines = screen.getvalue().split("\n")
+    # Each phase keeps one line; the page count updates in place on it.
+    assert len(lines) == 4 and lines[-1] == ""
+    assert lines[1].endswith("\r\033[Klaying out the PDF: Investor (1/1) · page 3…")
+    assert "page 2" in lines[1]
+
+
+def test_the_layout_reports_each_page(tmp_path):
+    html = "<p>one</p><p style='break-before: page'>two</p><p style='break-before: page'>3</p>"
+    job = LayoutJob(html, str(tmp_path), (str(tmp_path),), ())
+    pages: list[int] = []
+    data = layout_pdf(job, pages.append)
+    assert data.startswith(b"%PDF-") and pages == [1, 2, 3]
