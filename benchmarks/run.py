@@ -137,13 +137,12 @@ def bench_large(table: Table, tmp: Path, chapters: int, milestones: int, repeat:
     what = f"large plan ({chapters} chapters, {milestones} milestones)"
     made = best(pb_build(plan, tmp / "large-out"), repeat)
     floor = best([PY, str(HERE / "floor.py"), str(plan), str(tmp / "floor-out")], repeat)
-    table.add(
-        what, secs(made), "floor (markdown-it + Jinja)", secs(floor), ratios(made, floor)
-    )
+    table.add(what, secs(made), "floor (markdown-it + Jinja)", secs(floor), ratios(made, floor))
     if shutil.which("mkdocs") or _has("mkdocs"):
         project = mkdocs_project(plan, tmp / "mkdocs")
         mk = best([PY, "-m", "mkdocs", "build", "-q", "-d", str(tmp / "mk-out")], repeat, project)
-        table.add(what, secs(made), "MkDocs", secs(mk), f"{mk.wall / made.wall:.1f}× faster (cpu {mk.cpu / made.cpu:.1f}×; target ≥ 5×)")
+        faster = f"{mk.wall / made.wall:.1f}× faster (cpu {mk.cpu / made.cpu:.1f}×; target ≥ 5×)"
+        table.add(what, secs(made), "MkDocs", secs(mk), faster)
     else:
         table.add(what, secs(made), "MkDocs", "not installed (pip install -e '.[bench]')", "–")
     table.add(
