@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
-from planbuilder.load import load
+from planbuilder.load import PART_FILES, load
 from planbuilder.model import Section, build_model
 from planbuilder.output import OutputCollision, OutputFiles
 from planbuilder.paths import is_inside
@@ -42,6 +42,7 @@ from planbuilder.render.environment import make_environment
 from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
+from planbuilder.render.site import site_pages
 from planbuilder.slugs import section_slug
 from planbuilder.themes import Theme, resolve_theme
 from planbuilder.validate import Validated, validate
@@ -247,7 +248,7 @@ def build(
 
     ``pdf_href`` is how the site links a PDF (``{file}``, ``{edition}``). With
     ``previous`` (an earlier result) and ``changed`` (the files changed since), only the
-    pages of sections whose body alone changed are rendered again. With ``background``
+    pages those changes reach are rendered again (see ``_changed_sections``). With ``background``
     the result comes back once the site is written; the PDFs are laid out in ``pool``
     and, never written, arrive in memory through ``result.pdfs``. ``changes_since`` (a
     git revision) marks on the site what changed since then (``diff.marks_since``).
@@ -310,7 +311,7 @@ def build(
     only = None
     if site:
         progress("rendering the site")
-        only = _changed_sections(previous, changed, report)
+        only = _changed_sections(previous, changed, report, prepared.problems)
         links = tuple(
             (e, pdf_href.format(file=pdf_name(report, e), edition=e.name)) for e in chosen
         )
@@ -320,7 +321,8 @@ def build(
                 theme,
                 root=root,
                 pdf_links=links,
-                only_sections=only,
+                only_sections=only.sections if only is not None else None,
+                only_others=only is not None and only.others,
                 previous=previous.site_files if only is not None else None,
                 changes=marks,
             )
@@ -431,27 +433,56 @@ def _remember(run: PdfRun | None, cache: PdfCache | None) -> None:
             cache.put(made.name, made.key, made.data)
 
 
-def _changed_sections(
-    previous: BuildResult | None, changed: Collection[Path] | None, report: Report
-) -> set[str] | None:
-    """Slugs whose pages alone need rendering, or ``None`` for a full render.
+@dataclass(frozen=True)
+class _Changes:
+    """What an incremental build renders again: some chapters, and maybe the other pages."""
 
-    Incremental only after a build without problems, when nothing but section files
-    changed and nothing but their bodies differs: a new title or order changes every
-    page's navigation.
+    sections: set[str]
+    others: bool  # the dashboard and the pages made from YAML (goals, milestones, …)
+
+
+def _changed_sections(
+    previous: BuildResult | None,
+    changed: Collection[Path] | None,
+    report: Report,
+    checked: Collection[Problem] = (),
+) -> _Changes | None:
+    """What needs rendering after ``changed``, or ``None`` for a full render.
+
+    Incremental only after a build without errors whose every problem is found again by
+    the checks (``checked``: a problem met while rendering a page that is not rendered
+    again would be lost), when only chapters and YAML parts changed. A chapter edit
+    renders that chapter's page alone when nothing but its body differs; a YAML edit
+    renders the pages other than chapters, and chapters keep theirs when the plan's
+    metadata, chapter titles and list of pages are unchanged (they are in every page).
     """
-    if not changed or previous is None or previous.problems or previous.report is None:
+    if not changed or previous is None or previous.report is None:
         return None
-    if previous.site_files is None:
+    if previous.site_files is None or has_errors(previous.problems):
+        return None
+    if not set(previous.problems) <= set(checked):
         return None
     sections_dir = previous.root / "sections"
-    if not all(p.suffix == ".md" and p.parent == sections_dir for p in changed):
+    parts = {previous.root / name for name in PART_FILES}
+    chapters = {p for p in changed if p.suffix == ".md" and p.parent == sections_dir}
+    if any(p not in chapters and p not in parts for p in changed):
         return None
     before = previous.report
-    if _without_bodies(before) != _without_bodies(report):
-        return None
     old = {s.slug: s.body for s in before.plan.sections}
-    return {s.slug for s in report.plan.sections if old.get(s.slug) != s.body}
+    bodies = {s.slug for s in report.plan.sections if old.get(s.slug) != s.body}
+    if len(chapters) == len(changed):
+        if _without_bodies(before) != _without_bodies(report):
+            return None
+        return _Changes(bodies, others=False)
+    if before.plan.meta != report.plan.meta or before.as_of != report.as_of:
+        return None
+    if _without_bodies(before).plan.sections != _without_bodies(report).plan.sections:
+        return None
+    if [(p.id, p.title) for p in site_pages(before)] != [
+        (p.id, p.title) for p in site_pages(report)
+    ]:
+        return None
+    return _Changes(bodies, others=True)
 
 
 def _without_bodies(report: Report) -> Report:

@@ -89,20 +89,46 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 
 class Progress:
-    """Phases of a long build on stderr, one line each (on a terminal or not, so a log
-    or CI shows where the time goes), with timings in --verbose; none with --quiet."""
+    """Phases of a build on stderr: one line per phase; on a terminal, a phase's detail
+    (the pages of a PDF as they are laid out) updates its line in place; ``--verbose``
+    times every message."""
 
-    def __init__(self, quiet: bool, verbose: bool):
+    #: ``planbuilder.pdfcache.PAGE_SEPARATOR`` (not imported: it would load the PDF code)
+    SEPARATOR = " · "
+
+    def __init__(self, quiet: bool, verbose: bool, stream=None):
+        self.stream = stream or sys.stderr
         self.show = verbose or not quiet
         self.verbose = verbose
+        self.tty = self.stream.isatty()
         self.started = time.perf_counter()
+        self.phase: str | None = None
+        self.open = False  # a terminal line is waiting for its end
 
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
         if self.verbose:
-            print(f"[{now - self.started:6.2f} s] {message}", file=sys.stderr, flush=True)
-        elif self.show:
-            print(f"{message}…", file=sys.stderr, flush=True)
+            print(f"[{now - self.started:6.2f} s] {message}", file=self.stream, flush=True)
+            return
+        if not self.show:
+            return
+        phase = message.rsplit(self.SEPARATOR, 1)[0] if self.SEPARATOR in message else message
+        if self.tty:
+            if phase != self.phase and self.open:
+                self.stream.write("\n")
+            self.stream.write(f"\r\033[K{message}…")
+            self.stream.flush()
+            self.open = True
+        elif phase != self.phase:
+            print(f"{phase}…", file=self.stream, flush=True)
+        self.phase = phase
+
+    def done(self) -> None:
+        """End the terminal's open line, before the build's own output."""
+        if self.open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open = False
 
 
 def _report_pdfs(result, quiet: bool) -> None:
@@ -116,6 +142,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from planbuilder.build import build
 
     started = time.perf_counter()
+    progress = Progress(args.quiet, args.verbose)
     result = build(
         args.plan,
         args.output,
@@ -123,9 +150,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         strict=args.strict,
         edition=args.edition,
         paper=args.paper,
-        progress=Progress(args.quiet, args.verbose),
+        progress=progress,
         changes_since=args.changes_since,
     )
+    progress.done()
     print_problems(result.problems)
     if not result.ok:
         print(
@@ -148,14 +176,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_pdf(args: argparse.Namespace) -> int:
     from planbuilder.build import build_pdf
 
+    progress = Progress(args.quiet, args.verbose)
     result = build_pdf(
         args.plan,
         args.output,
         strict=args.strict,
         edition=args.edition,
         paper=args.paper,
-        progress=Progress(args.quiet, args.verbose),
+        progress=progress,
     )
+    progress.done()
     print_problems(result.problems)
     if not result.ok:
         print(

@@ -12,8 +12,9 @@ import csv
 import datetime as dt
 import io
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,70 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 _PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+# libyaml's parser (``CSafeLoader``) is many times faster and marks every node with its
+# line and column too. It stops at 1,000 levels itself (so its recursive composer stays
+# within the C stack); the tree it returns is checked against ``MAX_DEPTH`` below.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+if _CLoader is not None:
+
+    class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
+        """``_PlanLoader`` on libyaml."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def _check_depth(root: yaml.Node) -> None:
+    """Raise ``_TooDeep`` at the first node (in reading order) nested below ``MAX_DEPTH``.
+
+    Walks without recursion; a node met again through an alias is not walked again, so
+    that the depth is the one written in the file (aliases are bounded by ``_Builder``).
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _TooDeep(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree of one document, and the loader that made it (to construct scalars).
+
+    libyaml first; the pure-Python loader when libyaml is missing or finds a mistake, so
+    that a syntax error (or nesting beyond libyaml's own limit) is reported as before.
+    """
+    if _CLoader is not None:
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            pass  # read again below: the pure-Python messages are the ones users see
+        else:
+            try:
+                if node is not None:
+                    _check_depth(node)
+            except _TooDeep:
+                loader.dispose()
+                raise
+            return node, loader
+        loader.dispose()
+    loader = _PlanLoader(text)
+    try:
+        return loader.get_single_node(), loader
+    except BaseException:
+        loader.dispose()
+        raise
+
 
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -251,15 +316,69 @@ class _TooBig(Exception):
     pass
 
 
+class ParseCache:
+    """Parsed YAML by file and exact text, for a process that reads the same plan again
+    and again (the dev server): an unchanged file is not parsed again. Callers get their
+    own copy of the data (validation may fill in defaults); positions are shared, as
+    nothing changes them. Bounded by the total size of the texts kept."""
+
+    def __init__(self, max_chars: int = 64 * 1024 * 1024):
+        self.max_chars = max_chars
+        self._docs: dict[tuple[str, int, str], tuple[YamlDoc, tuple[Problem, ...]]] = {}
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> tuple[YamlDoc, list[Problem]] | None:
+        with self._lock:
+            found = self._docs.get(key)
+        if found is None:
+            return None
+        doc, problems = found
+        return replace(doc, data=_copy_data(doc.data)), list(problems)
+
+    def put(self, key: tuple[str, int, str], doc: YamlDoc, problems: list[Problem]) -> None:
+        with self._lock:
+            if key in self._docs or len(key[2]) > self.max_chars:
+                return
+            while self._docs and self._chars + len(key[2]) > self.max_chars:
+                old = next(iter(self._docs))
+                del self._docs[old]
+                self._chars -= len(old[2])
+            self._docs[key] = (replace(doc, data=_copy_data(doc.data)), tuple(problems))
+            self._chars += len(key[2])
+
+
+def _copy_data(data: Any) -> Any:
+    """A copy of parsed YAML data: new lists and dicts, the same immutable scalars."""
+    if isinstance(data, dict):
+        return {key: _copy_data(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_data(value) for value in data]
+    return data
+
+
+#: Set by the dev server (``ParseCache()``); ``None`` parses every time.
+parse_cache: ParseCache | None = None
+
+
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
-    try:
-        loader = _PlanLoader(text)  # the reader checks every character here
-    except yaml.reader.ReaderError as exc:
-        return YamlDoc(path, None, parsed=False), [_unreadable(exc, text, path, line_offset)]
+    cache = parse_cache
+    if cache is None:
+        return _parse_yaml(text, path, line_offset)
+    key = (str(path), line_offset, text)
+    found = cache.get(key)
+    if found is None:
+        found = _parse_yaml(text, path, line_offset)
+        cache.put(key, *found)
+    return found
+
+
+def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[Problem]]:
+    loader = None
     try:
         try:
-            node = loader.get_single_node()
+            node, loader = _compose(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = (mark.line + 1 if mark else 1) + line_offset
@@ -278,6 +397,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML: {message}", Position(path, line, column), hint=hint)
             ]
+        except yaml.reader.ReaderError as exc:
+            return YamlDoc(path, None, parsed=False), [_unreadable(exc, text, path, line_offset)]
         except yaml.YAMLError as exc:
             return YamlDoc(path, None, parsed=False), [
                 error(f"invalid YAML: {exc}", Position(path, 1, 1))
@@ -304,7 +425,8 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
         except (_TooDeep, RecursionError) as exc:
             return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if line_offset:
         builder.positions = {k: _shift(v, line_offset) for k, v in builder.positions.items()}
         builder.key_positions = {
@@ -317,11 +439,11 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
     return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
 
 
-def _too_deep(exc: Exception, loader: yaml.SafeLoader, path: Path, line_offset: int) -> Problem:
+def _too_deep(exc: Exception, loader: Any, path: Path, line_offset: int) -> Problem:
     if isinstance(exc, _TooDeep):
         line, column = exc.mark.line + 1, exc.mark.column + 1
     else:  # the stack ran out some other way: point where reading had got to
-        line, column = loader.line + 1, loader.column + 1
+        line, column = getattr(loader, "line", 0) + 1, getattr(loader, "column", 0) + 1
     return error(
         f"the YAML is nested more than {MAX_DEPTH} levels deep",
         Position(path, line + line_offset, column),

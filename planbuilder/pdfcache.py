@@ -294,6 +294,11 @@ def _done(data: bytes | None = None, error: BaseException | None = None) -> Futu
     return future
 
 
+#: Between a phase and its detail in a progress message ("laying out … · page 3"): a
+#: terminal shows each detail in place; elsewhere only the phase is shown, once.
+PAGE_SEPARATOR = " · "
+
+
 def lay_out(
     requests: Sequence[PdfRequest],
     *,
@@ -324,9 +329,14 @@ def lay_out(
     parallel = len(todo) > 1 and (os.cpu_count() or 1) > 1
     if pool is None and not background and not parallel:
         for number, request in enumerate(todo, 1):
-            progress(f"laying out the PDF: {request.label} ({number}/{len(todo)})")
+            phase = f"laying out the PDF: {request.label} ({number}/{len(todo)})"
+            progress(phase)
+
+            def on_page(page: int, phase: str = phase) -> None:
+                progress(f"{phase}{PAGE_SEPARATOR}page {page}")
+
             try:
-                made[request.name] = _done(layout_pdf(request.job))
+                made[request.name] = _done(layout_pdf(request.job, on_page))
             except Exception as exc:
                 made[request.name] = _done(error=exc)
         return PdfRun(requests, made, reused)

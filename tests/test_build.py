@@ -58,7 +58,7 @@ def pdf_text(path_or_bytes) -> str:
 # -- the dev server's path: incremental section pages, full rebuilds ----------------------
 
 
-def test_a_section_edit_rebuilds_incrementally_and_a_yaml_edit_fully(make_plan, tmp_path):
+def test_a_section_edit_renders_its_page_and_a_yaml_edit_the_yaml_pages(make_plan, tmp_path):
     plan = make_plan(
         {
             "sections/01-summary.md": "---\ntitle: Summary\n---\nFirst words.\n",
@@ -84,9 +84,18 @@ def test_a_section_edit_rebuilds_incrementally_and_a_yaml_edit_fully(make_plan, 
     team = plan / "team.yaml"
     team.write_text("- {id: ada, name: Ada King, role: Founder}\n")
     third = build(plan, tmp_path / "gen-3", pdf=False, today=TODAY, previous=second, changed={team})
-    assert third.ok and not third.incremental
+    # A YAML edit renders the pages made from YAML; chapters keep theirs.
+    assert third.ok and third.incremental
     assert "Ada King" in (third.site_dir / "team.html").read_text()
-    assert third.site_files.files[notes] is not second.site_files.files[notes]
+    assert third.site_files.files[notes] is second.site_files.files[notes]
+
+    plan_yaml = plan / "plan.yaml"
+    plan_yaml.write_text(plan_yaml.read_text().replace("A. Founder", "Ada"))
+    fourth = build(
+        plan, tmp_path / "gen-4", pdf=False, today=TODAY, previous=third, changed={plan_yaml}
+    )
+    assert fourth.ok and not fourth.incremental  # plan.yaml is in every page's footer
+    assert fourth.site_files.files[notes] is not third.site_files.files[notes]
 
 
 def test_a_build_with_problems_is_not_a_base_for_incremental_pages(make_plan, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +29,44 @@ class LayoutJob:
     pdf_variant: str | None = None
 
 
-def layout_pdf(job: LayoutJob) -> bytes:
-    """The PDF bytes of ``job.html`` laid out with ``job.stylesheets``."""
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+class _PageCounter(logging.Handler):
+    """Calls ``on_page(n)`` as WeasyPrint lays out page ``n`` (from its progress log)."""
 
+    def __init__(self, on_page: Callable[[int], None]):
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Creating layout - Page" in str(record.msg) and record.args:
+            self.on_page(int(record.args[0]))
+
+
+def layout_pdf(job: LayoutJob, on_page: Callable[[int], None] | None = None) -> bytes:
+    """The PDF bytes of ``job.html`` laid out with ``job.stylesheets``; ``on_page(n)`` is
+    called as each page is laid out."""
     # WeasyPrint logs every refused fetch as a warning; our own checks already
     # report missing files with their position, so keep its log quiet.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    if on_page is None:
+        return _layout(job)
+    progress_log = logging.getLogger("weasyprint.progress")
+    counter = _PageCounter(on_page)
+    level, propagate = progress_log.level, progress_log.propagate
+    progress_log.setLevel(logging.INFO)
+    progress_log.propagate = False
+    progress_log.addHandler(counter)
+    try:
+        return _layout(job)
+    finally:
+        progress_log.removeHandler(counter)
+        progress_log.setLevel(level)
+        progress_log.propagate = propagate
+
+
+def _layout(job: LayoutJob) -> bytes:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
     fetcher = confined_fetcher([Path(root) for root in job.roots])
     font_config = FontConfiguration()
     css = [

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from planbuilder.calendar import month_name
 from planbuilder.compute import Report
@@ -99,10 +99,23 @@ class NavGroup:
     pages: tuple[Page, ...]
 
 
-def navigation(pages: list[Page], labels: dict) -> tuple[NavGroup, ...]:
-    """The sidebar: the dashboard, then the chapters, then the tracking pages."""
+#: Up to this many chapters, every page's sidebar lists them all. Beyond, a page lists the
+#: block of ``NAV_BLOCK`` chapters it is in (the dashboard still lists all), so that the
+#: site's size grows with its pages rather than with their square, and the sidebar is
+#: rendered once per block.
+NAV_ALL_CHAPTERS = 60
+NAV_BLOCK = 50
+
+
+def navigation(
+    pages: list[Page], labels: dict, window: tuple[int, int] | None = None
+) -> tuple[NavGroup, ...]:
+    """The sidebar: the dashboard, then the chapters, then the tracking pages.
+    ``window`` (start, stop) keeps only those chapters."""
     headings = {"home": None, "plan": str(labels["plan"]), "tracking": str(labels["tracking"])}
-    groups = (NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items())
+    groups = [NavGroup(h, tuple(p for p in pages if p.group == g)) for g, h in headings.items()]
+    if window is not None:
+        groups[1] = NavGroup(groups[1].heading, groups[1].pages[window[0] : window[1]])
     return tuple(g for g in groups if g.pages)
 
 
@@ -262,6 +275,69 @@ def csv_files(report: Report) -> dict[str, bytes]:
     return files
 
 
+def nav_window(chapters: int, at: int | None) -> tuple[int, int] | None:
+    """The chapters (start, stop) the sidebar lists on a page, out of ``chapters``;
+    ``at`` is the page's place among them (``None`` for the dashboard, which lists
+    them all; -1 for the other pages)."""
+    if chapters <= NAV_ALL_CHAPTERS or at is None:
+        return None
+    start = max(at, 0) // NAV_BLOCK * NAV_BLOCK
+    return (start, start + NAV_BLOCK)
+
+
+class NavCache:
+    """The sidebar markup, rendered once per folder depth and reused by every page.
+
+    Rendering the navigation through Jinja for each page made the site's time and size
+    grow with pages × pages. The block ``nav`` of ``base.html`` is rendered once with no
+    current page; each page then gets ``aria-current`` on its own link. A first check per
+    depth compares that with a real render for a page; when they differ (an override
+    that uses the current page some other way) or the block is missing, each page
+    renders its navigation itself, as before.
+    """
+
+    def __init__(self, env):
+        self.env = env
+        self.by_key: dict[tuple, tuple[str, str] | None] = {}
+        self.renders = 0  # how many times the block was rendered (tests count them)
+
+    def _render(self, context: dict) -> str | None:
+        try:
+            base = self.env.get_template("base.html")
+            block = base.blocks.get("nav")
+            if block is None:
+                return None
+            self.renders += 1
+            return "".join(block(base.new_context(context)))
+        except Exception:
+            # Any mistake is reported by the page's own render, with its template line.
+            return None
+
+    def markup(self, page: Page, context: dict, key: tuple) -> Markup | None:
+        """The navigation for ``page``, or ``None`` when the page must render it itself.
+        ``key`` tells apart the navigations (the depth, the chapters listed)."""
+        if key not in self.by_key:
+            shared = self._render({**context, "page": None})
+            own = self._render(context)
+            self.by_key[key] = None
+            if shared is not None and own is not None:
+                self.by_key[key] = (shared, own)
+                if self._mark(shared, page) != own:
+                    self.by_key[key] = None
+        cached = self.by_key[key]
+        if cached is None:
+            return None
+        marked = self._mark(cached[0], page)
+        return Markup(marked) if marked is not None else None
+
+    @staticmethod
+    def _mark(shared: str, page: Page) -> str | None:
+        link = f'href="{escape(page.root + page.path)}"'
+        if shared.count(link) != 1:
+            return None
+        return shared.replace(link, link + ' aria-current="page"', 1)
+
+
 def render_site(
     report: Report,
     theme: Theme,
@@ -269,16 +345,18 @@ def render_site(
     *,
     root: Path,
     only_sections: set[str] | None = None,
+    only_others: bool = False,
     previous: OutputFiles | None = None,
     changes: object | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
     """All site files (pages, theme static files, plan assets) and the problems met.
     ``root`` is the plan folder (the model holds only paths relative to it).
 
-    With ``only_sections`` and ``previous`` (the dev server, after an edit of section
-    bodies alone), only those sections' pages are rendered; every other file is
-    taken from ``previous``. ``changes`` (``diff.ReviewMarks``) adds review marks: the
-    templates badge what changed, and a "what changed" page lists it.
+    With ``only_sections`` and ``previous`` (the dev server, after an edit), only those
+    sections' pages are rendered, and with ``only_others`` the pages other than
+    chapters too; every other file is taken from ``previous``. ``changes``
+    (``diff.ReviewMarks``) adds review marks: the templates badge what changed, and a
+    "what changed" page lists it.
     """
     incremental = only_sections is not None and previous is not None
     plan = report.plan
@@ -303,15 +381,19 @@ def render_site(
     problems += theme.problems
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
-    nav = navigation(pages, labels)
     entries = search_entries(report, pages)
     downloads = csv_files(report)
     search_page = Page("search", str(labels["search"]), "search.html", "search.html", "search")
+    chapters = [p for p in pages if p.group == "plan"]
+    chapter_at: dict[str, int | None] = {p.id: i for i, p in enumerate(chapters)}
+    chapter_at |= {p.id: None for p in pages if p.group == "home"}
+    navs: dict = {}
+    nav_cache = NavCache(env)
     for index, page in enumerate([*pages, search_page]):
-        if page is search_page and incremental:
-            out.add(page.path, previous.files[page.path])
-            continue
-        if incremental and page.id.split(":", 1)[-1] not in only_sections:
+        chapter = page.id.startswith("section:")
+        if incremental and (
+            page.id.split(":", 1)[-1] not in only_sections if chapter else not only_others
+        ):
             out.add(page.path, previous.files[page.path])
             continue
         context = {
@@ -320,7 +402,7 @@ def render_site(
             "meta": plan.meta,
             "page": page,
             "pages": pages,
-            "nav": nav,
+            "nav": None,
             "previous_page": pages[index - 1] if 0 < index < len(pages) else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
             "search_entries": entries,
@@ -339,6 +421,13 @@ def render_site(
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
             context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
+        window = nav_window(len(chapters), chapter_at.get(page.id, -1))
+        if window not in navs:
+            navs[window] = navigation(pages, labels, window)
+        context["nav"] = navs[window]
+        nav_markup = nav_cache.markup(page, context, (page.root, window))
+        if nav_markup is not None:
+            context["nav_markup"] = nav_markup
         try:
             html = render_template(env, page.template, context)
         except TemplateProblem as exc:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from planbuilder import load
 from planbuilder.build import DEFAULT_OUT, BuildResult, build
 from planbuilder.diagnostics import overlay_html, problem_json, problem_text
 from planbuilder.pdfcache import LayoutPool, MemoryCache, PdfRun
@@ -69,6 +70,9 @@ class LiveBuilder:
         self._pdf_cache = MemoryCache()
         self._pdf_run: PdfRun | None = None
         self._last: BuildResult | None = None
+        # Each save changes one file: the others need not be parsed again.
+        if load.parse_cache is None:
+            load.parse_cache = load.ParseCache()
 
     # -- state -----------------------------------------------------------------
     @property
