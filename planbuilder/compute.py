@@ -16,6 +16,7 @@ from enum import Enum
 from babel.numbers import get_currency_precision
 
 from planbuilder.calendar import add_months, month_end
+from planbuilder.calendar import index_of
 from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem
@@ -355,7 +356,10 @@ def compute(plan: Plan) -> Report:
     kpi_by_id = {v.kpi.id: v for v in kpi_views}
     money = (
         financial_report(
-            plan.financials, plan.milestones, get_currency_precision(plan.meta.currency)
+            plan.financials,
+            plan.milestones,
+            get_currency_precision(plan.meta.currency),
+            as_of_month=index_of(as_of),
         )
         if plan.financials is not None
         else None

@@ -117,7 +117,8 @@ def test_a_twelve_month_plan_totalled_by_hand():
     assert total.inflows == D(2000)
     assert p.ending_cash == D(1000 + 2000 + 4900)  # 7,900 by hand
     assert p.months[2].ebitda == D(1000 - 250 - 300 - 500)
-    assert p.break_even == JAN
+    assert p.first_positive_month == JAN
+    assert p.break_even == JAN + 3  # March dips below zero: break-even is sustained from April
     assert p.cash_negative is None and p.runway_months is None
     assert p.min_cash.first == JAN and p.min_cash.closing_cash == D(1450)
 
