@@ -138,7 +138,9 @@ def check_financials(
             )
     for month in data.get("actuals", {}):
         within(month, ("actuals", month), "actuals")
-    if "starting_cash" in data and "cash" in data.get("opening_balance", {}):
+    given = doc.data if isinstance(doc.data, dict) else {}
+    opening_given = given.get("opening_balance")
+    if "starting_cash" in given and isinstance(opening_given, dict) and "cash" in opening_given:
         problems.append(
             error(
                 "`starting_cash` and `opening_balance: cash:` both give the cash at the start",
