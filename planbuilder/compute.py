@@ -15,8 +15,7 @@ from enum import Enum
 
 from babel.numbers import get_currency_precision
 
-from planbuilder.calendar import add_months, month_end
-from planbuilder.calendar import index_of
+from planbuilder.calendar import add_months, index_of, month_end
 from planbuilder.finance import FinancialReport, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.problems import Problem

@@ -652,7 +652,7 @@ def project(
     fixed_cost, accumulated = opening.fixed_assets, ZERO
     paid_in = opening.paid_in_capital
     retained = (
-        opening.cash
+        fin.starting_cash
         + opening.receivables
         + opening.inventory
         + opening.fixed_assets
@@ -1117,9 +1117,7 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
         for year in projection.fiscal_years:
             if year.dscr is not None and year.dscr < fin.min_dscr:
                 span = f"{year.fiscal_year}" + (
-                    f", {month_name(year.first)} to {month_name(year.last)}"
-                    if year.partial
-                    else ""
+                    f", {month_name(year.first)} to {month_name(year.last)}" if year.partial else ""
                 )
                 position = (
                     scenario.position or fin.position_of("scenarios")

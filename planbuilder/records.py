@@ -354,9 +354,7 @@ OPENING_BALANCE = Record(
         "cash": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
         "receivables": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
         "inventory": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
-        "fixed_assets": Field(
-            Money(), default=Decimal(0), help="net book value; " + _MONEY_HELP
-        ),
+        "fixed_assets": Field(Money(), default=Decimal(0), help="net book value; " + _MONEY_HELP),
         "fixed_assets_life_months": Field(
             Integer(1, 600),
             default=60,
