@@ -902,6 +902,7 @@ class FinancialReport:
     runway_unfunded: int | None = None  # months from `as_of` without funding still to come
     runway_funded: int | None = None  # ... with the planned funding
     unfunded_cash_negative: int | None = None  # when cash runs out without that funding
+    statements: tuple = ()  # the base case's ``statements.Statement``s
 
     @property
     def sources_total(self) -> Decimal:
@@ -1003,6 +1004,13 @@ def _runway(projection: Projection, from_month: int) -> int | None:
     return None if negative is None else negative - from_month
 
 
+def statements(projection: Projection):
+    """The three statements as tables (see ``planbuilder.statements``)."""
+    from planbuilder.statements import statements as tables
+
+    return tables(projection)
+
+
 def financial_report(
     fin: Financials,
     milestones: Sequence[Milestone],
@@ -1072,6 +1080,7 @@ def financial_report(
         runway_unfunded=_runway(unfunded, now),
         runway_funded=_runway(base, now),
         unfunded_cash_negative=unfunded.cash_negative,
+        statements=statements(base),
     )
 
 
