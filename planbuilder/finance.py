@@ -788,6 +788,11 @@ class DebtYear:
     interest: Decimal
     principal: Decimal
     closing: Decimal  # the balance at the year's end
+    kind: str = "year"  # labelled like a statement's fiscal-year column
+
+    @property
+    def months(self) -> int:
+        return self.last - self.first + 1
 
     @property
     def payment(self) -> Decimal:
