@@ -38,6 +38,9 @@ EXPECTED_CHAPTERS = {
         "Key performance indicators",
         "Management and team",
         "Financial projection",
+        "Income statement",
+        "Balance sheet",
+        "Cash-flow statement",
     ],
     "lender": [
         "Funding request",
@@ -46,10 +49,13 @@ EXPECTED_CHAPTERS = {
         "Management and team",
         "Market",
         "Loan request",
-        "Repayment schedule",
-        "Cash-flow projection",
+        "Income statement",
+        "Balance sheet",
+        "Cash-flow statement",
         "Debt-service coverage",
+        "Debt summary",
         "Collateral and guarantees",
+        "Appendix: loan amortisation",
     ],
 }
 
