@@ -27,6 +27,7 @@ from planbuilder.model import (
     Scenario,
 )
 from planbuilder.problems import Position, Problem, warning
+from planbuilder.statements import Statement, statements
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
@@ -907,7 +908,7 @@ class FinancialReport:
     runway_unfunded: int | None = None  # months from `as_of` without funding still to come
     runway_funded: int | None = None  # ... with the planned funding
     unfunded_cash_negative: int | None = None  # when cash runs out without that funding
-    statements: tuple = ()  # the base case's ``statements.Statement``s
+    statements: tuple[Statement, ...] = ()  # the base case's three statements
 
     @property
     def sources_total(self) -> Decimal:
@@ -1007,13 +1008,6 @@ def _runway(projection: Projection, from_month: int) -> int | None:
         None,
     )
     return None if negative is None else negative - from_month
-
-
-def statements(projection: Projection):
-    """The three statements as tables (see ``planbuilder.statements``)."""
-    from planbuilder.statements import statements as tables
-
-    return tables(projection)
 
 
 def financial_report(

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from planbuilder.finance import Period, Projection
+# ``finance`` builds the statements from its ``Projection`` and ``Period`` objects; this
+# module only reads their fields, so it does not import finance (no import cycle).
+Period = Any
+Projection = Any
 
 #: Period columns a landscape page holds at 7 pt beside the line names (A4 and Letter).
 COLUMNS_PER_PAGE = 13
@@ -37,7 +41,7 @@ class Statement:
     pages: tuple[StatementPage, ...]
 
 
-_Row = tuple[str, str, str, Callable[[Period], Decimal] | None]
+_Row = tuple[str, str, str, Callable[..., Decimal] | None]  # key, name, style, value of a column
 
 
 def _income_rows(p: Projection) -> list[_Row]:
