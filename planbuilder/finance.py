@@ -487,15 +487,17 @@ class Projection:
         return self.months[0]
 
 
-def _growth_factor(stream: RevenueStream, month: int) -> Decimal:
-    """Compound growth from the stream's start to ``month``, rate by rate."""
+def _growth_factors(stream: RevenueStream, last: int) -> dict[int, Decimal]:
+    """Compound growth from the stream's start to each month up to ``last``, rate by rate
+    (one running product, so each month costs one multiplication)."""
     factor = Decimal(1)
-    for k in range(stream.start + 1, month + 1):
-        rate = next(
-            (step.percent for step in reversed(stream.growth) if step.start <= k), Decimal(0)
-        )
+    factors = {stream.start: factor}
+    rates = sorted(stream.growth, key=lambda step: step.start)
+    for k in range(stream.start + 1, last + 1):
+        rate = next((step.percent for step in reversed(rates) if step.start <= k), Decimal(0))
         factor *= 1 + rate / 100
-    return factor
+        factors[k] = factor
+    return factors
 
 
 def _delays(scenario: Scenario | None, name: str, stream: bool) -> int:
@@ -519,11 +521,13 @@ def _shifted(stream: RevenueStream, delay: int) -> RevenueStream:
     )
 
 
-def _revenue(stream: RevenueStream, month: int, scenario: Scenario | None) -> Decimal:
+def _revenue(
+    stream: RevenueStream, month: int, scenario: Scenario | None, factors: dict[int, Decimal]
+) -> Decimal:
     if month < stream.start or (stream.end is not None and month > stream.end):
         return ZERO
     base = stream.monthly if stream.monthly is not None else stream.units * stream.price
-    amount = base * _growth_factor(stream, month)
+    amount = base * factors[month]
     if stream.seasonality:
         amount *= stream.seasonality[calendar_month(month) - 1]
     if scenario and scenario.revenue:
@@ -632,6 +636,7 @@ def project(
         for month, part in depreciation_schedule(amount, line.month + 1, line.life_months, rounder):
             depreciation[month] += part
     streams = [_shifted(s, _delays(scenario, s.name, stream=True)) for s in fin.revenue]
+    growth = [_growth_factors(s, last) for s in streams]
     loans = tuple(sorted(fin.loans, key=lambda loan: not loan.existing))
     schedules = [loan_schedule(_scenario_loan(loan, scenario), rounder) for loan in loans]
     payments_by_month: dict[int, list[tuple[int, LoanPayment]]] = defaultdict(list)
@@ -664,7 +669,9 @@ def project(
     cash = fin.starting_cash
     periods = []
     for month in months:
-        revenue = tuple(rounder(_revenue(s, month, scenario)) for s in streams)
+        revenue = tuple(
+            rounder(_revenue(s, month, scenario, g)) for s, g in zip(streams, growth, strict=True)
+        )
         cost = sum(
             (
                 rounder(r * s.cost_of_sales / 100 * cost_factor)
@@ -1022,15 +1029,12 @@ def financial_report(
     rounder = Rounder(digits)
     base = project(fin, milestones, digits)
     now = max(as_of_month if as_of_month is not None else fin.start, fin.start)
-    unfunded = project(
-        replace(
-            fin,
-            equity=tuple(e for e in fin.equity if e.month <= now),
-            loans=tuple(loan for loan in fin.loans if loan.existing or loan.start <= now),
-        ),
-        milestones,
-        digits,
+    received = replace(
+        fin,
+        equity=tuple(e for e in fin.equity if e.month <= now),
+        loans=tuple(loan for loan in fin.loans if loan.existing or loan.start <= now),
     )
+    unfunded = base if received == fin else project(received, milestones, digits)
     debt = debt_summary(base, rounder)
     scenarios = tuple(project(fin, milestones, digits, s) for s in fin.scenarios)
     horizon = range(fin.start, fin.start + fin.horizon_months)
