@@ -1141,8 +1141,9 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
                         year.first,
                         order,
                         warning(
-                            f"debt-service coverage {year.dscr:.2f}× in fiscal year {span}"
-                            f"{where} is below {fin.min_dscr}×",
+                            # The year leads, so warnings at one line sort by date.
+                            f"debt-service coverage in fiscal year {span}{where}: "
+                            f"{year.dscr:.2f}× is below {fin.min_dscr}×",
                             position,
                             hint="lenders want (EBITDA − tax paid − owner draws) to cover "
                             "repayments with room to spare; lengthen the term, borrow less, "

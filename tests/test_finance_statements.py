@@ -335,3 +335,29 @@ def test_sample_plan_is_an_existing_business_whose_statements_balance():
     assert money.financials.tax is not None and money.financials.capex
     for projection in money.projections:
         assert all(column.balances for column in projection.columns)
+
+
+def test_coverage_warnings_print_in_date_order(make_plan):
+    folder = make_plan(
+        {
+            "financials.yaml": """\
+                start: 2027-01
+                horizon_months: 36
+                starting_cash: 50000
+                min_dscr: 1.25
+                revenue:
+                  - {name: Sales, monthly: 800, growth: -3}
+                funding:
+                  loans:
+                    - {principal: 20000, rate: 8, term_months: 36, start: 2027-01}
+            """
+        }
+    )
+    messages = [p.message for p in check(folder, today=TODAY).problems if p.code == "dscr-low"]
+    assert [m.split(":")[0] for m in messages] == [
+        "debt-service coverage in fiscal year 2027",
+        "debt-service coverage in fiscal year 2028",
+        "debt-service coverage in fiscal year 2029",
+    ]
+    assert messages[0].endswith("× is below 1.25×")
+    assert "." in messages[0].split(": ")[1][:4]  # two decimals: "0.xx×"
