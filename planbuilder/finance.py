@@ -376,6 +376,7 @@ class Projection:
     months: tuple[Period, ...]
     starting_cash: Decimal
     loans: tuple[Loan, ...] = ()  # every loan, existing ones first (balance sheet order)
+    fiscal_year_start: int = 1
 
     @property
     def fiscal_years(self) -> list[Period]:
@@ -392,9 +393,13 @@ class Projection:
         """What lenders expect: months for the first two years, then quarters (a quarter
         never straddles two fiscal years)."""
         head = list(self.months[:MONTHLY_DETAIL])
-        for group in _by_fiscal_year(self.months[MONTHLY_DETAIL:]):
-            head += chunks(group, 3)
-        return head
+        quarters: list[list[Period]] = []
+        for month in self.months[MONTHLY_DETAIL:]:
+            # Quarters follow the fiscal year: a new one every third month from its start.
+            if not quarters or (month.first - (self.fiscal_year_start - 1)) % 3 == 0:
+                quarters.append([])
+            quarters[-1].append(month)
+        return head + [combine(q) for q in quarters]
 
     @property
     def columns(self) -> list[Period]:
@@ -763,6 +768,7 @@ def project(
         months=tuple(periods),
         starting_cash=fin.starting_cash,
         loans=loans,
+        fiscal_year_start=fin.fiscal_year_start,
     )
 
 

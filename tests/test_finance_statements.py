@@ -361,3 +361,89 @@ def test_coverage_warnings_print_in_date_order(make_plan):
     ]
     assert messages[0].endswith("× is below 1.25×")
     assert "." in messages[0].split(": ")[1][:4]  # two decimals: "0.xx×"
+
+
+def test_runway_without_and_with_the_planned_funding():
+    # Burn 1,000 a month from 3,500 of cash; 20,000 of equity arrives in month 6.
+    fin = financials(
+        starting_cash=D(3500),
+        expenses=(Expense("Rent", "premises", JAN, None, monthly=D(1000)),),
+        equity=(EquityRound(D(20000), JAN + 5),),
+    )
+    report = financial_report(fin, [], 2, as_of_month=JAN + 1)
+    assert report.runway_unfunded == 2  # from February: cash is below zero in April
+    assert report.unfunded_cash_negative == JAN + 3
+    assert report.runway_funded == 2  # the equity comes too late to save April
+    funded_early = financial_report(fin, [], 2, as_of_month=JAN + 6)
+    assert funded_early.runway_unfunded == funded_early.runway_funded
+
+
+def test_payback_and_a_named_milestone_delay_move_capex():
+    fitout = Milestone("fitout", "Fit-out", dt.date(2027, 2, 1), budget=D(6000), capital=True)
+    fin = financials(
+        starting_cash=D(10000),
+        revenue=(stream(monthly="1000"),),
+        scenarios=(Scenario("late", delay_months=3, delay=("fitout",)),),
+    )
+    base = project(fin, [fitout], 2)
+    # Free cash flow: +1,000 a month, −6,000 in February: cumulative −4,000 in February,
+    # zero in June, above zero from July on.
+    assert base.payback == JAN + 6
+    late = project(fin, [fitout], 2, fin.scenarios[0])
+    assert [m.first for m in late.months if m.investment] == [JAN + 4]
+    assert [m.revenue_total for m in late.months[:2]] == [D(1000), D(1000)]  # not named
+
+
+def test_statements_keep_every_column_on_one_line_labels(make_plan, tmp_path):
+    from planbuilder.build import build
+
+    folder = make_plan(
+        {
+            "financials.yaml": """\
+                start: 2027-02
+                horizon_months: 60
+                opening_balance: {cash: 5000}
+                revenue:
+                  - {name: Sales, monthly: 1000}
+            """
+        }
+    )
+    result = build(folder, tmp_path / "out", today=TODAY, pdf=False)
+    assert result.ok
+    html = (tmp_path / "out" / "site" / "financials.html").read_text()
+    report = prepare(folder, today=TODAY).report
+    [income, *_] = report.financials.statements
+    columns = [c for page in income.pages for c in page.columns]
+    # 24 months, then fiscal quarters (Feb–Mar 2029 is a part quarter, January 2032 a
+    # lone month), and six fiscal years (two of them partial): no month is lost.
+    detail = [c for c in columns if c.kind != "year"]
+    assert all(c.kind == "month" for c in detail[:24])
+    assert [c.months for c in detail[24:]] == [2] + [3] * 11 + [1]
+    assert sum(c.kind == "year" for c in columns) == 6
+    assert sum(c.months for c in detail) == 60
+    assert all(len(page.columns) <= 13 for page in income.pages)
+    for label in (
+        "Feb 27",
+        "Jan 29",
+        "Feb–Mar 29",
+        "Q1 30",
+        "2027, Feb–Dec",
+        "FY 2028",
+        "2032, Jan<",
+    ):
+        assert f">{label}" in html, label
+
+
+def test_the_lender_chapter_names_each_definition_beside_its_figure():
+    from planbuilder.editions import editions
+    from planbuilder.render.pdf import print_html
+
+    prepared = prepare("sample-plan", today=TODAY)
+    [lender] = [e for e in editions(prepared.report.plan, prepared.theme) if e.name == "lender"]
+    html, _ = print_html(prepared.report, prepared.theme, lender, root=prepared.root)
+    assert "DSCR = (EBITDA − income tax paid − owner draws) ÷ scheduled interest" in html
+    assert "Break-even: the first month from which EBITDA stays at or above zero" in html
+    assert "Payback: the month from which cumulative free cash flow" in html
+    assert "Runway: whole months from Oct 2026" in html
+    assert html.count('class="fin-table statement-table') == 9  # 3 statements × 3 pages
+    assert "Van loan · Lakeport Community Bank" in html  # named on its amortisation page

@@ -117,10 +117,9 @@ class Formatter:
         if period.kind == "month":
             pattern = self.babel_locale.datetime_skeletons["yMMM"].pattern
             return format_date(first, re.sub("y+", "yy", pattern), locale=self.locale)
-        span = (
-            f"{format_skeleton('MMM', first, locale=self.locale)}–"
-            f"{format_skeleton('MMM', last, locale=self.locale)}"
-        )
+        span = format_skeleton("MMM", first, locale=self.locale)
+        if period.last != period.first:
+            span += f"–{format_skeleton('MMM', last, locale=self.locale)}"
         if period.kind == "quarter":
             if period.first % 3 == 0 and period.months == 3:
                 return format_date(first, "QQQ yy", locale=self.locale)
