@@ -245,6 +245,18 @@ class Period:
         return self.equity_in + self.loans_in - self.principal - self.draws
 
     @property
+    def other_cash(self) -> Decimal:
+        """What the monthly table's columns leave out of net cash: income tax paid, owner
+        draws and the changes in working capital."""
+        return (
+            self.payables_change
+            - self.receivables_change
+            - self.inventory_change
+            - self.tax_paid
+            - self.draws
+        )
+
+    @property
     def free_cash_flow(self) -> Decimal:
         return self.operating_cash - self.investment
 

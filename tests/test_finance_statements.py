@@ -447,3 +447,17 @@ def test_the_lender_chapter_names_each_definition_beside_its_figure():
     assert "Runway: whole months from Oct 2026" in html
     assert html.count('class="fin-table statement-table') == 9  # 3 statements × 3 pages
     assert "Van loan · Lakeport Community Bank" in html  # named on its amortisation page
+
+
+def test_the_monthly_table_adds_across_to_net_cash():
+    fin = financials(
+        starting_cash=D(1000),
+        revenue=(stream(cos="40"),),
+        working_capital=WorkingCapital(receivable_days=30),
+        owner_draws=(OwnerDraw("Draws", D(50), JAN, JAN + 11),),
+        loans=(Loan(D(5000), D(6), 12, JAN),),
+    )
+    for m in project(fin, [], 2).months:
+        assert m.net_cash == (
+            m.ebitda - m.investment - m.interest - m.principal + m.inflows + m.other_cash
+        )

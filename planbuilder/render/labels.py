@@ -308,6 +308,7 @@ LABELS: dict[str, object] = {
     ),
     "fin_net_profit_total": "Net profit over the projection",
     "fin_no_debt_service": "—",
+    "fin_other_cash": "Tax, draws, working capital",
     "fin_cash_available": "EBITDA − tax paid − draws",
 }
 

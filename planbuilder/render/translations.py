@@ -293,6 +293,7 @@ VI: dict[str, object] = {
     ),
     "fin_net_profit_total": "Lợi nhuận ròng cả kỳ dự báo",
     "fin_cash_available": "EBITDA − thuế đã nộp − tiền rút",
+    "fin_other_cash": "Thuế, rút vốn, vốn lưu động",
 }
 
 ES: dict[str, object] = {
@@ -589,6 +590,7 @@ ES: dict[str, object] = {
     ),
     "fin_net_profit_total": "Beneficio neto de la proyección",
     "fin_cash_available": "EBITDA − impuestos pagados − retiradas",
+    "fin_other_cash": "Impuestos, retiradas, circulante",
 }
 
 TRANSLATIONS: dict[str, dict[str, object]] = {"vi": VI, "es": ES}
