@@ -14,8 +14,22 @@ from typing import Any
 Period = Any
 Projection = Any
 
-#: Period columns a landscape page holds at 7 pt beside the line names (A4 and Letter).
+#: Period columns a landscape page holds at most beside the line names (A4 and Letter).
 COLUMNS_PER_PAGE = 13
+#: Room for the period columns on a landscape Letter page (the narrower paper) beside the
+#: 42 mm line-name column, and the width of one character of a 7.5 pt figure, in mm
+#: (print.css sets those sizes).
+_ROOM_MM = 198
+_CHAR_MM = 1.5
+_PADDING_MM = 2.6
+
+
+def columns_that_fit(largest: Decimal) -> int:
+    """How many period columns fit a page when the widest figure is ``largest`` (whole
+    units, with grouping separators and a minus sign): never fewer than four."""
+    digits = len(str(abs(int(largest))))
+    chars = digits + (digits - 1) // 3 + 1
+    return max(4, min(COLUMNS_PER_PAGE, int(_ROOM_MM // (chars * _CHAR_MM + _PADDING_MM))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +152,24 @@ def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period,
     return [tuple(page) for page in pages if page]
 
 
-def statements(projection: Projection, per_page: int = COLUMNS_PER_PAGE) -> tuple[Statement, ...]:
-    """The income statement, balance sheet and cash-flow statement of ``projection``."""
-    pages = column_pages(projection.columns, per_page)
-    out = []
-    for key, rows in (
+def statements(projection: Projection, per_page: int | None = None) -> tuple[Statement, ...]:
+    """The income statement, balance sheet and cash-flow statement of ``projection``, in
+    pages of ``per_page`` columns (default: as many as the widest figure lets fit)."""
+    columns = projection.columns
+    tables = (
         ("income_statement", _income_rows(projection)),
         ("balance_sheet", _balance_rows(projection)),
         ("cash_flow_statement", _cash_flow_rows(projection)),
-    ):
+    )
+    if per_page is None:
+        largest = max(
+            (abs(value(c)) for _, rows in tables for *_, value in rows if value for c in columns),
+            default=Decimal(0),
+        )
+        per_page = columns_that_fit(largest)
+    pages = column_pages(columns, per_page)
+    out = []
+    for key, rows in tables:
         out.append(
             Statement(
                 key,
