@@ -383,7 +383,10 @@ def compute(plan: Plan) -> Report:
     kpi_by_id = {v.kpi.id: v for v in kpi_views}
     money = (
         financial_report(
-            plan.financials, plan.milestones, get_currency_precision(plan.meta.currency)
+            plan.financials,
+            plan.milestones,
+            get_currency_precision(plan.meta.currency),
+            as_of_month=index_of(as_of),
         )
         if plan.financials is not None
         else None

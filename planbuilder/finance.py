@@ -17,8 +17,17 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from planbuilder.calendar import calendar_month, index_of, month_name
-from planbuilder.model import Expense, Financials, Loan, Milestone, RevenueStream, Scenario
+from planbuilder.model import (
+    Capex,
+    Expense,
+    Financials,
+    Loan,
+    Milestone,
+    RevenueStream,
+    Scenario,
+)
 from planbuilder.problems import Position, Problem, warning
+from planbuilder.statements import Statement, statements
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
@@ -95,7 +104,10 @@ def annuity(principal: Decimal, monthly_rate: Decimal, months: int) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """One month, or the sum of several (a quarter, a year). Every amount is rounded."""
+    """One month, or the sum of several (a quarter, a fiscal year). Every amount is rounded.
+
+    Flows (revenue, depreciation, tax, changes in working capital ...) are sums over the
+    period's months; balances (receivables, loans, equity ...) are those at its end."""
 
     first: int
     last: int
@@ -107,8 +119,27 @@ class Period:
     equity_in: Decimal
     loans_in: Decimal
     opening_cash: Decimal
-    investment: Decimal = ZERO  # capital milestones: cash out below EBITDA
+    investment: Decimal = ZERO  # capex: cash out below EBITDA, depreciated
     required_dscr: Decimal | None = None  # the coverage a lender asks for (`min_dscr`)
+    depreciation: Decimal = ZERO
+    tax: Decimal = ZERO  # income tax expense (accrued)
+    tax_paid: Decimal = ZERO
+    draws: Decimal = ZERO  # owner draws or dividends
+    receivables_change: Decimal = ZERO
+    inventory_change: Decimal = ZERO
+    payables_change: Decimal = ZERO
+    # balances at the period's end
+    receivables: Decimal = ZERO
+    inventory: Decimal = ZERO
+    payables: Decimal = ZERO
+    tax_payable: Decimal = ZERO
+    fixed_assets_cost: Decimal = ZERO
+    accumulated_depreciation: Decimal = ZERO
+    loan_balances: tuple[Decimal, ...] = ()  # per loan, in the order of ``Projection.loans``
+    paid_in_capital: Decimal = ZERO
+    retained_earnings: Decimal = ZERO
+    kind: str = "month"  # month | quarter | year (a fiscal year) | total
+    fiscal_year: int = 0  # the calendar year the fiscal year ends in
 
     @property
     def label(self) -> str:
@@ -117,6 +148,11 @@ class Period:
     @property
     def months(self) -> int:
         return self.last - self.first + 1
+
+    @property
+    def partial(self) -> bool:
+        """A fiscal year the projection covers only in part."""
+        return self.kind == "year" and self.months < 12
 
     @property
     def revenue_total(self) -> Decimal:
@@ -140,17 +176,40 @@ class Period:
         return self.gross_margin - self.expenses_total
 
     @property
+    def ebit(self) -> Decimal:
+        return self.ebitda - self.depreciation
+
+    @property
+    def profit_before_tax(self) -> Decimal:
+        return self.ebit - self.interest
+
+    @property
     def net_profit(self) -> Decimal:
-        """EBITDA less interest (the plan models no depreciation or tax)."""
-        return self.ebitda - self.interest
+        return self.profit_before_tax - self.tax
+
+    @property
+    def break_even_revenue(self) -> Decimal | None:
+        """Fixed costs ÷ contribution margin ratio: the revenue at which EBITDA is zero."""
+        if self.gross_margin <= 0:
+            return None
+        return self.expenses_total * self.revenue_total / self.gross_margin
 
     @property
     def debt_service(self) -> Decimal:
         return self.interest + self.principal
 
     @property
+    def cash_available_for_debt_service(self) -> Decimal:
+        """EBITDA − income tax paid − owner draws (the DSCR's numerator)."""
+        return self.ebitda - self.tax_paid - self.draws
+
+    @property
     def dscr(self) -> Decimal | None:
-        return self.ebitda / self.debt_service if self.debt_service else None
+        """(EBITDA − income tax paid − owner draws) ÷ scheduled interest and principal;
+        ``None`` when no debt service falls in the period."""
+        if not self.debt_service:
+            return None
+        return self.cash_available_for_debt_service / self.debt_service
 
     @property
     def dscr_low(self) -> bool:
@@ -162,30 +221,128 @@ class Period:
         return self.equity_in + self.loans_in
 
     @property
+    def tax_payable_change(self) -> Decimal:
+        return self.tax - self.tax_paid
+
+    @property
+    def operating_cash(self) -> Decimal:
+        """Indirect method: net profit + depreciation ± changes in working capital."""
+        return (
+            self.net_profit
+            + self.depreciation
+            - self.receivables_change
+            - self.inventory_change
+            + self.payables_change
+            + self.tax_payable_change
+        )
+
+    @property
+    def investing_cash(self) -> Decimal:
+        return -self.investment
+
+    @property
+    def financing_cash(self) -> Decimal:
+        return self.equity_in + self.loans_in - self.principal - self.draws
+
+    @property
+    def other_cash(self) -> Decimal:
+        """What the monthly table's columns leave out of net cash: income tax paid, owner
+        draws and the changes in working capital."""
+        return (
+            self.payables_change
+            - self.receivables_change
+            - self.inventory_change
+            - self.tax_paid
+            - self.draws
+        )
+
+    @property
+    def free_cash_flow(self) -> Decimal:
+        return self.operating_cash - self.investment
+
+    @property
     def net_cash(self) -> Decimal:
-        return self.ebitda - self.investment - self.debt_service + self.inflows
+        return self.operating_cash + self.investing_cash + self.financing_cash
 
     @property
     def closing_cash(self) -> Decimal:
         return self.opening_cash + self.net_cash
 
+    @property
+    def fixed_assets(self) -> Decimal:
+        """Fixed assets at cost less accumulated depreciation."""
+        return self.fixed_assets_cost - self.accumulated_depreciation
 
-def combine(periods: Sequence[Period]) -> Period:
-    """The sum of consecutive periods."""
-    first = periods[0]
+    @property
+    def total_assets(self) -> Decimal:
+        return self.closing_cash + self.receivables + self.inventory + self.fixed_assets
+
+    @property
+    def loans_total(self) -> Decimal:
+        return sum(self.loan_balances, ZERO)
+
+    @property
+    def total_liabilities(self) -> Decimal:
+        return self.payables + self.tax_payable + self.loans_total
+
+    @property
+    def equity(self) -> Decimal:
+        return self.paid_in_capital + self.retained_earnings
+
+    @property
+    def liabilities_and_equity(self) -> Decimal:
+        return self.total_liabilities + self.equity
+
+    @property
+    def balances(self) -> bool:
+        """Total assets equal liabilities plus equity, to the cent."""
+        return self.total_assets == self.liabilities_and_equity
+
+
+_FLOWS = (
+    "cost_of_sales",
+    "interest",
+    "principal",
+    "equity_in",
+    "loans_in",
+    "investment",
+    "depreciation",
+    "tax",
+    "tax_paid",
+    "draws",
+    "receivables_change",
+    "inventory_change",
+    "payables_change",
+)
+_BALANCES = (
+    "receivables",
+    "inventory",
+    "payables",
+    "tax_payable",
+    "fixed_assets_cost",
+    "accumulated_depreciation",
+    "loan_balances",
+    "paid_in_capital",
+    "retained_earnings",
+)
+
+
+def combine(periods: Sequence[Period], kind: str | None = None) -> Period:
+    """The sum of consecutive periods: flows added, balances taken at the end."""
+    first, end = periods[0], periods[-1]
+    flows = {name: sum((getattr(p, name) for p in periods), ZERO) for name in _FLOWS}
+    balances = {name: getattr(end, name) for name in _BALANCES}
     return Period(
         first=first.first,
-        last=periods[-1].last,
+        last=end.last,
         revenue=tuple(sum(col, ZERO) for col in zip(*(p.revenue for p in periods), strict=True)),
-        cost_of_sales=sum((p.cost_of_sales for p in periods), ZERO),
         expenses=tuple(sum(col, ZERO) for col in zip(*(p.expenses for p in periods), strict=True)),
-        interest=sum((p.interest for p in periods), ZERO),
-        principal=sum((p.principal for p in periods), ZERO),
-        equity_in=sum((p.equity_in for p in periods), ZERO),
-        loans_in=sum((p.loans_in for p in periods), ZERO),
         opening_cash=first.opening_cash,
-        investment=sum((p.investment for p in periods), ZERO),
         required_dscr=first.required_dscr,
+        kind=kind or ("month" if len(periods) == 1 else "quarter"),
+        fiscal_year=end.fiscal_year,
+        **flows,
+        **balances,
     )
 
 
@@ -197,6 +354,32 @@ def chunks(periods: Sequence[Period], size: int) -> list[Period]:
     return [combine(periods[i : i + size]) for i in range(0, len(periods), size)]
 
 
+def fiscal_year_of(month: int, first_month: int) -> int:
+    """The calendar year in which the fiscal year holding ``month`` ends."""
+    key = (month - (first_month - 1)) // 12
+    return key + (1 if first_month > 1 else 0)
+
+
+def _by_fiscal_year(periods: Sequence[Period]) -> list[list[Period]]:
+    groups: list[list[Period]] = []
+    for p in periods:
+        if groups and groups[-1][-1].fiscal_year == p.fiscal_year:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def _sustained(periods: Sequence[Period], holds) -> int | None:
+    """The first month from which ``holds`` is true for every month to the horizon."""
+    found = None
+    for p in reversed(periods):
+        if not holds(p):
+            break
+        found = p.first
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Projection:
     scenario: Scenario | None
@@ -204,20 +387,45 @@ class Projection:
     categories: tuple[str, ...]
     months: tuple[Period, ...]
     starting_cash: Decimal
+    loans: tuple[Loan, ...] = ()  # every loan, existing ones first (balance sheet order)
+    fiscal_year_start: int = 1
+
+    @property
+    def fiscal_years(self) -> list[Period]:
+        """One period per fiscal year (the first and last may be partial years)."""
+        return [combine(group, "year") for group in _by_fiscal_year(self.months)]
 
     @property
     def years(self) -> list[Period]:
-        """Consecutive 12-month blocks from the projection start (the last may be shorter)."""
-        return chunks(self.months, 12)
+        """The fiscal years (see ``fiscal_years``)."""
+        return self.fiscal_years
 
     @property
     def detail(self) -> list[Period]:
-        """What lenders expect: months for the first two years, then quarters."""
-        return list(self.months[:MONTHLY_DETAIL]) + chunks(self.months[MONTHLY_DETAIL:], 3)
+        """What lenders expect: months for the first two years, then quarters (a quarter
+        never straddles two fiscal years)."""
+        head = list(self.months[:MONTHLY_DETAIL])
+        quarters: list[list[Period]] = []
+        for month in self.months[MONTHLY_DETAIL:]:
+            # Quarters follow the fiscal year: a new one every third month from its start.
+            if not quarters or (month.first - (self.fiscal_year_start - 1)) % 3 == 0:
+                quarters.append([])
+            quarters[-1].append(month)
+        return head + [combine(q) for q in quarters]
+
+    @property
+    def columns(self) -> list[Period]:
+        """The statements' columns: each fiscal year's months or quarters, then its total."""
+        detail = self.detail
+        out: list[Period] = []
+        for year in self.fiscal_years:
+            out += [p for p in detail if year.first <= p.first <= year.last]
+            out.append(year)
+        return out
 
     @property
     def total(self) -> Period:
-        return combine(self.months)
+        return combine(self.months, "total")
 
     @property
     def ending_cash(self) -> Decimal:
@@ -225,8 +433,29 @@ class Projection:
 
     @property
     def break_even(self) -> int | None:
-        """First month with operating profit (EBITDA) of zero or more."""
+        """Sustained break-even: the first month from which EBITDA stays at or above zero
+        to the end of the projection."""
+        return _sustained(self.months, lambda m: m.ebitda >= 0)
+
+    @property
+    def first_positive_month(self) -> int | None:
+        """The first single month with EBITDA of zero or more (it may dip again)."""
         return next((m.first for m in self.months if m.ebitda >= 0), None)
+
+    @property
+    def payback(self) -> int | None:
+        """The month from which cumulative free cash flow (operating cash − capex) stays
+        above zero to the horizon."""
+        running, cumulative = ZERO, []
+        for month in self.months:
+            running += month.free_cash_flow
+            cumulative.append(running)
+        found = None
+        for month, value in zip(reversed(self.months), reversed(cumulative), strict=True):
+            if value <= 0:
+                break
+            found = month.first
+        return found
 
     @property
     def cash_break_even(self) -> int | None:
@@ -258,41 +487,64 @@ class Projection:
 
     @property
     def min_dscr(self) -> Decimal | None:
-        values = [y.dscr for y in self.years if y.dscr is not None]
+        values = [y.dscr for y in self.fiscal_years if y.dscr is not None]
         return min(values) if values else None
 
     @property
     def min_dscr_low(self) -> bool:
-        """Some year covers its debt service less than the lender asks."""
+        """Some fiscal year covers its debt service less than the lender asks."""
         return _below(self.min_dscr, self.months[0].required_dscr)
+
+    @property
+    def net_profit_total(self) -> Decimal:
+        return sum((m.net_profit for m in self.months), ZERO)
 
     @property
     def first_month(self) -> Period:
         return self.months[0]
 
 
-def _growth_factor(stream: RevenueStream, month: int) -> Decimal:
-    """Compound growth from the stream's start to ``month``, rate by rate."""
+def _growth_factors(stream: RevenueStream, last: int) -> dict[int, Decimal]:
+    """Compound growth from the stream's start to each month up to ``last``, rate by rate
+    (one running product, so each month costs one multiplication)."""
     factor = Decimal(1)
-    for k in range(stream.start + 1, month + 1):
-        rate = next(
-            (step.percent for step in reversed(stream.growth) if step.start <= k), Decimal(0)
-        )
+    factors = {stream.start: factor}
+    rates = sorted(stream.growth, key=lambda step: step.start)
+    for k in range(stream.start + 1, last + 1):
+        rate = next((step.percent for step in reversed(rates) if step.start <= k), Decimal(0))
         factor *= 1 + rate / 100
-    return factor
+        factors[k] = factor
+    return factors
 
 
-def _revenue(stream: RevenueStream, month: int, scenario: Scenario | None) -> Decimal:
-    delay = scenario.delay_months if scenario else 0
-    shifted = replace(
+def _delays(scenario: Scenario | None, name: str, stream: bool) -> int:
+    """How many months ``scenario`` delays a stream or milestone: those it names in
+    ``delay``; without names, every revenue stream (and no milestone)."""
+    if scenario is None or not scenario.delay_months:
+        return 0
+    if scenario.delay:
+        return scenario.delay_months if name in scenario.delay else 0
+    return scenario.delay_months if stream else 0
+
+
+def _shifted(stream: RevenueStream, delay: int) -> RevenueStream:
+    if not delay:
+        return stream
+    return replace(
         stream,
         start=stream.start + delay,
+        end=None if stream.end is None else stream.end + delay,
         growth=tuple(replace(g, start=g.start + delay) for g in stream.growth),
     )
-    if month < shifted.start or (stream.end is not None and month > stream.end):
+
+
+def _revenue(
+    stream: RevenueStream, month: int, scenario: Scenario | None, factors: dict[int, Decimal]
+) -> Decimal:
+    if month < stream.start or (stream.end is not None and month > stream.end):
         return ZERO
     base = stream.monthly if stream.monthly is not None else stream.units * stream.price
-    amount = base * _growth_factor(shifted, month)
+    amount = base * factors[month]
     if stream.seasonality:
         amount *= stream.seasonality[calendar_month(month) - 1]
     if scenario and scenario.revenue:
@@ -333,56 +585,192 @@ def milestone_spending(
     return spending
 
 
+def depreciation_schedule(amount: Decimal, first: int, life: int, rounder: Rounder):
+    """Straight-line: ``amount`` ÷ ``life`` a month, rounded once, from month ``first``;
+    the last month takes the rounding rest so the asset is written off exactly."""
+    share = rounder(amount / life)
+    left = amount
+    for k in range(life):
+        part = left if k == life - 1 else min(share, left)
+        left -= part
+        yield first + k, part
+
+
+def _capex(
+    fin: Financials,
+    spending: Sequence[tuple[Milestone, int, Decimal]],
+    scenario: Scenario | None,
+) -> list[Capex]:
+    """Capex lines, and capital milestones as capex (each month of spending one line)."""
+    lines = list(fin.capex)
+    for milestone, month, amount in spending:
+        if milestone.capital:
+            delay = _delays(scenario, milestone.id, stream=False)
+            lines.append(
+                Capex(milestone.title, amount, month + delay, fin.capital_life_months, milestone.id)
+            )
+    return lines
+
+
+def _scenario_loan(loan: Loan, scenario: Scenario | None) -> Loan:
+    if scenario is None or not scenario.rate_points:
+        return loan
+    return replace(loan, rate=max(ZERO, loan.rate + scenario.rate_points))
+
+
 def project(
     fin: Financials,
     milestones: Sequence[Milestone],
     digits: int,
     scenario: Scenario | None = None,
 ) -> Projection:
-    """The monthly projection of ``fin``, under ``scenario`` if given."""
+    """The monthly statements of ``fin``, under ``scenario`` if given."""
     rounder = Rounder(digits)
     months = range(fin.start, fin.start + fin.horizon_months)
+    last = months[-1]
     referenced = {e.milestone for e in fin.expenses if e.milestone}
     spending = milestone_spending(milestones, referenced, rounder) if fin.milestone_spending else []
     operating = [s for s in spending if not s[0].capital]
     categories = sorted(
         {e.category for e in fin.expenses} | ({MILESTONE_CATEGORY} if operating else set())
     )
+    cost_factor = 1 + (scenario.expenses / 100 if scenario and scenario.expenses else ZERO)
     milestone_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    investment_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for milestone, month, amount in spending:
-        target = investment_by_month if milestone.capital else milestone_by_month
-        target[month] += amount
-    schedules = [loan_schedule(loan, rounder) for loan in fin.loans]
-    expense_factor = 1 + (scenario.expenses / 100 if scenario and scenario.expenses else ZERO)
+    for milestone, month, amount in operating:
+        milestone_by_month[month + _delays(scenario, milestone.id, stream=False)] += amount
+    # Capex: cash out in its month, depreciated straight-line from the month after.
+    capex_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    depreciation: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    opening = fin.opening
+    if opening.fixed_assets:
+        for month, part in depreciation_schedule(
+            opening.fixed_assets, fin.start, opening.fixed_assets_life_months, rounder
+        ):
+            depreciation[month] += part
+    for line in _capex(fin, spending, scenario):
+        amount = rounder(line.amount * cost_factor)
+        capex_by_month[line.month] += amount
+        for month, part in depreciation_schedule(amount, line.month + 1, line.life_months, rounder):
+            depreciation[month] += part
+    streams = [_shifted(s, _delays(scenario, s.name, stream=True)) for s in fin.revenue]
+    growth = [_growth_factors(s, last) for s in streams]
+    loans = tuple(sorted(fin.loans, key=lambda loan: not loan.existing))
+    schedules = [loan_schedule(_scenario_loan(loan, scenario), rounder) for loan in loans]
+    payments_by_month: dict[int, list[tuple[int, LoanPayment]]] = defaultdict(list)
+    for i, schedule in enumerate(schedules):
+        for payment in schedule:
+            payments_by_month[payment.month].append((i, payment))
+    balances = [loan.principal if loan.existing else ZERO for loan in loans]
+    draws_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for draw in fin.owner_draws:
+        for month in range(draw.start, min(draw.end, last) + 1):
+            draws_by_month[month] += draw.amount
+    wc = fin.working_capital
+    tax = fin.tax
+    loss_pool = tax.losses_carried_forward if tax else ZERO
+    ytd_profit = ytd_tax = ZERO
+    tax_due: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    receivables, inventory, payables = opening.receivables, opening.inventory, opening.payables
+    tax_payable = ZERO
+    fixed_cost, accumulated = opening.fixed_assets, ZERO
+    paid_in = opening.paid_in_capital
+    retained = (
+        fin.starting_cash
+        + opening.receivables
+        + opening.inventory
+        + opening.fixed_assets
+        - opening.payables
+        - sum(balances, ZERO)
+        - paid_in
+    )
     cash = fin.starting_cash
     periods = []
     for month in months:
-        revenue = tuple(rounder(_revenue(s, month, scenario)) for s in fin.revenue)
+        revenue = tuple(
+            rounder(_revenue(s, month, scenario, g)) for s, g in zip(streams, growth, strict=True)
+        )
         cost = sum(
-            (rounder(r * s.cost_of_sales / 100) for r, s in zip(revenue, fin.revenue, strict=True)),
+            (
+                rounder(r * s.cost_of_sales / 100 * cost_factor)
+                for r, s in zip(revenue, fin.revenue, strict=True)
+            ),
             ZERO,
         )
         by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for item in fin.expenses:
-            by_category[item.category] += rounder(_expense(item, month) * expense_factor)
+            shift = _delays(scenario, item.milestone, stream=False) if item.milestone else 0
+            by_category[item.category] += rounder(_expense(item, month - shift) * cost_factor)
         if operating:
-            by_category[MILESTONE_CATEGORY] += rounder(milestone_by_month[month] * expense_factor)
-        payments = [p for schedule in schedules for p in schedule if p.month == month]
+            by_category[MILESTONE_CATEGORY] += rounder(milestone_by_month[month] * cost_factor)
+        interest = principal = ZERO
+        for i, payment in payments_by_month[month]:
+            interest += payment.interest
+            principal += payment.principal
+            balances[i] = payment.closing
+        # A new loan is drawn in its start month, which also carries its first payment.
+        loans_in = sum(
+            (loan.principal for loan in loans if not loan.existing and loan.start == month), ZERO
+        )
+        new_receivables = rounder(sum(revenue, ZERO) * wc.receivable_days / 30)
+        new_inventory = rounder(cost * wc.inventory_days / 30)
+        new_payables = rounder(cost * wc.payable_days / 30)
+        expenses = tuple(by_category[c] for c in categories)
+        dep = depreciation[month]
+        invest = capex_by_month[month]
+        profit_before_tax = sum(revenue, ZERO) - cost - sum(expenses, ZERO) - dep - interest
+        fiscal = fiscal_year_of(month, fin.fiscal_year_start)
+        month_tax = ZERO
+        if tax is not None:
+            # Year to date: the year's profit less the losses carried into it, taxed once.
+            ytd_profit += profit_before_tax
+            target = rounder(max(ZERO, ytd_profit - loss_pool) * tax.rate / 100)
+            month_tax, ytd_tax = target - ytd_tax, target
+            if fiscal_year_of(month + 1, fin.fiscal_year_start) != fiscal:
+                if ytd_profit < 0:
+                    loss_pool -= ytd_profit
+                else:
+                    loss_pool -= min(loss_pool, ytd_profit)
+                due = month + max(tax.paid_months_after_year_end, 0)
+                tax_due[due] += ytd_tax
+                ytd_profit = ytd_tax = ZERO
+        paid = tax_due.pop(month, ZERO)
+        draw = draws_by_month[month]
+        equity_in = sum((e.amount for e in fin.equity if e.month == month), ZERO)
         period = Period(
             first=month,
             last=month,
             revenue=revenue,
             cost_of_sales=cost,
-            expenses=tuple(by_category[c] for c in categories),
-            interest=sum((p.interest for p in payments), ZERO),
-            principal=sum((p.principal for p in payments), ZERO),
-            equity_in=sum((e.amount for e in fin.equity if e.month == month), ZERO),
-            loans_in=sum((loan.principal for loan in fin.loans if loan.start == month), ZERO),
+            expenses=expenses,
+            interest=interest,
+            principal=principal,
+            equity_in=equity_in,
+            loans_in=loans_in,
             opening_cash=cash,
-            investment=rounder(investment_by_month[month] * expense_factor),
+            investment=invest,
             required_dscr=fin.min_dscr,
+            depreciation=dep,
+            tax=month_tax,
+            tax_paid=paid,
+            draws=draw,
+            receivables_change=new_receivables - receivables,
+            inventory_change=new_inventory - inventory,
+            payables_change=new_payables - payables,
+            receivables=new_receivables,
+            inventory=new_inventory,
+            payables=new_payables,
+            tax_payable=tax_payable + month_tax - paid,
+            fixed_assets_cost=fixed_cost + invest,
+            accumulated_depreciation=accumulated + dep,
+            loan_balances=tuple(balances),
+            paid_in_capital=paid_in + equity_in,
+            retained_earnings=retained + profit_before_tax - month_tax - draw,
+            fiscal_year=fiscal,
         )
+        receivables, inventory, payables = new_receivables, new_inventory, new_payables
+        tax_payable, fixed_cost = period.tax_payable, period.fixed_assets_cost
+        accumulated, paid_in = period.accumulated_depreciation, period.paid_in_capital
+        retained = period.retained_earnings
         cash = period.closing_cash
         periods.append(period)
     return Projection(
@@ -391,6 +779,8 @@ def project(
         categories=tuple(categories),
         months=tuple(periods),
         starting_cash=fin.starting_cash,
+        loans=loans,
+        fiscal_year_start=fin.fiscal_year_start,
     )
 
 
@@ -411,6 +801,105 @@ class Variance:
         if self.actual_expenses is None:
             return None
         return self.actual_expenses - self.forecast_expenses
+
+
+@dataclass(frozen=True, slots=True)
+class DebtYear:
+    """One fiscal year of one loan (or of all loans): what was paid, what is still owed."""
+
+    fiscal_year: int
+    first: int
+    last: int
+    partial: bool  # the projection covers only part of the fiscal year
+    interest: Decimal
+    principal: Decimal
+    closing: Decimal  # the balance at the year's end
+    kind: str = "year"  # labelled like a statement's fiscal-year column
+
+    @property
+    def months(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def payment(self) -> Decimal:
+        return self.interest + self.principal
+
+
+@dataclass(frozen=True, slots=True)
+class LoanYears:
+    """The debt summary of one loan over the projection, and its whole life."""
+
+    loan: Loan
+    years: tuple[DebtYear, ...]
+    schedule: tuple[LoanPayment, ...]
+    life_interest: Decimal  # interest over the loan's whole term
+    horizon_balance: Decimal  # owed at the end of the projection
+
+    @property
+    def interest(self) -> Decimal:
+        return sum((y.interest for y in self.years), ZERO)
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((y.principal for y in self.years), ZERO)
+
+    @property
+    def payment(self) -> Decimal:
+        return self.interest + self.principal
+
+    @property
+    def schedule_pages(self) -> tuple[tuple[LoanPayment, ...], ...]:
+        """The monthly amortisation in pages of 36 months (each page names its loan)."""
+        return tuple(self.schedule[i : i + 36] for i in range(0, len(self.schedule), 36))
+
+
+def debt_summary(projection: Projection, rounder: Rounder) -> tuple[LoanYears, ...]:
+    """Per loan and fiscal year: interest, principal, payment and year-end balance."""
+    years = projection.fiscal_years
+    out = []
+    for i, loan in enumerate(projection.loans):
+        schedule = loan_schedule(loan, rounder)
+        rows = []
+        for year in years:
+            inside = [p for p in schedule if year.first <= p.month <= year.last]
+            rows.append(
+                DebtYear(
+                    year.fiscal_year,
+                    year.first,
+                    year.last,
+                    year.partial,
+                    sum((p.interest for p in inside), ZERO),
+                    sum((p.principal for p in inside), ZERO),
+                    year.loan_balances[i],
+                )
+            )
+        out.append(
+            LoanYears(
+                loan,
+                tuple(rows),
+                schedule,
+                sum((p.interest for p in schedule), ZERO),
+                projection.months[-1].loan_balances[i],
+            )
+        )
+    return tuple(out)
+
+
+def _debt_totals(debt: Sequence[LoanYears]) -> tuple[DebtYear, ...]:
+    if not debt:
+        return ()
+    return tuple(
+        DebtYear(
+            rows[0].fiscal_year,
+            rows[0].first,
+            rows[0].last,
+            rows[0].partial,
+            sum((r.interest for r in rows), ZERO),
+            sum((r.principal for r in rows), ZERO),
+            sum((r.closing for r in rows), ZERO),
+        )
+        for rows in zip(*(d.years for d in debt), strict=True)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,6 +927,13 @@ class FinancialReport:
     milestone_spending: tuple[tuple[Milestone, Decimal], ...]  # within the projection
     variance: tuple[Variance, ...]
     assumptions: tuple[Assumption, ...]
+    debt: tuple[LoanYears, ...] = ()  # the debt summary, one entry per loan
+    debt_total: tuple[DebtYear, ...] = ()  # all loans together, per fiscal year
+    as_of_month: int | None = None
+    runway_unfunded: int | None = None  # months from `as_of` without funding still to come
+    runway_funded: int | None = None  # ... with the planned funding
+    unfunded_cash_negative: int | None = None  # when cash runs out without that funding
+    statements: tuple[Statement, ...] = ()  # the base case's three statements
 
     @property
     def sources_total(self) -> Decimal:
@@ -529,12 +1025,35 @@ def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
     return tuple(found)
 
 
+def _runway(projection: Projection, from_month: int) -> int | None:
+    """Whole months from ``from_month`` until cash first falls below zero (``None``: it
+    lasts the horizon)."""
+    negative = next(
+        (m.first for m in projection.months if m.first >= from_month and m.closing_cash < 0),
+        None,
+    )
+    return None if negative is None else negative - from_month
+
+
 def financial_report(
-    fin: Financials, milestones: Sequence[Milestone], digits: int
+    fin: Financials,
+    milestones: Sequence[Milestone],
+    digits: int,
+    as_of_month: int | None = None,
 ) -> FinancialReport:
-    """The base projection, every scenario, loan schedules, sources and uses, variance."""
+    """The base projection, every scenario, loan schedules, the debt summary, runway,
+    sources and uses, variance. ``as_of_month`` (a month index) is the day the plan's
+    statuses are computed for: funding after it is not yet received."""
     rounder = Rounder(digits)
     base = project(fin, milestones, digits)
+    now = max(as_of_month if as_of_month is not None else fin.start, fin.start)
+    received = replace(
+        fin,
+        equity=tuple(e for e in fin.equity if e.month <= now),
+        loans=tuple(loan for loan in fin.loans if loan.existing or loan.start <= now),
+    )
+    unfunded = base if received == fin else project(received, milestones, digits)
+    debt = debt_summary(base, rounder)
     scenarios = tuple(project(fin, milestones, digits, s) for s in fin.scenarios)
     horizon = range(fin.start, fin.start + fin.horizon_months)
     referenced = {e.milestone for e in fin.expenses if e.milestone}
@@ -560,18 +1079,29 @@ def financial_report(
     # (kind, name, amount): the theme words the kind ("Equity", "Loan").
     sources = tuple(
         [("equity", e.investor or "", e.amount) for e in fin.equity]
-        + [("loan", loan.name or loan.lender or "", loan.principal) for loan in fin.loans]
+        + [
+            ("loan", loan.name or loan.lender or "", loan.principal)
+            for loan in fin.loans
+            if not loan.existing
+        ]
     )
     return FinancialReport(
         financials=fin,
         base=base,
         scenarios=scenarios,
-        loans=tuple((loan, loan_schedule(loan, rounder)) for loan in fin.loans),
+        loans=tuple((d.loan, d.schedule) for d in debt),
         sources=sources,
         uses=fin.use_of_funds,
         milestone_spending=tuple((m, spent[m.id]) for m in milestones if spent.get(m.id)),
         variance=variance,
         assumptions=_assumptions(fin),
+        debt=debt,
+        debt_total=_debt_totals(debt),
+        as_of_month=now,
+        runway_unfunded=_runway(unfunded, now),
+        runway_funded=_runway(base, now),
+        unfunded_cash_negative=unfunded.cash_negative,
+        statements=statements(base),
     )
 
 
@@ -585,35 +1115,62 @@ def _cash_key(fin: Financials, funded: bool) -> str:
 
 
 def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
-    """What a lender would question: cash below zero, thin debt cover, unbalanced funds."""
+    """What a lender would question, for the base case and every scenario, in date order:
+    cash below zero, thin debt cover; then unbalanced sources and uses."""
     fin = report.financials
-    found = []
-    base = report.base
-    negative = base.cash_negative
-    if negative is not None:
-        funded = bool(fin.equity or fin.loans)
-        found.append(
-            warning(
-                f"cash goes below zero in {month_name(negative)}"
-                + ("" if funded else " and the plan has no funding"),
-                fin.position_of(_cash_key(fin, funded)),
-                hint="add funding (`funding: equity:` or `loans:`), more starting cash, "
-                "or move spending later",
-                code="cash-negative",
+    dated: list[tuple[int, int, Problem]] = []
+    for order, projection in enumerate(report.projections):
+        scenario = projection.scenario
+        where = f" in scenario `{scenario.name}`" if scenario else ""
+        negative = projection.cash_negative
+        if negative is not None:
+            funded = bool(fin.equity or any(not loan.existing for loan in fin.loans))
+            position = (
+                scenario.position or fin.position_of("scenarios")
+                if scenario
+                else fin.position_of(_cash_key(fin, funded))
             )
-        )
-    for year in base.years:
-        if year.dscr is not None and year.dscr < fin.min_dscr:
-            found.append(
-                warning(
-                    f"debt-service coverage {year.dscr:.2f}× in the year from "
-                    f"{month_name(year.first)} is below {fin.min_dscr}×",
-                    fin.position_of("min_dscr"),
-                    hint="lenders want operating profit to cover repayments with room to "
-                    "spare; lengthen the term, borrow less, or lower `min_dscr` if agreed",
-                    code="dscr-low",
+            dated.append(
+                (
+                    negative,
+                    order,
+                    warning(
+                        f"cash goes below zero in {month_name(negative)}{where}"
+                        + ("" if funded or scenario else " and the plan has no funding"),
+                        position,
+                        hint="add funding (`funding: equity:` or `loans:`), more starting "
+                        "cash, or move spending later",
+                        code="cash-negative",
+                    ),
                 )
             )
+        for year in projection.fiscal_years:
+            if year.dscr is not None and year.dscr < fin.min_dscr:
+                span = f"{year.fiscal_year}" + (
+                    f", {month_name(year.first)} to {month_name(year.last)}" if year.partial else ""
+                )
+                position = (
+                    scenario.position or fin.position_of("scenarios")
+                    if scenario
+                    else fin.position_of("min_dscr")
+                )
+                dated.append(
+                    (
+                        year.first,
+                        order,
+                        warning(
+                            # The year leads, so warnings at one line sort by date.
+                            f"debt-service coverage in fiscal year {span}{where}: "
+                            f"{year.dscr:.2f}× is below {fin.min_dscr}×",
+                            position,
+                            hint="lenders want (EBITDA − tax paid − owner draws) to cover "
+                            "repayments with room to spare; lengthen the term, borrow less, "
+                            "or lower `min_dscr` if agreed",
+                            code="dscr-low",
+                        ),
+                    )
+                )
+    found = [problem for _, _, problem in sorted(dated, key=lambda item: item[:2])]
     if not report.balanced:
         found.append(
             warning(

@@ -10,7 +10,7 @@ frozen records, never a path object (paths are text relative to the plan folder)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -221,6 +221,8 @@ class Loan:
     name: str | None = None
     lender: str | None = None
     position: Position | None = field(default=None, compare=False)
+    #: on the opening balance sheet: its balance is owed at the start, never drawn
+    existing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,55 @@ class Scenario:
     expenses: Decimal = default(SCENARIO, "expenses")  # noqa: RUF009
     delay_months: int = default(SCENARIO, "delay_months")
     description: str | None = None
+    rate_points: Decimal = default(SCENARIO, "rate_points")  # noqa: RUF009
+    delay: tuple[str, ...] = ()  # streams (by name) and milestones (by id) delayed
+    position: Position | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningBalance:
+    """Where the business stands when the projection starts (loans are in ``loans``)."""
+
+    cash: Decimal = Decimal(0)
+    receivables: Decimal = Decimal(0)
+    inventory: Decimal = Decimal(0)
+    fixed_assets: Decimal = Decimal(0)  # net book value
+    fixed_assets_life_months: int = 60
+    payables: Decimal = Decimal(0)
+    paid_in_capital: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Capex:
+    name: str
+    amount: Decimal
+    month: int
+    life_months: int
+    milestone: str | None = None  # the capital milestone it comes from
+    position: Position | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Tax:
+    rate: Decimal  # percent of profit before tax
+    losses_carried_forward: Decimal = Decimal(0)
+    paid_months_after_year_end: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingCapital:
+    receivable_days: int = 0
+    inventory_days: int = 0
+    payable_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerDraw:
+    name: str
+    amount: Decimal
+    start: int
+    end: int  # the same month for a single payment
+    position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +305,13 @@ class Financials:
     position: Position | None = field(default=None, compare=False)
     #: (field, position) of each top-level field given in financials.yaml
     positions: tuple[tuple[str, Position], ...] = field(default=(), compare=False)
+    fiscal_year_start: int = 1  # calendar month, 1–12
+    opening: OpeningBalance = OpeningBalance()
+    capex: tuple[Capex, ...] = ()
+    capital_life_months: int = 60
+    tax: Tax | None = None
+    working_capital: WorkingCapital = WorkingCapital()
+    owner_draws: tuple[OwnerDraw, ...] = ()
 
     def position_of(self, name: str) -> Position | None:
         """Where a top-level field was written, else where the file starts."""
@@ -432,10 +490,55 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
         for i, e in enumerate(expenses.get("one_off", []))
     ]
     funding = fin.get("funding", {})
+    opening = fin.get("opening_balance", {})
+    balance = OpeningBalance(
+        **{k: v for k, v in opening.items() if k in OpeningBalance.__dataclass_fields__}
+    )
+    if "cash" not in opening:
+        balance = replace(balance, cash=fin.get("starting_cash", Decimal(0)))
+    last = start + fin.get("horizon_months", default(FINANCIALS, "horizon_months")) - 1
+    draws = tuple(
+        OwnerDraw(
+            name=d["name"],
+            amount=d["monthly"],
+            start=months(d.get("start"), start),
+            end=months(d.get("end"), last),
+            position=at("owner_draws", i),
+        )
+        if "monthly" in d
+        else OwnerDraw(
+            name=d["name"],
+            amount=d["amount"],
+            start=month_index(d["month"]),
+            end=month_index(d["month"]),
+            position=at("owner_draws", i),
+        )
+        for i, d in enumerate(fin.get("owner_draws", []))
+    )
+    tax = fin.get("tax")
+    wc = fin.get("working_capital", {})
     return Financials(
+        fiscal_year_start=fin.get("fiscal_year_start", default(FINANCIALS, "fiscal_year_start")),
+        opening=balance,
+        capex=tuple(
+            Capex(
+                name=c["name"],
+                amount=c["amount"],
+                month=month_index(c["month"]),
+                life_months=c["life_months"],
+                position=at("capex", i),
+            )
+            for i, c in enumerate(fin.get("capex", []))
+        ),
+        capital_life_months=fin.get(
+            "capital_life_months", default(FINANCIALS, "capital_life_months")
+        ),
+        tax=Tax(**tax) if tax else None,
+        working_capital=WorkingCapital(**wc),
+        owner_draws=draws,
         start=start,
         horizon_months=fin.get("horizon_months", default(FINANCIALS, "horizon_months")),
-        starting_cash=fin.get("starting_cash", default(FINANCIALS, "starting_cash")),
+        starting_cash=balance.cash,
         min_dscr=fin.get("min_dscr", default(FINANCIALS, "min_dscr")),
         milestone_spending=fin.get("milestone_spending", default(FINANCIALS, "milestone_spending")),
         revenue=tuple(streams),
@@ -445,12 +548,32 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
             for i, e in enumerate(funding.get("equity", []))
         ),
         loans=tuple(
+            Loan(
+                principal=loan["balance"],
+                rate=loan["rate"],
+                term_months=loan["remaining_months"],
+                start=start,
+                name=loan.get("name"),
+                lender=loan.get("lender"),
+                position=at("opening_balance", "loans", i),
+                existing=True,
+            )
+            for i, loan in enumerate(opening.get("loans", []))
+        )
+        + tuple(
             construct(Loan, LOAN, loan, position=at("funding", "loans", i))
             for i, loan in enumerate(funding.get("loans", []))
         ),
         use_of_funds=tuple(fin.get("use_of_funds", {}).items()),
         scenarios=tuple(
-            construct(Scenario, SCENARIO, s, name=name)
+            construct(
+                Scenario,
+                SCENARIO,
+                s,
+                name=name,
+                delay=tuple(s.get("delay", ())),
+                position=doc.key_pos(("scenarios", name)) if doc is not None else None,
+            )
             for name, s in fin.get("scenarios", {}).items()
         ),
         actuals=tuple(

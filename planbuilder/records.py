@@ -316,7 +316,117 @@ SCENARIO = Record(
         "description": Field(Text()),
         "revenue": Field(Percent(Decimal(-100)), default=Decimal(0), help="change in percent"),
         "expenses": Field(Percent(Decimal(-100)), default=Decimal(0), help="change in percent"),
-        "delay_months": Field(Integer(0, 60), default=0, help="revenue starts this much later"),
+        "rate_points": Field(
+            Percent(Decimal(-100), Decimal(100)),
+            default=Decimal(0),
+            help="change of every loan's interest rate, in percentage points",
+        ),
+        "delay_months": Field(
+            Integer(0, 60),
+            default=0,
+            help="how much later the streams and milestones named in `delay` begin "
+            "(without `delay`: every stream that starts after the projection's start)",
+        ),
+        "delay": Field(
+            ListOf(Text(200), allow_scalar=True),
+            help="names of revenue streams or ids of milestones that `delay_months` delays",
+        ),
+    },
+)
+EXISTING_LOAN = Record(
+    "existing loan",
+    {
+        "name": Field(Text(200)),
+        "lender": Field(Text(200)),
+        "balance": Field(Money(), required=True, example="45000.00", help=_MONEY_HELP),
+        "rate": Field(
+            Percent(Decimal(0), Decimal(100)),
+            required=True,
+            example="6.5",
+            help="annual interest in percent",
+        ),
+        "remaining_months": Field(
+            Integer(1, 600),
+            required=True,
+            example="40",
+            help="months of payments left from the projection's start",
+        ),
+    },
+)
+OPENING_BALANCE = Record(
+    "opening balance sheet",
+    {
+        "cash": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
+        "receivables": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
+        "inventory": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
+        "fixed_assets": Field(Money(), default=Decimal(0), help="net book value; " + _MONEY_HELP),
+        "fixed_assets_life_months": Field(
+            Integer(1, 600),
+            default=60,
+            help="months over which the fixed assets' book value is still depreciated",
+        ),
+        "payables": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
+        "paid_in_capital": Field(
+            Money(),
+            default=Decimal(0),
+            help="equity paid in so far; retained earnings are the rest of the equity",
+        ),
+        "loans": Field(ListOf(EXISTING_LOAN)),
+    },
+)
+CAPEX = Record(
+    "capex",
+    {
+        "name": Field(Text(200), required=True, example="Second roaster"),
+        "amount": Field(Money(), required=True, example="36000.00", help=_MONEY_HELP),
+        "month": Field(Month(), required=True, example="2027-03"),
+        "life_months": Field(
+            Integer(1, 600), required=True, example="84", help="useful life, straight-line"
+        ),
+    },
+)
+TAX = Record(
+    "income tax",
+    {
+        "rate": Field(
+            Percent(Decimal(0), Decimal(100)),
+            required=True,
+            example="21",
+            help="percent of profit before tax",
+        ),
+        "losses_carried_forward": Field(
+            Money(), default=Decimal(0), help="tax losses of earlier years; " + _MONEY_HELP
+        ),
+        "paid_months_after_year_end": Field(
+            Integer(0, 12),
+            default=3,
+            help="a fiscal year's tax is paid in one sum this many months after the year ends",
+        ),
+    },
+)
+WORKING_CAPITAL = Record(
+    "working capital",
+    {
+        "receivable_days": Field(
+            Integer(0, 365), default=0, help="days customers take to pay (of revenue)"
+        ),
+        "inventory_days": Field(
+            Integer(0, 365), default=0, help="days of cost of sales held as stock"
+        ),
+        "payable_days": Field(
+            Integer(0, 365), default=0, help="days taken to pay suppliers (of cost of sales)"
+        ),
+    },
+)
+OWNER_DRAW = Record(
+    "owner draw",
+    {
+        "name": Field(Text(200), default="Owner draws"),
+        "monthly": Field(Money(), help="paid every month from `start` to `end`; " + _MONEY_HELP),
+        "amount": Field(Money(), help="paid once, in `month`; " + _MONEY_HELP),
+        "month": Field(Month()),
+        "start": Field(Month(), help="default: the projection's start"),
+        "end": Field(Month()),
     },
 )
 EXPENSES = Record(
@@ -337,7 +447,27 @@ FINANCIALS = Record(
             Month(), required=True, example="2026-01", help="first month of the projection"
         ),
         "horizon_months": Field(Integer(12, 60), default=36),
-        "starting_cash": Field(Money(), default=Decimal(0), help=_MONEY_HELP),
+        "starting_cash": Field(
+            Money(),
+            default=Decimal(0),
+            help="cash at the start: the short form of `opening_balance` for a new business; "
+            + _MONEY_HELP,
+        ),
+        "fiscal_year_start": Field(
+            Integer(1, 12), default=1, help="the calendar month (1–12) a fiscal year begins"
+        ),
+        "opening_balance": Field(
+            OPENING_BALANCE, help="where an existing business stands at the projection's start"
+        ),
+        "capex": Field(ListOf(CAPEX), help="investments, depreciated straight-line"),
+        "capital_life_months": Field(
+            Integer(1, 600),
+            default=60,
+            help="useful life of a milestone with `capital: true` (it becomes capex)",
+        ),
+        "tax": Field(TAX, help="income tax on profit; none when left out"),
+        "working_capital": Field(WORKING_CAPITAL),
+        "owner_draws": Field(ListOf(OWNER_DRAW), help="owner draws or dividends"),
         "min_dscr": Field(
             Number(minimum=Decimal(0)),
             default=Decimal("1.15"),

@@ -138,4 +138,46 @@ def check_financials(
             )
     for month in data.get("actuals", {}):
         within(month, ("actuals", month), "actuals")
+    given = doc.data if isinstance(doc.data, dict) else {}
+    opening_given = given.get("opening_balance")
+    if "starting_cash" in given and isinstance(opening_given, dict) and "cash" in opening_given:
+        problems.append(
+            error(
+                "`starting_cash` and `opening_balance: cash:` both give the cash at the start",
+                at(("starting_cash",)),
+                hint="keep `opening_balance: cash:` and remove `starting_cash`",
+            )
+        )
+    for i, item in enumerate(data.get("capex", [])):
+        within(item.get("month"), ("capex", i, "month"), f"capex `{item['name']}`")
+    for i, draw in enumerate(data.get("owner_draws", [])):
+        path = ("owner_draws", i)
+        once = "amount" in draw or "month" in draw
+        if ("monthly" in draw) == once or (once and not ("amount" in draw and "month" in draw)):
+            problems.append(
+                error(
+                    "an owner draw needs either `monthly` (with optional `start` and `end`), "
+                    "or `amount` and `month`",
+                    at(path),
+                    hint="e.g. `{monthly: 2500.00}` or `{amount: 10000.00, month: 2026-12}`",
+                )
+            )
+        for key in ("month", "start", "end"):
+            within(draw.get(key), (*path, key), "owner draw")
+    streams = {stream["name"] for stream in data.get("revenue", [])}
+    delayable = sorted(streams | milestone_ids)
+    for name, scenario in data.get("scenarios", {}).items():
+        for j, target in enumerate(scenario.get("delay", [])):
+            if target not in streams and target not in milestone_ids:
+                problems.append(
+                    error(
+                        f"scenario `{name}` delays `{target}`, which is neither a revenue "
+                        "stream nor a milestone",
+                        at(("scenarios", name, "delay", j))
+                        if isinstance(doc.data["scenarios"][name]["delay"], list)
+                        else at(("scenarios", name, "delay")),
+                        hint=did_you_mean(target, delayable)
+                        or "name a revenue stream or a milestone id",
+                    )
+                )
     return data

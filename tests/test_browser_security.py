@@ -116,7 +116,16 @@ def xss_plan(root: Path) -> Path:
     counter = [0]
     for path in sorted(root.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        before = data
         data = _poison(data, None, counter)
+        if path.name == "financials.yaml":  # scenarios delay streams by their (new) names
+            renamed = {
+                old["name"]: new["name"]
+                for old, new in zip(before["revenue"], data["revenue"], strict=True)
+            }
+            for scenario in data.get("scenarios", {}).values():
+                if "delay" in scenario:
+                    scenario["delay"] = [renamed.get(n, n) for n in scenario["delay"]]
         if path.name == "business-model.yaml":
             data["canvas"] = _canvas(data["canvas"], counter)
         if path.name == "plan.yaml":

@@ -38,6 +38,9 @@ EXPECTED_CHAPTERS = {
         "Key performance indicators",
         "Management and team",
         "Financial projection",
+        "Income statement",
+        "Balance sheet",
+        "Cash-flow statement",
     ],
     "lender": [
         "Funding request",
@@ -47,10 +50,13 @@ EXPECTED_CHAPTERS = {
         "Market",
         "Loan request",
         "Use of funds",
-        "Repayment schedule",
-        "Cash-flow projection",
+        "Income statement",
+        "Balance sheet",
+        "Cash-flow statement",
         "Debt-service coverage",
+        "Debt summary",
         "Collateral and guarantees",
+        "Appendix: loan amortisation",
     ],
 }
 

@@ -329,3 +329,13 @@ def test_figures_and_literals_follow_the_plans_locale(make_plan):
     assert (literal.position.line, literal.position.column) == (4, 41)
     html = result.site_files.files["sections/summary.html"].decode()
     assert "Pedimos 60.000\xa0€, no 60.000 €." in html
+
+
+def test_a_plan_stopped_by_a_yaml_error_reports_no_knock_on_figure_errors(make_plan):
+    files = plan_files(**{"milestones.yaml": "- {id: launch, title: Launch, due: 2027-13-01}\n"})
+    files["sections/02-details.md"] += "A broken image: ![x](../assets/missing.png)\n"
+    result = check(make_plan(files), today=TODAY)
+    assert [(p.position.name, p.message) for p in result.problems if p.is_error] == [
+        ("milestones.yaml", "`2027-13-01` is not a date: month 13 does not exist"),
+        ("02-details.md", "image `../assets/missing.png` not found"),
+    ]

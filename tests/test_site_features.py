@@ -80,7 +80,7 @@ def test_cash_at_month_end_is_the_as_of_month():
 def test_the_dashboard_card_shows_the_as_of_month(sample_site):
     html = (sample_site / "index.html").read_text()
     assert "Cash at month end · Oct 2026" in html
-    assert "$106,740" in html
+    assert "$112,988" in html
 
 
 def test_milestone_totals_cover_every_filter():

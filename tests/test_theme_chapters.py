@@ -18,14 +18,20 @@ DEFAULT_ORDER = [
     "kpis",
     "team",
     "financials",
+    "income-statement",
+    "balance-sheet",
+    "cash-flow-statement",
     "loan-request",
-    "repayment",
+    "debt-summary",
     "collateral",
     "review",
     "use-of-funds",
+    "repayment",
     "cash-flow",
     "dscr",
+    "amortisation",
 ]
+NOT_IN_ALL = ["use-of-funds", "repayment", "cash-flow", "dscr"]
 
 SWOT = {
     "theme/theme.yaml": """\
@@ -48,8 +54,8 @@ def test_the_default_theme_declares_its_chapters_in_order():
     assert [c.id for c in theme.chapters] == DEFAULT_ORDER
     assert theme.problems == ()
     landscape = [c.id for c in theme.chapters if c.landscape]
-    assert landscape == ["repayment", "cash-flow"]
-    assert [c.id for c in theme.chapters if not c.in_all] == ["use-of-funds", "cash-flow", "dscr"]
+    assert landscape == ["income-statement", "balance-sheet", "cash-flow-statement", "cash-flow"]
+    assert [c.id for c in theme.chapters if not c.in_all] == NOT_IN_ALL
     assert theme.chapter("dscr").needs == "loans"
     for chapter in theme.chapters:  # every declared template exists
         assert theme.find(f"templates/{chapter.template}") is not None, chapter.template
@@ -182,17 +188,17 @@ def test_the_sample_editions_keep_their_chapters():
         "market",
         "loan-request",
         "use-of-funds",
-        "repayment",
-        "cash-flow",
+        "income-statement",
+        "balance-sheet",
+        "cash-flow-statement",
         "dscr",
+        "debt-summary",
         "collateral",
+        "amortisation",
     ]
     structured = [c for c in found["internal"] if c in {s.id for s in prepared.theme.chapters}]
     # `all`, then use-of-funds, which `all` leaves out, named after it
-    assert structured == [
-        *(c for c in DEFAULT_ORDER if c not in ("use-of-funds", "cash-flow", "dscr")),
-        "use-of-funds",
-    ]
+    assert structured == [*(c for c in DEFAULT_ORDER if c not in NOT_IN_ALL), "use-of-funds"]
 
 
 def test_a_chapter_whose_template_is_missing_is_an_error_at_its_line(make_plan, tmp_path):

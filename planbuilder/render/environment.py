@@ -312,6 +312,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         month=fmt.month,
         kpi_value=fmt.kpi_value,
         period=fmt.period,
+        period_short=fmt.period_short,
         ratio=fmt.ratio,
         css_string=css_string,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
@@ -109,8 +110,32 @@ class Formatter:
             return self.month(period.first)
         return f"{self.month(period.first)} – {self.month(period.last)}"
 
+    def period_short(self, period, year_word: str = "FY") -> str:
+        """A statement column's one-line label: ``Jan 26``, ``Q1 27`` (``Feb–Apr 27`` off
+        the calendar quarters), ``FY 2027``, or a partial fiscal year ``2026, Feb–Dec``."""
+        first, last = first_day(period.first), first_day(period.last)
+        if period.kind == "month":
+            pattern = self.babel_locale.datetime_skeletons["yMMM"].pattern
+            return format_date(first, re.sub("y+", "yy", pattern), locale=self.locale)
+        span = format_skeleton("MMM", first, locale=self.locale)
+        if period.last != period.first:
+            span += f"–{format_skeleton('MMM', last, locale=self.locale)}"
+        if period.kind == "quarter":
+            if period.first % 3 == 0 and period.months == 3:
+                return format_date(first, "QQQ yy", locale=self.locale)
+            return f"{span} {format_date(last, 'yy', locale=self.locale)}"
+        if getattr(period, "partial", False):
+            return f"{period.fiscal_year}, {span}"
+        return f"{year_word} {period.fiscal_year}"
+
     def ratio(self, value: Decimal | None) -> str:
-        return "" if value is None else f"{self.number(value, 2)}×"
+        """Always two decimals: ``1.50×``."""
+        if value is None:
+            return ""
+        pattern = copy.copy(self.babel_locale.decimal_formats[None])
+        pattern.frac_prec = (2, 2)
+        with localcontext(_WIDE):
+            return f"{pattern.apply(Decimal(value), self.babel_locale)}×"
 
     def kpi_value(self, value: Decimal | None, unit: str | None) -> str:
         if value is None:

@@ -178,6 +178,11 @@ LABELS: dict[str, object] = {
         "cash-flow": "Cash-flow projection",
         "dscr": "Debt-service coverage",
         "collateral": "Collateral and guarantees",
+        "income-statement": "Income statement",
+        "balance-sheet": "Balance sheet",
+        "cash-flow-statement": "Cash-flow statement",
+        "debt-summary": "Debt summary",
+        "amortisation": "Appendix: loan amortisation",
     },
     "version": "Version",
     "draft": "Draft — uncommitted changes",
@@ -251,6 +256,81 @@ LABELS: dict[str, object] = {
     "search_kinds": {"page": "Page", "goal": "Goal", "milestone": "Milestone", "kpi": "KPI"},
     "download_csv": "Download as CSV",
     "cash_projected_for": "projected for",
+    "fin_fy": "FY",
+    "fin_income_statement": "Income statement",
+    "fin_balance_sheet": "Balance sheet",
+    "fin_cash_flow_statement": "Cash-flow statement",
+    "fin_statements_note": (
+        "Amounts in whole {currency}; months for the first two years, then quarters, and "
+        "a total for each fiscal year. Balances are those at the end of each period."
+    ),
+    "fin_operating_expenses": "Operating expenses",
+    "fin_depreciation": "Depreciation",
+    "fin_ebit": "EBIT",
+    "fin_profit_before_tax": "Profit before tax",
+    "fin_income_tax": "Income tax",
+    "fin_assets": "Assets",
+    "fin_receivables": "Receivables",
+    "fin_inventory": "Inventory",
+    "fin_fixed_assets_cost": "Fixed assets at cost",
+    "fin_accumulated_depreciation": "less accumulated depreciation",
+    "fin_total_assets": "Total assets",
+    "fin_liabilities": "Liabilities and equity",
+    "fin_payables": "Payables",
+    "fin_tax_payable": "Income tax payable",
+    "fin_total_liabilities": "Total liabilities",
+    "fin_paid_in_capital": "Paid-in capital",
+    "fin_retained_earnings": "Retained earnings",
+    "fin_equity": "Total equity",
+    "fin_liabilities_and_equity": "Total liabilities and equity",
+    "fin_change_receivables": "Change in receivables",
+    "fin_change_inventory": "Change in inventory",
+    "fin_change_payables": "Change in payables",
+    "fin_change_tax_payable": "Change in income tax payable",
+    "fin_operating_cash": "Cash from operations",
+    "fin_capex": "Capital expenditure",
+    "fin_investing_cash": "Cash from investing",
+    "fin_equity_in": "Equity paid in",
+    "fin_loans_in": "Loans drawn",
+    "fin_principal_repaid": "Principal repaid",
+    "fin_owner_draws": "Owner draws and dividends",
+    "fin_financing_cash": "Cash from financing",
+    "fin_opening_cash": "Cash at the start",
+    "fin_debt_summary": "Debt summary",
+    "fin_all_loans": "All loans",
+    "fin_life_interest": "Interest over the loan's life",
+    "fin_horizon_balance": "Owed at the end of the projection",
+    "fin_year_end_balance": "Balance at year end",
+    "fin_amortisation": "Monthly amortisation",
+    "fin_amortisation_note": "The monthly schedules behind the debt summary, loan by loan.",
+    "fin_dscr_definition": (
+        "DSCR = (EBITDA − income tax paid − owner draws) ÷ scheduled interest and "
+        "principal of all loans in the fiscal year; “—” where no debt service falls in "
+        "the year."
+    ),
+    "fin_break_even_definition": (
+        "Break-even: the first month from which EBITDA stays at or above zero to the end "
+        "of the projection."
+    ),
+    "fin_break_even_revenue": "Break-even revenue",
+    "fin_break_even_revenue_definition": (
+        "Break-even revenue = operating expenses ÷ contribution margin (gross margin ÷ revenue)."
+    ),
+    "fin_payback": "Payback",
+    "fin_payback_definition": (
+        "Payback: the month from which cumulative free cash flow (cash from operations − "
+        "capital expenditure) stays above zero."
+    ),
+    "fin_runway_unfunded": "Runway without new funding",
+    "fin_runway_funded": "Runway with the planned funding",
+    "fin_runway_definition": (
+        "Runway: whole months from {as_of} until cash falls below zero, without funding "
+        "not yet received by then, and with the planned funding."
+    ),
+    "fin_net_profit_total": "Net profit over the projection",
+    "fin_no_debt_service": "—",
+    "fin_other_cash": "Tax, draws, working capital",
+    "fin_cash_available": "EBITDA − tax paid − draws",
 }
 
 

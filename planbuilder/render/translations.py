@@ -148,6 +148,11 @@ VI: dict[str, object] = {
         "cash-flow": "Dự báo dòng tiền",
         "dscr": "Khả năng trả nợ",
         "collateral": "Tài sản bảo đảm và bảo lãnh",
+        "income-statement": "Báo cáo kết quả kinh doanh",
+        "balance-sheet": "Bảng cân đối kế toán",
+        "cash-flow-statement": "Báo cáo lưu chuyển tiền tệ",
+        "debt-summary": "Tóm tắt khoản vay",
+        "amortisation": "Phụ lục: lịch trả nợ",
     },
     "version": "Phiên bản",
     "draft": "Bản nháp — có thay đổi chưa commit",
@@ -237,6 +242,78 @@ VI: dict[str, object] = {
     "search_kinds": {"page": "Trang", "goal": "Mục tiêu", "milestone": "Cột mốc", "kpi": "KPI"},
     "download_csv": "Tải về dạng CSV",
     "cash_projected_for": "dự kiến cho",
+    "fin_fy": "NTC",
+    "fin_income_statement": "Báo cáo kết quả kinh doanh",
+    "fin_balance_sheet": "Bảng cân đối kế toán",
+    "fin_cash_flow_statement": "Báo cáo lưu chuyển tiền tệ",
+    "fin_statements_note": (
+        "Số tiền tính bằng {currency} chẵn; theo tháng trong hai năm đầu, sau đó theo "
+        "quý, kèm tổng mỗi năm tài chính. Số dư là số cuối mỗi kỳ."
+    ),
+    "fin_operating_expenses": "Chi phí hoạt động",
+    "fin_depreciation": "Khấu hao",
+    "fin_ebit": "EBIT",
+    "fin_profit_before_tax": "Lợi nhuận trước thuế",
+    "fin_income_tax": "Thuế thu nhập doanh nghiệp",
+    "fin_assets": "Tài sản",
+    "fin_receivables": "Phải thu khách hàng",
+    "fin_inventory": "Hàng tồn kho",
+    "fin_fixed_assets_cost": "Tài sản cố định theo nguyên giá",
+    "fin_accumulated_depreciation": "trừ khấu hao lũy kế",
+    "fin_total_assets": "Tổng tài sản",
+    "fin_liabilities": "Nợ phải trả và vốn chủ sở hữu",
+    "fin_payables": "Phải trả người bán",
+    "fin_tax_payable": "Thuế phải nộp",
+    "fin_total_liabilities": "Tổng nợ phải trả",
+    "fin_paid_in_capital": "Vốn góp",
+    "fin_retained_earnings": "Lợi nhuận giữ lại",
+    "fin_equity": "Tổng vốn chủ sở hữu",
+    "fin_liabilities_and_equity": "Tổng nợ phải trả và vốn chủ sở hữu",
+    "fin_change_receivables": "Thay đổi phải thu",
+    "fin_change_inventory": "Thay đổi hàng tồn kho",
+    "fin_change_payables": "Thay đổi phải trả",
+    "fin_change_tax_payable": "Thay đổi thuế phải nộp",
+    "fin_operating_cash": "Lưu chuyển tiền từ hoạt động kinh doanh",
+    "fin_capex": "Chi đầu tư tài sản",
+    "fin_investing_cash": "Lưu chuyển tiền từ hoạt động đầu tư",
+    "fin_equity_in": "Vốn góp nhận được",
+    "fin_loans_in": "Tiền vay nhận được",
+    "fin_principal_repaid": "Trả nợ gốc",
+    "fin_owner_draws": "Rút vốn và cổ tức",
+    "fin_financing_cash": "Lưu chuyển tiền từ hoạt động tài chính",
+    "fin_opening_cash": "Tiền đầu kỳ",
+    "fin_debt_summary": "Tóm tắt khoản vay",
+    "fin_all_loans": "Tất cả khoản vay",
+    "fin_life_interest": "Tổng lãi trong suốt thời hạn vay",
+    "fin_horizon_balance": "Dư nợ cuối kỳ dự báo",
+    "fin_year_end_balance": "Dư nợ cuối năm",
+    "fin_amortisation": "Lịch trả nợ hằng tháng",
+    "fin_amortisation_note": "Lịch trả nợ hằng tháng của từng khoản vay.",
+    "fin_dscr_definition": (
+        "DSCR = (EBITDA − thuế đã nộp − tiền rút của chủ) ÷ lãi và gốc phải trả theo lịch"
+        " của mọi khoản vay trong năm tài chính; “—” khi năm không có nghĩa vụ trả nợ."
+    ),
+    "fin_break_even_definition": (
+        "Hòa vốn: tháng đầu tiên mà từ đó EBITDA luôn từ 0 trở lên đến hết kỳ dự báo."
+    ),
+    "fin_break_even_revenue": "Doanh thu hòa vốn",
+    "fin_break_even_revenue_definition": (
+        "Doanh thu hòa vốn = chi phí hoạt động ÷ tỷ suất lãi góp (lãi gộp ÷ doanh thu)."
+    ),
+    "fin_payback": "Hoàn vốn",
+    "fin_payback_definition": (
+        "Hoàn vốn: tháng mà từ đó dòng tiền tự do lũy kế (tiền từ hoạt động kinh doanh − "
+        "chi đầu tư) luôn dương."
+    ),
+    "fin_runway_unfunded": "Số tháng đủ tiền khi không có vốn mới",
+    "fin_runway_funded": "Số tháng đủ tiền với nguồn vốn dự kiến",
+    "fin_runway_definition": (
+        "Số tháng tròn từ {as_of} đến khi tiền mặt xuống dưới 0, khi không có nguồn vốn "
+        "chưa nhận và khi có nguồn vốn dự kiến."
+    ),
+    "fin_net_profit_total": "Lợi nhuận ròng cả kỳ dự báo",
+    "fin_cash_available": "EBITDA − thuế đã nộp − tiền rút",
+    "fin_other_cash": "Thuế, rút vốn, vốn lưu động",
 }
 
 ES: dict[str, object] = {
@@ -384,6 +461,11 @@ ES: dict[str, object] = {
         "cash-flow": "Proyección de tesorería",
         "dscr": "Cobertura del servicio de la deuda",
         "collateral": "Garantías",
+        "income-statement": "Cuenta de resultados",
+        "balance-sheet": "Balance",
+        "cash-flow-statement": "Estado de flujos de efectivo",
+        "debt-summary": "Resumen de la deuda",
+        "amortisation": "Anexo: cuadros de amortización",
     },
     "version": "Versión",
     "draft": "Borrador — cambios sin confirmar",
@@ -473,6 +555,82 @@ ES: dict[str, object] = {
     "search_kinds": {"page": "Página", "goal": "Objetivo", "milestone": "Hito", "kpi": "KPI"},
     "download_csv": "Descargar en CSV",
     "cash_projected_for": "previsto para",
+    "fin_fy": "EJ",
+    "fin_income_statement": "Cuenta de resultados",
+    "fin_balance_sheet": "Balance",
+    "fin_cash_flow_statement": "Estado de flujos de efectivo",
+    "fin_statements_note": (
+        "Importes en {currency} enteros; meses durante los dos primeros años, después "
+        "trimestres, y un total por ejercicio. Los saldos son los del final de cada "
+        "periodo."
+    ),
+    "fin_operating_expenses": "Gastos de explotación",
+    "fin_depreciation": "Amortización",
+    "fin_ebit": "EBIT",
+    "fin_profit_before_tax": "Beneficio antes de impuestos",
+    "fin_income_tax": "Impuesto sobre beneficios",
+    "fin_assets": "Activo",
+    "fin_receivables": "Clientes",
+    "fin_inventory": "Existencias",
+    "fin_fixed_assets_cost": "Inmovilizado al coste",
+    "fin_accumulated_depreciation": "menos amortización acumulada",
+    "fin_total_assets": "Total activo",
+    "fin_liabilities": "Pasivo y patrimonio neto",
+    "fin_payables": "Proveedores",
+    "fin_tax_payable": "Impuesto a pagar",
+    "fin_total_liabilities": "Total pasivo",
+    "fin_paid_in_capital": "Capital desembolsado",
+    "fin_retained_earnings": "Resultados acumulados",
+    "fin_equity": "Total patrimonio neto",
+    "fin_liabilities_and_equity": "Total pasivo y patrimonio neto",
+    "fin_change_receivables": "Variación de clientes",
+    "fin_change_inventory": "Variación de existencias",
+    "fin_change_payables": "Variación de proveedores",
+    "fin_change_tax_payable": "Variación del impuesto a pagar",
+    "fin_operating_cash": "Flujo de explotación",
+    "fin_capex": "Inversiones",
+    "fin_investing_cash": "Flujo de inversión",
+    "fin_equity_in": "Aportaciones de capital",
+    "fin_loans_in": "Préstamos recibidos",
+    "fin_principal_repaid": "Amortización de principal",
+    "fin_owner_draws": "Retiradas y dividendos",
+    "fin_financing_cash": "Flujo de financiación",
+    "fin_opening_cash": "Tesorería inicial",
+    "fin_debt_summary": "Resumen de la deuda",
+    "fin_all_loans": "Todos los préstamos",
+    "fin_life_interest": "Intereses durante la vida del préstamo",
+    "fin_horizon_balance": "Pendiente al final de la proyección",
+    "fin_year_end_balance": "Saldo al cierre",
+    "fin_amortisation": "Cuadro de amortización mensual",
+    "fin_amortisation_note": "Los cuadros mensuales del resumen de la deuda, préstamo a préstamo.",
+    "fin_dscr_definition": (
+        "DSCR = (EBITDA − impuestos pagados − retiradas) ÷ intereses y principal "
+        "programados de todos los préstamos en el ejercicio; «—» si el ejercicio no tiene"
+        " servicio de la deuda."
+    ),
+    "fin_break_even_definition": (
+        "Punto de equilibrio: el primer mes a partir del cual el EBITDA se mantiene en "
+        "cero o más hasta el final de la proyección."
+    ),
+    "fin_break_even_revenue": "Ingresos de equilibrio",
+    "fin_break_even_revenue_definition": (
+        "Ingresos de equilibrio = gastos de explotación ÷ margen de contribución (margen "
+        "bruto ÷ ingresos)."
+    ),
+    "fin_payback": "Recuperación",
+    "fin_payback_definition": (
+        "Recuperación: el mes a partir del cual el flujo de caja libre acumulado (flujo "
+        "de explotación − inversiones) se mantiene por encima de cero."
+    ),
+    "fin_runway_unfunded": "Autonomía sin nueva financiación",
+    "fin_runway_funded": "Autonomía con la financiación prevista",
+    "fin_runway_definition": (
+        "Autonomía: meses completos desde {as_of} hasta que la tesorería cae por debajo "
+        "de cero, sin la financiación aún no recibida y con la financiación prevista."
+    ),
+    "fin_net_profit_total": "Beneficio neto de la proyección",
+    "fin_cash_available": "EBITDA − impuestos pagados − retiradas",
+    "fin_other_cash": "Impuestos, retiradas, circulante",
 }
 
 TRANSLATIONS: dict[str, dict[str, object]] = {"vi": VI, "es": ES}
