@@ -150,6 +150,7 @@ class Kpi:
     category: str | None = None
     unit: str = default(KPI, "unit")
     direction: str = default(KPI, "direction")
+    precision: int | None = None
     target: Decimal | None = None
     target_date: dt.date | None = None
     actuals: tuple[tuple[str, Decimal], ...] = ()  # (YYYY-MM, value), oldest first

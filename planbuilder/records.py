@@ -190,6 +190,10 @@ KPI = Record(
         "category": Field(Choice(*KPI_CATEGORIES)),
         "unit": Field(Choice(*KPI_UNITS), default="count"),
         "direction": Field(Choice("up", "down"), default="up"),
+        "precision": Field(
+            Integer(0, 6),
+            help="decimals its values show (default: counts 0, percents and days 1, ratios 2)",
+        ),
         "target": Field(Number(), help=_NUMBER_HELP),
         "target_date": Field(Date()),
         "actuals": Field(

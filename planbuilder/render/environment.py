@@ -35,6 +35,7 @@ from markupsafe import Markup
 
 from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
+from planbuilder.render.i18n import ngettext_for
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.themes import Theme
@@ -315,7 +316,12 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         ratio=fmt.ratio,
         css_string=css_string,
     )
-    env.globals.update(labels=labels_for(fmt.locale), locale=fmt.locale, currency=fmt.currency)
+    env.globals.update(
+        labels=labels_for(fmt.locale),
+        locale=fmt.locale,
+        currency=fmt.currency,
+        ngettext=ngettext_for(fmt.locale, fmt.number),
+    )
     return env
 
 
