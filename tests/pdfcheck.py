@@ -14,6 +14,7 @@ grey, a table's header row has a light fill and its rows are ruled.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,30 +66,45 @@ class PageView:
 
 def _near(a: tuple, b: tuple, tolerance: float = 0.02) -> bool:
     try:
-        return len(a) == len(b) and all(abs(x - y) <= tolerance for x, y in zip(a, b))
+        return len(a) == len(b) and all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
     except TypeError:
         return False
 
 
+def _text(chars: list[dict]) -> str:
+    """The characters of one line, with a space wherever a gap is as wide as one."""
+    text, right = "", None
+    for char in sorted(chars, key=lambda c: c["x0"]):
+        if right is not None and char["x0"] - right > char["size"] * 0.2:
+            text += " "
+        text, right = text + char["text"], char["x1"]
+    return text
+
+
 def _lines(page, top: float, bottom: float) -> list[Line]:
-    found = []
-    for line in page.extract_text_lines(return_chars=True):
-        if line["top"] < top - 1 or line["bottom"] > bottom + 1:
-            continue
-        chars = [c for c in line["chars"] if c["text"].strip()]
-        if not chars:
-            continue
-        found.append(
-            Line(
-                text=line["text"],
-                top=line["top"],
-                bottom=line["bottom"],
-                size=max(c["size"] for c in chars),
-                bold=all("Bold" in c["fontname"] for c in chars),
-                grey=all(_near(tuple(c["non_stroking_color"] or ()), CAPTION_GREY) for c in chars),
-            )
+    """Body glyphs grouped into lines by their vertical position (faster than pdfplumber's
+    own text extraction, which this check does not need)."""
+    chars = sorted(
+        (c for c in page.chars if c["text"].strip() and top - 1 <= c["top"] <= bottom + 1),
+        key=lambda c: (round(c["bottom"]), c["x0"]),
+    )
+    groups: list[list[dict]] = []
+    for char in chars:
+        if groups and abs(groups[-1][0]["bottom"] - char["bottom"]) <= 2:
+            groups[-1].append(char)
+        else:
+            groups.append([char])
+    return [
+        Line(
+            text=_text(group),
+            top=min(c["top"] for c in group),
+            bottom=max(c["bottom"] for c in group),
+            size=max(c["size"] for c in group),
+            bold=all("Bold" in c["fontname"] for c in group),
+            grey=all(_near(tuple(c["non_stroking_color"] or ()), CAPTION_GREY) for c in group),
         )
-    return found
+        for group in groups
+    ]
 
 
 def _tables(page, top: float, bottom: float) -> list[Table]:
@@ -110,11 +126,7 @@ def _tables(page, top: float, bottom: float) -> list[Table]:
         if x1 - x0 < 40:
             continue
         table = next(
-            (
-                t
-                for t in tables
-                if abs(t.x0 - x0) < 2 and abs(t.x1 - x1) < 2 and y - t.bottom < 60
-            ),
+            (t for t in tables if abs(t.x0 - x0) < 2 and abs(t.x1 - x1) < 2 and y - t.bottom < 200),
             None,
         )
         if table is None:
@@ -196,7 +208,7 @@ def check(path: Path | str) -> list[str]:
         ]
         if contents and contents[0] != 2:
             problems.append(f"the contents are on page {contents[0]}, not right after the cover")
-        for view, after in zip(views[1:], views[2:]):
+        for view, after in itertools.pairwise(views[1:]):
             last = _last_line(view)
             if last is None or not after.lines:
                 continue

@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound
@@ -35,8 +36,8 @@ from markupsafe import Markup
 
 from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
-from planbuilder.render.i18n import ngettext_for
 from planbuilder.render.formatting import Formatter
+from planbuilder.render.i18n import ngettext_for
 from planbuilder.render.labels import labels_for
 from planbuilder.themes import Theme
 
@@ -306,6 +307,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
     )
     env.filters.update(
         money=fmt.money,
+        amount=fmt.amount,
         signed_money=fmt.signed_money,
         number=fmt.number,
         percent=fmt.percent,
@@ -320,6 +322,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         labels=labels_for(fmt.locale),
         locale=fmt.locale,
         currency=fmt.currency,
+        currency_symbol=get_currency_symbol(fmt.currency, locale=fmt.locale),
         ngettext=ngettext_for(fmt.locale, fmt.number),
     )
     return env

@@ -70,6 +70,13 @@ class Formatter:
             rounded, self.babel_locale, currency=self.currency, currency_digits=False
         )
 
+    def amount(self, amount: Decimal | int | None) -> str:
+        """Money without its symbol, to the currency's minor unit (``144,605.04``), for a
+        table whose caption names the currency."""
+        if amount is None:
+            return ""
+        return self.number(self.quantize(Decimal(amount)), get_currency_precision(self.currency))
+
     def signed_money(self, amount: Decimal | None, whole: bool = False) -> str:
         if amount is None:
             return ""
