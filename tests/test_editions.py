@@ -270,3 +270,19 @@ def test_table_of_contents_links_are_clickable(sample_pdfs):
     links = [a for a in annotations if a["/Subtype"] == "/Link"]
     assert len(links) >= len(EXPECTED_CHAPTERS["investor"])
     assert all("/Dest" in a or "/A" in a for a in links)
+
+
+def test_cover_carries_the_contact_details(sample_pdfs):
+    cover = text(sample_pdfs["lender"], 0)
+    for detail in ("maya@brightwater.example", "+1 555 0142", "118 Harbor Street, Lakeport"):
+        assert detail in cover
+
+
+def test_file_line_sources_only_in_the_internal_edition(sample_pdfs):
+    def everything(name):
+        reader = sample_pdfs[name]
+        return " ".join(text(reader, i) for i in range(len(reader.pages)))
+
+    assert "financials.yaml:" in everything("internal")
+    assert "financials.yaml:" not in everything("investor")
+    assert "financials.yaml:" not in everything("lender")

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from planbuilder.calendar import first_day, index_of, month_end, month_name
 from planbuilder.compute import KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
+from planbuilder.render.labels import display_name
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
 INK = "#1f2530"
@@ -419,7 +420,8 @@ class Charts:
         )
 
     def use_of_funds(self) -> Markup:
-        items = list(self.report.financials.uses)
+        names = self.labels["category_names"]
+        items = [(display_name(key, names), amount) for key, amount in self.report.financials.uses]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["fin_uses"]))
 
     def budget_by_goal(self) -> Markup:

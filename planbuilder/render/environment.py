@@ -38,7 +38,7 @@ from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.i18n import ngettext_for
-from planbuilder.render.labels import labels_for
+from planbuilder.render.labels import display_name, labels_for
 from planbuilder.themes import Theme
 
 #: Set to ``1`` to render the bundled themes in the strict sandbox too (the tests do).
@@ -318,8 +318,10 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         ratio=fmt.ratio,
         css_string=css_string,
     )
+    labels = labels_for(fmt.locale)
+    env.filters["display_name"] = functools.partial(display_name, names=labels["category_names"])
     env.globals.update(
-        labels=labels_for(fmt.locale),
+        labels=labels,
         locale=fmt.locale,
         currency=fmt.currency,
         currency_symbol=get_currency_symbol(fmt.currency, locale=fmt.locale),
