@@ -197,6 +197,7 @@ def test_money_and_timeline_charts_print_legibly_and_labels_do_not_overlap():
         )
         boxes = _boxes(root, axis_y)
         assert len(boxes) >= 3
+        assert boxes[0][0] >= 0 and boxes[-1][1] <= width  # none cut at the edge
         for (_, right), (left, _) in itertools.pairwise(boxes):
             assert right <= left, (axis_y, boxes)
 

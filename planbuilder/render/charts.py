@@ -518,6 +518,8 @@ def money_lines(
     months = axis.months()
     step = label_step([axis.x(t) for t in months], [fmt.month(t) for t in months], AXIS_TEXT)
     for tick in months[::step]:
+        if axis.x(tick) + text_width(fmt.month(tick), AXIS_TEXT) / 2 > width:
+            continue  # a label cut at the chart's edge says nothing
         body.append(
             _text(
                 axis.x(tick),

@@ -21,6 +21,7 @@ LABELS: dict[str, object] = {
     "kpis_short": "KPIs",
     "team": "Team",
     "contents": "Contents",
+    "figure": "Figure",
     "plan": "Plan",
     "tracking": "Tracking",
     "confidential": "Confidential",

@@ -122,6 +122,7 @@ VI: dict[str, object] = {
     "moved_n": "dời {n} lần",
     "budget_changed": "ngân sách",
     "financials": "Tài chính",
+    "figure": "Hình",
     "category_names": {
         "investment": "Đầu tư",
         "milestones": "Các mốc kế hoạch",
@@ -350,6 +351,7 @@ ES: dict[str, object] = {
     "moved_n": "movido {n} veces",
     "budget_changed": "presupuesto",
     "financials": "Finanzas",
+    "figure": "Figura",
     "category_names": {
         "investment": "Inversión",
         "milestones": "Hitos",
