@@ -19,6 +19,7 @@ from planbuilder.calendar import month_index
 from planbuilder.problems import Position
 from planbuilder.records import (
     BUSINESS_MODEL,
+    CONTACT,
     DEFAULT_SECTION_ORDER,
     EDITION,
     EQUITY,
@@ -52,6 +53,16 @@ class EditionSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """``contact:`` in plan.yaml, printed on the cover."""
+
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PlanMeta:
     title: str
     company: str
@@ -67,6 +78,7 @@ class PlanMeta:
     vision: str | None = None
     logo: str | None = None  # a file in assets/
     keywords: tuple[str, ...] = ()
+    contact: Contact | None = None
     paper: str = default(PLAN, "paper")
     pdf_variant: str | None = None
     editions: tuple[EditionSpec, ...] = ()
@@ -150,6 +162,7 @@ class Kpi:
     category: str | None = None
     unit: str = default(KPI, "unit")
     direction: str = default(KPI, "direction")
+    precision: int | None = None
     target: Decimal | None = None
     target_date: dt.date | None = None
     actuals: tuple[tuple[str, Decimal], ...] = ()  # (YYYY-MM, value), oldest first
@@ -373,6 +386,7 @@ def build_model(validated: Validated) -> Plan:
             construct(EditionSpec, EDITION, spec, name=name)
             for name, spec in p.get("editions", {}).items()
         ),
+        contact=construct(Contact, CONTACT, p["contact"]) if p.get("contact") else None,
         version=vcs.describe if vcs else None,
         draft=bool(vcs and vcs.dirty),
         stamp=validated.sources.stamp,

@@ -7,6 +7,7 @@ these declarations; nothing else lists a record's fields.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from planbuilder.calendar import month_index
@@ -19,6 +20,7 @@ from planbuilder.schema import (
     Field,
     Identifier,
     Integer,
+    Invalid,
     ListOf,
     MappingOf,
     Money,
@@ -69,6 +71,37 @@ EDITION = Record(
     },
 )
 
+
+class _Email(Text):
+    expected = "an email address"
+
+    def clean(self, value, ctx):
+        text = super().clean(value, ctx)
+        if not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", text):
+            raise Invalid(f"{text!r} is not an email address", "write it as name@example.com")
+        return text
+
+
+class _Website(Text):
+    expected = "a web address"
+
+    def clean(self, value, ctx):
+        text = super().clean(value, ctx)
+        if not re.fullmatch(r"https?://[^\s<>\"]+", text):
+            raise Invalid(f"{text!r} is not a web address", "start it with https://")
+        return text
+
+
+CONTACT = Record(
+    "contact",
+    {
+        "email": Field(_Email(200), example="hello@example.com"),
+        "phone": Field(Text(60)),
+        "address": Field(Text(300)),
+        "website": Field(_Website(300), example="https://example.com"),
+    },
+)
+
 PLAN = Record(
     "plan",
     {
@@ -100,6 +133,7 @@ PLAN = Record(
         ),
         "logo": Field(Text(300), help="an image in assets/, e.g. `assets/logo.png`"),
         "keywords": Field(ListOf(Text(100), allow_scalar=True)),
+        "contact": Field(CONTACT, help="email, phone, address and website, shown on the cover"),
         "paper": Field(Choice("A4", "letter"), default="A4"),
         "pdf_variant": Field(Choice("pdf/a-3b", "pdf/a-2b", "pdf/ua-1")),
         "editions": Field(
@@ -190,6 +224,10 @@ KPI = Record(
         "category": Field(Choice(*KPI_CATEGORIES)),
         "unit": Field(Choice(*KPI_UNITS), default="count"),
         "direction": Field(Choice("up", "down"), default="up"),
+        "precision": Field(
+            Integer(0, 6),
+            help="decimals its values show (default: counts 0, percents and days 1, ratios 2)",
+        ),
         "target": Field(Number(), help=_NUMBER_HELP),
         "target_date": Field(Date()),
         "actuals": Field(

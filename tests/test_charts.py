@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from decimal import Decimal
@@ -158,3 +159,57 @@ def test_chart_text_is_escaped():
     root = parse(bar_chart("x", [("<b>A & B</b>", Decimal(5))], FMT, "T <i>"))
     assert "<b>A & B</b>" in texts(root)
     assert root.find(f"{SVG}title").text == "T <i>"
+
+
+#: Width of the A4 portrait text column, in points, that a full-width chart is printed at.
+COLUMN_PT = 174 * 72 / 25.4
+
+
+def _boxes(root: ET.Element, y: str) -> list[tuple[float, float]]:
+    """Horizontal extent of each text at baseline ``y`` (0.6 em a character, as DejaVu Sans
+    digits and lower-case letters are at most that wide)."""
+    boxes = []
+    for e in root.iter(f"{SVG}text"):
+        if e.get("y") != y:
+            continue
+        size, x, width = (
+            float(e.get("font-size")),
+            float(e.get("x")),
+            0.6 * float(e.get("font-size")) * len(e.text or ""),
+        )
+        start = {"start": x, "middle": x - width / 2, "end": x - width}[e.get("text-anchor")]
+        boxes.append((start, start + width))
+        assert size > 0
+    return sorted(boxes)
+
+
+def test_money_and_timeline_charts_print_legibly_and_labels_do_not_overlap():
+    report = prepare(SAMPLE, today=TODAY).report
+    charts = Charts(report, FMT, LABELS)
+    for markup in (charts.cash(), charts.revenue_and_expenses(), charts.timeline()):
+        root = parse(markup)
+        width = float(root.get("viewBox").split()[2])
+        sizes = {float(e.get("font-size")) for e in root.iter(f"{SVG}text")}
+        assert min(sizes) * COLUMN_PT / width >= 7 - 0.05  # points on paper
+        axis_y = max(
+            {e.get("y") for e in root.iter(f"{SVG}text") if "20" in (e.text or "")[-4:]},
+            key=lambda y: sum(1 for e in root.iter(f"{SVG}text") if e.get("y") == y),
+        )
+        boxes = _boxes(root, axis_y)
+        assert len(boxes) >= 3
+        assert boxes[0][0] >= 0 and boxes[-1][1] <= width  # none cut at the edge
+        for (_, right), (left, _) in itertools.pairwise(boxes):
+            assert right <= left, (axis_y, boxes)
+
+
+def test_scenario_lines_differ_by_dash_and_marker():
+    report = prepare(SAMPLE, today=TODAY).report
+    root = parse(Charts(report, FMT, LABELS).cash())
+    lines = [e for e in root.iter(f"{SVG}polyline") if "series" in (e.get("class") or "")]
+    assert len(lines) >= 3  # the base case and two scenarios
+    dashes = [e.get("stroke-dasharray") for e in lines]
+    assert len(set(dashes)) == len(lines)
+    shapes = {
+        e.tag for e in root.iter() if e.tag in (f"{SVG}rect", f"{SVG}circle", f"{SVG}polygon")
+    }
+    assert f"{SVG}polygon" in shapes and f"{SVG}circle" in shapes

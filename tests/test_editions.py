@@ -76,12 +76,14 @@ def test_internal_edition_has_everything(sample_pdfs):
     assert chapters[0] == "Executive summary"
 
 
-def test_lender_edition_opens_with_the_funding_request_then_contents(sample_pdfs):
+def test_lender_edition_opens_with_contents_then_the_funding_request(sample_pdfs):
+    # The edition lists the funding request before `contents`: the contents still come
+    # right after the cover, as a reader expects.
     reader = sample_pdfs["lender"]
-    assert text(reader, 1).startswith("Funding request")
-    assert text(reader, 2).startswith("Contents")
+    assert text(reader, 1).startswith("Contents")
+    assert text(reader, 2).startswith("Funding request")
     # The table of contents lists this edition's chapters with the pages they are on.
-    toc = reader.pages[2].extract_text().splitlines()
+    toc = reader.pages[1].extract_text().splitlines()
     entries = [m.groups() for m in map(re.compile(r"^(.+?) \.{5,} (\d+)$").match, toc) if m]
     assert [t for t, _ in entries] == EXPECTED_CHAPTERS["lender"]
     for title, number in entries:
@@ -275,3 +277,19 @@ def test_table_of_contents_links_are_clickable(sample_pdfs):
     links = [a for a in annotations if a["/Subtype"] == "/Link"]
     assert len(links) >= len(EXPECTED_CHAPTERS["investor"])
     assert all("/Dest" in a or "/A" in a for a in links)
+
+
+def test_cover_carries_the_contact_details(sample_pdfs):
+    cover = text(sample_pdfs["lender"], 0)
+    for detail in ("maya@brightwater.example", "+1 555 0142", "118 Harbor Street, Lakeport"):
+        assert detail in cover
+
+
+def test_file_line_sources_only_in_the_internal_edition(sample_pdfs):
+    def everything(name):
+        reader = sample_pdfs[name]
+        return " ".join(text(reader, i) for i in range(len(reader.pages)))
+
+    assert "financials.yaml:" in everything("internal")
+    assert "financials.yaml:" not in everything("investor")
+    assert "financials.yaml:" not in everything("lender")

@@ -57,3 +57,39 @@ def test_the_largest_allowed_amount_formats(locale):
     # a projection may grow a valid amount far beyond it: still no exception
     assert fmt.money(largest * Decimal(101) ** 60)
     assert fmt.percent(Decimal(10) ** 30)
+
+
+@pytest.mark.parametrize(
+    ("locale", "currency", "money", "percent", "number"),
+    [
+        ("en_US", "USD", "−$37,185.54", "−7.25%", "−3"),
+        ("es_ES", "EUR", "−37.185,54\xa0€", "−7,25\xa0%", "−3"),
+        ("vi_VN", "VND", "−37.186\xa0₫", "−7,25%", "−3"),
+    ],
+)
+def test_every_negative_number_has_one_minus_sign(locale, currency, money, percent, number):
+    f = Formatter(locale, currency)
+    assert f.money(Decimal("-37185.54")) == money
+    assert f.percent(Decimal("-7.25"), 2) == percent
+    assert f.number(Decimal(-3)) == number
+    assert "-" not in f.money(Decimal("-5"), whole=True) + f.signed_money(Decimal("-5"))
+
+
+def test_ratio_and_days_in_the_readers_language():
+    assert Formatter("en_US", "USD").ratio(Decimal("2.2912")) == "2.29×"
+    assert Formatter("vi_VN", "VND").ratio(Decimal("2.2912")) == "2,29 lần"
+    assert Formatter("es_ES", "EUR").ratio(Decimal("2.2912")) == "2,29 veces"
+    days = Decimal("2.821428571428571428571428571")
+    assert Formatter("en_US", "USD").kpi_value(days, "days") == "2.8 days"
+    assert Formatter("en_US", "USD").kpi_value(Decimal(1), "days", 0) == "1 day"
+    assert Formatter("es_ES", "EUR").kpi_value(Decimal(3), "days", 0) == "3 días"
+    assert Formatter("vi_VN", "VND").kpi_value(days, "days") == "2,8 ngày"
+
+
+def test_kpi_values_keep_the_kpis_precision():
+    f = Formatter("en_US", "USD")
+    assert f.kpi_value(Decimal("483.4"), "count") == "483"
+    assert f.kpi_value(Decimal("483.4"), "count", 1) == "483.4"
+    assert f.kpi_value(Decimal("40.123"), "percent", 2) == "40.12%"
+    assert f.kpi_value(Decimal("2.5"), None) == "2.5"  # a goal without a KPI, as written
+    assert f.kpi_value(Decimal("1") / Decimal("3"), None) == "0.33"

@@ -32,4 +32,6 @@ def test_wheel_contains_every_runtime_file(tmp_path: Path):
     }
     assert expected <= names, sorted(expected - names)
     assert "planbuilder/themes/default/fonts/DejaVuSans.ttf" in names
+    assert "planbuilder/locale/vi/LC_MESSAGES/planbuilder.po" in names
+    assert "planbuilder/locale/es/LC_MESSAGES/planbuilder.po" in names
     assert not any(n.startswith(("tests/", "sample-plan/")) for n in names)

@@ -42,7 +42,7 @@ def test_page_count(sample_pdfs):
     # The cover, the contents and every chapter from a new page. A change means content
     # moved onto or off a page: look at the PDF before changing these numbers.
     pages = {name: len(reader.pages) for name, reader in sample_pdfs.items()}
-    assert pages == {"internal": 45, "investor": 28, "lender": 28}
+    assert pages == {"internal": 46, "investor": 28, "lender": 28}
 
 
 def test_table_of_contents_points_at_the_right_pages(pages, sample_pdf):
@@ -151,6 +151,6 @@ def test_financial_chapter_with_landscape_tables(sample_pdf, pages):
         if "Gross margin" in pages[i]:
             assert "Revenue" in pages[i] and "FY 20" in pages[i]
     everything = " ".join(pages)
-    assert "Sources and uses balance." in everything
+    assert "Sources and uses balance." not in everything  # only an imbalance is news
     assert "Equipment loan" in everything and "Tasting room loan" in everything
     assert "downside" in everything

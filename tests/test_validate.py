@@ -237,3 +237,16 @@ def test_milestone_spend_range_must_run_forward(make_plan):
             "milestone `fit-out` spends from 2027-06 to 2027-03: the range ends before it starts",
         )
     ]
+
+
+def test_contact_details_are_checked_where_written(make_plan):
+    plan = make_plan(
+        {
+            "plan.yaml": "title: T\ncompany: C\ncontact:\n  email: not-an-address\n"
+            "  phone: +84 236 3812 456\n  website: brightwater.example\n"
+        }
+    )
+    _, found = problems_of(plan)
+    assert ("plan.yaml", 4, "'not-an-address' is not an email address") in found
+    assert ("plan.yaml", 6, "'brightwater.example' is not a web address") in found
+    assert not any(line == 5 for _, line, _ in found)

@@ -8,6 +8,7 @@ greyscale print. Coordinates are floats; they are drawing positions, not money.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from markupsafe import Markup, escape
 from planbuilder.calendar import first_day, index_of, month_end, month_name
 from planbuilder.compute import KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
+from planbuilder.render.labels import display_name
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
 INK = "#1f2530"
@@ -134,10 +136,13 @@ def _month_ceil(day: dt.date) -> dt.date:
 
 def _time_grid(axis: TimeAxis, top: float, bottom: float, fmt: Formatter) -> list[str]:
     parts = []
-    for tick in axis.months():
+    months = axis.months()
+    step = label_step([axis.x(t) for t in months], [fmt.month(t) for t in months], 13)
+    for i, tick in enumerate(months):
         x = axis.x(tick)
         parts.append(_line(x, top, x, bottom, GRID, stroke_width=1))
-        parts.append(_text(x + 3, bottom + 14, fmt.month(tick), size=10, fill=MUTED))
+        if i % step == 0:
+            parts.append(_text(x + 3, bottom + 16, fmt.month(tick), size=13, fill=MUTED))
     return parts
 
 
@@ -153,7 +158,7 @@ def _today_line(
             x,
             top - 9,
             f"{label} {fmt.date(as_of)}",
-            size=10,
+            size=13,
             anchor="middle",
             fill=BRAND,
             weight="bold",
@@ -179,8 +184,9 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     for v in views:
         m = v.milestone
         dates += [m.due] + ([m.done] if m.done else []) + [h.due for h in m.history if h.due]
-    axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 300, 860)
-    row_h, group_h, top = 22, 24, 40
+    # 900 units on a 174 mm column: 13 units print at 7 pt.
+    axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 396, 880)
+    row_h, group_h, top = 26, 28, 40
     height = top + sum(group_h + row_h * len(rows) for _, rows in groups) + 60
     width = 900
     title = f"{labels['timeline']}: {len(views)} {labels['milestones'].lower()}"
@@ -194,13 +200,14 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     body += _time_grid(axis, top, bottom, fmt)
     y = top
     for goal_title, rows in groups:
-        body.append(_text(8, y + 16, _clip(goal_title, 52), size=11, weight="bold", fill=BRAND))
+        goal_text = _fit(goal_title, 860, 13)  # a goal row has the whole width
+        body.append(_text(8, y + 18, goal_text, size=13, weight="bold", fill=BRAND))
         y += group_h
         for v in rows:
             m = v.milestone
             cy = y + row_h / 2
             body.append(f'<g class="milestone status-{v.status.value}">')
-            body.append(_text(16, cy + 4, _clip(m.title, 46), size=10.5))
+            body.append(_text(16, cy + 4.5, _fit(m.title, 372, 13), size=13))
             if v.first_due:  # recalibrated: a dotted line from the first planned date
                 x_from, x_to = axis.x(v.first_due), axis.x(m.due)
                 body.append(
@@ -224,11 +231,16 @@ def _legend(labels: dict, x: float, y: float) -> list[str]:
     for status in STATUS_STYLE:
         parts.append(_marker(status, x, y - 4, 5))
         name = str(labels["status_names"][status])
-        parts.append(_text(x + 10, y, name, size=10, fill=MUTED))
-        x += 24 + 6.2 * len(name)
+        parts.append(_text(x + 10, y, name, size=13, fill=MUTED))
+        x += 24 + text_width(name, 13)
     parts.append(_line(x, y - 4, x + 22, y - 4, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
-    parts.append(_text(x + 28, y, str(labels["moved_from"]), size=10, fill=MUTED))
+    parts.append(_text(x + 28, y, str(labels["moved_from"]), size=13, fill=MUTED))
     return parts
+
+
+def _fit(text: str, room: float, size: float) -> str:
+    """``text`` whole when it fits ``room`` units at ``size``, else clipped with "…"."""
+    return _clip(text, max(4, int(room / (0.62 * size))))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -409,9 +421,10 @@ class Charts:
                 "solid",
             )
         ]
-        for projection in money.scenarios:
+        for i, projection in enumerate(money.scenarios):
             name = f"{self.labels['fin_scenario']}: {projection.scenario.name}"
-            series.append((name, [(m.first, m.closing_cash) for m in projection.months], "dotted"))
+            style = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
+            series.append((name, [(m.first, m.closing_cash) for m in projection.months], style))
         marker = None
         if money.base.break_even is not None:
             when = self.fmt.month(money.base.break_even)
@@ -421,12 +434,47 @@ class Charts:
         )
 
     def use_of_funds(self) -> Markup:
-        items = list(self.report.financials.uses)
+        names = self.labels["category_names"]
+        items = [(display_name(key, names), amount) for key, amount in self.report.financials.uses]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["fin_uses"]))
 
     def budget_by_goal(self) -> Markup:
         items = [(goal.title, amount) for goal, amount in self.report.budget_by_goal]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_goal"]))
+
+
+#: Text size of the money charts (user units): 760 wide on a 174 mm A4 column, so
+#: 11 units print at 7 pt.
+AXIS_TEXT = 11
+#: Line styles of money series: each differs by dash pattern and marker, not only colour.
+LINE_DASHES = {"solid": None, "dashed": "7 4", "dotted": "2 3", "dashdot": "9 3 2 3"}
+LINE_COLOURS = {"solid": BRAND, "dashed": "#8a5a00", "dotted": "#5b6470", "dashdot": "#9b2c2c"}
+SCENARIO_STYLES = ("dotted", "dashdot", "dashed")
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of the width of ``text`` in the charts' sans-serif font."""
+    return 0.62 * size * len(text)
+
+
+def label_step(xs: Sequence[float], texts: Sequence[str], size: float) -> int:
+    """Show every n-th axis label, the smallest n at which centred labels do not overlap."""
+    widest = max((text_width(t, size) for t in texts), default=0)
+    gap = min((b - a for a, b in itertools.pairwise(xs)), default=widest + 8)
+    return max(1, math.ceil((widest + 8) / gap)) if gap > 0 else 1
+
+
+def _series_marker(style: str, x: float, y: float) -> str:
+    colour = LINE_COLOURS[style]
+    if style == "dashed":
+        return _el("rect", x=x - 3, y=y - 3, width=6, height=6, fill=colour)
+    if style == "dotted":
+        return _el("circle", cx=x, cy=y, r=3.2, fill="#ffffff", stroke=colour, stroke_width=1.5)
+    if style == "dashdot":
+        return _el(
+            "polygon", points=_points((x, y - 4), (x + 4, y + 3), (x - 4, y + 3)), fill=colour
+        )
+    return _el("circle", cx=x, cy=y, r=3, fill=colour)
 
 
 def money_lines(
@@ -441,8 +489,8 @@ def money_lines(
     points = [(m, v) for _, values, _ in series for m, v in values]
     if not points:
         return Markup("")
-    width, height = 760, 280
-    left, right, top, bottom = 84, 740, 20, 226
+    width, height = 760, 290
+    left, right, top, bottom = 96, 740, 20, 230
     first, last = min(m for m, _ in points), max(m for m, _ in points)
     axis = TimeAxis(first_day(first), first_day(last + 1), left, right)
     values = [float(v) for _, v in points]
@@ -468,13 +516,22 @@ def money_lines(
     for tick in ticks:
         body.append(_line(left, y(tick), right, y(tick), INK if tick == 0 else GRID))
         label = fmt.money(Decimal(str(tick)), whole=True)
-        body.append(_text(left - 6, y(tick) + 3.5, label, size=9.5, anchor="end", fill=MUTED))
-    for tick in axis.months():
+        body.append(_text(left - 6, y(tick) + 4, label, size=AXIS_TEXT, anchor="end", fill=MUTED))
+    months = axis.months()
+    step = label_step([axis.x(t) for t in months], [fmt.month(t) for t in months], AXIS_TEXT)
+    for tick in months[::step]:
+        if axis.x(tick) + text_width(fmt.month(tick), AXIS_TEXT) / 2 > width:
+            continue  # a label cut at the chart's edge says nothing
         body.append(
-            _text(axis.x(tick), bottom + 14, fmt.month(tick), size=9, anchor="middle", fill=MUTED)
+            _text(
+                axis.x(tick),
+                bottom + 16,
+                fmt.month(tick),
+                size=AXIS_TEXT,
+                anchor="middle",
+                fill=MUTED,
+            )
         )
-    dashes = {"solid": None, "dashed": "7 4", "dotted": "2 3"}
-    colours = {"solid": BRAND, "dashed": "#8a5a00", "dotted": "#5b6470"}
     for _, values, style in series:
         coords = [(x(m), y(float(v))) for m, v in values]
         body.append(
@@ -483,11 +540,14 @@ def money_lines(
                 class_=f"series series-{style}",
                 points=_points(*coords),
                 fill="none",
-                stroke=colours[style],
+                stroke=LINE_COLOURS[style],
                 stroke_width=2.2,
-                stroke_dasharray=dashes[style],
+                stroke_dasharray=LINE_DASHES[style],
             )
         )
+        # A marker every few months tells the lines apart in greyscale, too.
+        every = max(1, len(coords) // 8)
+        body += [_series_marker(style, cx, cy) for cx, cy in coords[::every]]
     if marker is not None:
         month, label = marker
         mx = x(month)
@@ -503,7 +563,7 @@ def money_lines(
                 stroke_dasharray="4 3",
             )
         )
-        body.append(_text(mx + 4, top + 10, label, size=10, fill="#1e6b36", weight="bold"))
+        body.append(_text(mx + 4, top + 10, label, size=AXIS_TEXT, fill="#1e6b36", weight="bold"))
     lx = left
     for label, _, style in series:
         body.append(
@@ -512,11 +572,12 @@ def money_lines(
                 height - 14,
                 lx + 24,
                 height - 14,
-                colours[style],
+                LINE_COLOURS[style],
                 stroke_width=2.2,
-                stroke_dasharray=dashes[style],
+                stroke_dasharray=LINE_DASHES[style],
             )
         )
-        body.append(_text(lx + 30, height - 10, label, size=10, fill=MUTED))
-        lx += 40 + 6.5 * len(label)
+        body.append(_series_marker(style, lx + 12, height - 14))
+        body.append(_text(lx + 30, height - 9, label, size=AXIS_TEXT, fill=MUTED))
+        lx += 44 + text_width(label, AXIS_TEXT)
     return Markup(head + "".join(body) + tail)

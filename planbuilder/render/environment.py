@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound
@@ -36,7 +37,8 @@ from markupsafe import Markup
 from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import labels_for
+from planbuilder.render.i18n import ngettext_for
+from planbuilder.render.labels import display_name, labels_for
 from planbuilder.themes import Theme
 
 #: Set to ``1`` to render the bundled themes in the strict sandbox too (the tests do).
@@ -305,6 +307,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
     )
     env.filters.update(
         money=fmt.money,
+        amount=fmt.amount,
         signed_money=fmt.signed_money,
         number=fmt.number,
         percent=fmt.percent,
@@ -316,7 +319,15 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         ratio=fmt.ratio,
         css_string=css_string,
     )
-    env.globals.update(labels=labels_for(fmt.locale), locale=fmt.locale, currency=fmt.currency)
+    labels = labels_for(fmt.locale)
+    env.filters["display_name"] = functools.partial(display_name, names=labels["category_names"])
+    env.globals.update(
+        labels=labels,
+        locale=fmt.locale,
+        currency=fmt.currency,
+        currency_symbol=get_currency_symbol(fmt.currency, locale=fmt.locale),
+        ngettext=ngettext_for(fmt.locale, fmt.number),
+    )
     return env
 
 

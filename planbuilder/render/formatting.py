@@ -17,6 +17,12 @@ from babel.numbers import (
 )
 
 from planbuilder.calendar import first_day, month_index
+from planbuilder.render.i18n import translations
+
+#: U+2212, the minus sign of every negative number shown.
+MINUS = "\u2212"
+#: Decimals a KPI's value shows when the KPI does not set ``precision``.
+KPI_PRECISION = {"count": 0, "percent": 1, "days": 1, "ratio": 2}
 
 #: Enough digits that rounding and formatting never raise, however far a projection
 #: grows a valid amount (the default context stops at 28 digits).
@@ -46,7 +52,12 @@ class Formatter:
         if amount is None:
             return ""
         with localcontext(_WIDE):
-            return self._money(amount, whole)
+            return self._minus(self._money(amount, whole))
+
+    def _minus(self, text: str) -> str:
+        """A real minus sign where the locale's data gives a hyphen-minus, so that every
+        negative number in a document shows the same sign."""
+        return text.replace("-", MINUS) if "-" in text else text
 
     def _money(self, amount: Decimal | int, whole: bool) -> str:
         if not whole:
@@ -60,10 +71,17 @@ class Formatter:
             rounded, self.babel_locale, currency=self.currency, currency_digits=False
         )
 
-    def signed_money(self, amount: Decimal | None) -> str:
+    def amount(self, amount: Decimal | int | None) -> str:
+        """Money without its symbol, to the currency's minor unit (``144,605.04``), for a
+        table whose caption names the currency."""
         if amount is None:
             return ""
-        text = self.money(abs(amount))
+        return self.number(self.quantize(Decimal(amount)), get_currency_precision(self.currency))
+
+    def signed_money(self, amount: Decimal | None, whole: bool = False) -> str:
+        if amount is None:
+            return ""
+        text = self.money(abs(amount), whole)
         if amount > 0:
             return "+" + text
         if amount < 0:
@@ -78,7 +96,9 @@ class Formatter:
                 value = Decimal(value).quantize(
                     Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN
                 )
-            return format_decimal(value, locale=self.locale, decimal_quantization=False)
+            return self._minus(
+                format_decimal(value, locale=self.locale, decimal_quantization=False)
+            )
 
     def percent(self, value: Decimal | None, digits: int = 1) -> str:
         """``value`` is in percent (12.5 means 12.5 %), shown the locale's way."""
@@ -87,7 +107,7 @@ class Formatter:
         pattern = copy.copy(self.babel_locale.percent_formats[None])
         pattern.frac_prec = (0, digits)
         with localcontext(_WIDE):
-            return pattern.apply(Decimal(value) / 100, self.babel_locale)
+            return self._minus(pattern.apply(Decimal(value) / 100, self.babel_locale))
 
     def date(self, value: dt.date | None, style: str = "medium") -> str:
         if value is None:
@@ -129,21 +149,43 @@ class Formatter:
         return f"{year_word} {period.fiscal_year}"
 
     def ratio(self, value: Decimal | None) -> str:
-        """Always two decimals: ``1.50×``."""
+        """Two decimals and the language's word for "times" (``2.29×``, ``2,29 lần``)."""
         if value is None:
             return ""
         pattern = copy.copy(self.babel_locale.decimal_formats[None])
-        pattern.frac_prec = (2, 2)
+        pattern.frac_prec = (2, 2)  # always two decimals: 1.50×, never 1.5×
         with localcontext(_WIDE):
-            return f"{pattern.apply(Decimal(value), self.babel_locale)}×"
+            shown = pattern.apply(Decimal(value), self.babel_locale)
+        return _ngettext(self.locale, "%(num)s×", "%(num)s×", value).replace("%(num)s", shown)
 
-    def kpi_value(self, value: Decimal | None, unit: str | None) -> str:
+    def kpi_value(
+        self, value: Decimal | None, unit: str | None, precision: int | None = None
+    ) -> str:
+        """A KPI's value in its unit, with ``precision`` decimals (by default: money as
+        money, counts whole, percents and days to one decimal, ratios to two)."""
         if value is None:
             return ""
         if unit == "money":
-            return self.money(value)
+            return self.money(value, whole=precision == 0)
+        if unit is None and precision is None:
+            # A goal without a KPI: its numbers as written, a computed one to two decimals.
+            exponent = Decimal(value).as_tuple().exponent
+            return self.number(value, 2 if isinstance(exponent, int) and exponent < -2 else None)
+        if precision is None:
+            precision = KPI_PRECISION.get(unit or "count", 0)
         if unit == "percent":
-            return self.percent(value)
+            return self.percent(value, precision)
+        shown = self.number(value, precision)
         if unit == "days":
-            return f"{self.number(value)} d"
-        return self.number(value)
+            return _ngettext(self.locale, "%(num)s day", "%(num)s days", value).replace(
+                "%(num)s", shown
+            )
+        if unit == "ratio":
+            return _ngettext(self.locale, "%(num)s×", "%(num)s×", value).replace("%(num)s", shown)
+        return shown
+
+
+def _ngettext(locale: str, singular: str, plural: str, n) -> str:
+    """The catalog's form of ``n`` (a fraction takes the plural form, as in English)."""
+    count = int(n) if Decimal(n) == Decimal(n).to_integral_value() else 2
+    return translations(Locale.parse(locale).language).ngettext(singular, plural, count)

@@ -21,6 +21,7 @@ LABELS: dict[str, object] = {
     "kpis_short": "KPIs",
     "team": "Team",
     "contents": "Contents",
+    "figure": "Figure",
     "plan": "Plan",
     "tracking": "Tracking",
     "what_changed": "What changed",
@@ -164,6 +165,19 @@ LABELS: dict[str, object] = {
     "moved_n": "moved {n} times",
     "budget_changed": "budget",
     "financials": "Financials",
+    # Display names of the standard ids of expense, use-of-funds and KPI categories.
+    "category_names": {
+        "investment": "Investment",
+        "milestones": "Milestones",
+        "working_capital": "Working capital",
+        "contingency": "Contingency",
+        "other": "Other",
+        "sales": "Sales",
+        "finance": "Finance",
+        "marketing": "Marketing",
+        "operations": "Operations",
+        "customers": "Customers",
+    },
     "chapter_names": {
         "business-model": "Business model",
         "goals": "Goals",
@@ -349,3 +363,13 @@ def _merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def display_name(value: str, names: dict | None = None) -> str:
+    """A plan's id as a reader sees it: the standard name for a standard id, else the id
+    with ``_``/``-`` as spaces and its first letter upper-case (the rest kept as written,
+    so that proper nouns stay capitalised)."""
+    if names and value in names:
+        return str(names[value])
+    text = value.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
