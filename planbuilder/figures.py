@@ -122,11 +122,13 @@ def _financial_figures(money, add) -> None:
     add("financials.start", fin.start, "month")
     add("financials.starting-cash", fin.starting_cash, "money")
     equity = sum((e.amount for e in fin.equity), Decimal(0))
-    loans = sum((loan.principal for loan in fin.loans), Decimal(0))
+    # Funding is what the plan raises: a loan the business already carries is no source.
+    new_loans = [loan for loan in fin.loans if not loan.existing]
+    loans = sum((loan.principal for loan in new_loans), Decimal(0))
     add("funding.total", money.sources_total, "money")
     add("funding.equity", equity, "money")
     add("funding.loans", loans, "money")
-    add("funding.loan-count", Decimal(len(fin.loans)), "count")
+    add("funding.loan-count", Decimal(len(new_loans)), "count")
     add("sources.total", money.sources_total, "money")
     add("uses.total", money.uses_total, "money")
     for name, amount in money.uses:

@@ -339,3 +339,17 @@ def test_a_plan_stopped_by_a_yaml_error_reports_no_knock_on_figure_errors(make_p
         ("milestones.yaml", "`2027-13-01` is not a date: month 13 does not exist"),
         ("02-details.md", "image `../assets/missing.png` not found"),
     ]
+
+
+def test_funding_counts_only_what_the_plan_raises_not_an_existing_loan(make_plan):
+    existing = FINANCIALS.replace(
+        "starting_cash: 50000\n",
+        "opening_balance:\n  cash: 50000\n  paid_in_capital: 36000\n  loans:\n"
+        "    - {name: Van loan, balance: 14000, rate: 6.5, remaining_months: 30}\n",
+    )
+    prepared = prepare(make_plan(plan_files(**{"financials.yaml": existing})), today=TODAY)
+    assert prepared.ok, prepared.problems
+    value = {f.name: f.value for f in prepared.report.figures}
+    assert value["funding.loans"] == Decimal("60000")
+    assert value["funding.loan-count"] == Decimal(1)
+    assert value["loan.van-loan.principal"] == Decimal("14000")
