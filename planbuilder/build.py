@@ -44,7 +44,7 @@ from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
 from planbuilder.render.site import site_pages
 from planbuilder.slugs import section_slug
-from planbuilder.themes import Theme, resolve_theme
+from planbuilder.themes import Theme
 from planbuilder.validate import Validated, validate
 from planbuilder.write import (
     OutputRefused,
@@ -148,7 +148,7 @@ def prepare(
     if has_errors(problems):  # stopped here: still report the Markdown's problems too
         return Prepared(sources.root, _finish([*problems, *markdown_problems(validated)], strict))
     plan = build_model(validated)
-    theme = resolve_theme(plan.meta.theme, sources.theme_override)
+    theme = sources.themes[plan.meta.theme]  # resolved by load; validate checked the name
     report = compute(plan)
     problems = _finish([*problems, *report.problems], strict)
     return Prepared(sources.root, problems, report, theme)

@@ -24,7 +24,7 @@ import yaml
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
 from planbuilder.safety import ASSET_TYPES, THEME_FILE_TYPES, allowed_type, svg_problems
-from planbuilder.themes import available_themes, resolve_theme
+from planbuilder.themes import Theme, available_themes, resolve_theme
 from planbuilder.vcs import Vcs, git_info
 
 #: Optional YAML parts of a plan, by file name.
@@ -113,9 +113,18 @@ class Sources:
     problems: tuple[Problem, ...]
     vcs: Vcs | None = None
     stamp: dt.datetime | None = None  # SOURCE_DATE_EPOCH, else the last commit's time
-    available_themes: tuple[str, ...] = ()  # names of the bundled themes
-    #: theme name → the chapter ids it declares (with the plan's theme/theme.yaml)
-    theme_chapters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: every bundled theme by name, resolved with the plan's own theme/ folder (its
+    #: theme.yaml read here, so later stages need not touch the disk)
+    themes: Mapping[str, Theme] = field(default_factory=dict)
+
+    @property
+    def available_themes(self) -> tuple[str, ...]:
+        return tuple(self.themes)
+
+    @property
+    def theme_chapters(self) -> dict[str, tuple[str, ...]]:
+        """Theme name → the chapter ids it declares."""
+        return {name: tuple(c.id for c in theme.chapters) for name, theme in self.themes.items()}
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -709,7 +718,6 @@ def load(root: Path | str) -> Sources:
             theme_override = theme_dir
             _check_theme_files(theme_dir, root, problems)
     vcs = git_info(root) if root.is_dir() else None
-    themes = available_themes()
     return Sources(
         vcs=vcs,
         stamp=source_date(problems) or (vcs.commit_time if vcs else None),
@@ -721,11 +729,7 @@ def load(root: Path | str) -> Sources:
         assets=tuple(assets),
         theme_override=theme_override,
         problems=tuple(problems),
-        available_themes=tuple(themes),
-        theme_chapters={
-            name: tuple(c.id for c in resolve_theme(name, theme_override).chapters)
-            for name in themes
-        },
+        themes={name: resolve_theme(name, theme_override) for name in available_themes()},
     )
 
 
@@ -798,7 +802,6 @@ def load_files(
                 csvs.append(table)
         elif folder == ASSETS_DIR:
             assets.append(Path(name))
-    themes = available_themes()
     return Sources(
         vcs=None,
         stamp=stamp,
@@ -810,8 +813,7 @@ def load_files(
         assets=tuple(assets),
         theme_override=None,
         problems=tuple(problems),
-        available_themes=tuple(themes),
-        theme_chapters={name: tuple(c.id for c in resolve_theme(name).chapters) for name in themes},
+        themes={name: resolve_theme(name) for name in available_themes()},
     )
 
 
