@@ -13,18 +13,16 @@ clock. Numbers are written with a dot and no grouping (``1234.50``), dates as IS
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sys
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 from planbuilder import __version__
 from planbuilder.calendar import month_name
 from planbuilder.compute import Report
+from planbuilder.tables import PROJECTION_COLUMNS, plain_date, plain_number, projection_row, to_csv
 from planbuilder.write import OutputRefused, write_file
 
 SCHEMA_VERSION = 1
@@ -45,19 +43,6 @@ def export_schema() -> dict:
     return json.loads(text)
 
 
-def _num(value: Decimal | int | None) -> str | None:
-    """A locale-independent decimal: ``1234.50``, never ``1E+3`` or ``1,234.5``."""
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:f}"
-
-
-def _date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 # -- JSON ------------------------------------------------------------------------------
 
 
@@ -74,20 +59,20 @@ def to_json(report: Report) -> dict:
             "slug": meta.slug,
             "locale": meta.locale,
             "currency": meta.currency,
-            "as_of": _date(report.as_of),
-            "date": _date(meta.date),
+            "as_of": plain_date(report.as_of),
+            "date": plain_date(meta.date),
             "version": meta.version,
         },
         "milestones": [
             {
                 "id": v.milestone.id,
                 "title": v.milestone.title,
-                "due": _date(v.milestone.due),
-                "budget": _num(v.milestone.budget),
+                "due": plain_date(v.milestone.due),
+                "budget": plain_number(v.milestone.budget),
                 "owner": v.milestone.owner,
                 "goals": list(v.milestone.goals),
-                "done": _date(v.milestone.done),
-                "actual_cost": _num(v.milestone.actual_cost),
+                "done": plain_date(v.milestone.done),
+                "actual_cost": plain_number(v.milestone.actual_cost),
                 "status": v.status.value,
                 "days": v.days,
                 "slip_days": v.slip_days,
@@ -100,12 +85,12 @@ def to_json(report: Report) -> dict:
                 "id": g.goal.id,
                 "title": g.goal.title,
                 "kpi": g.goal.kpi,
-                "baseline": _num(g.goal.baseline),
-                "target": _num(g.goal.target),
-                "deadline": _date(g.goal.deadline),
+                "baseline": plain_number(g.goal.baseline),
+                "target": plain_number(g.goal.target),
+                "deadline": plain_date(g.goal.deadline),
                 "owner": g.goal.owner,
                 "progress": g.progress.value,
-                "budget": _num(g.budget),
+                "budget": plain_number(g.budget),
             }
             for g in report.goals
         ],
@@ -115,10 +100,10 @@ def to_json(report: Report) -> dict:
                 "name": k.kpi.name,
                 "unit": k.kpi.unit,
                 "direction": k.kpi.direction,
-                "target": _num(k.kpi.target),
-                "target_date": _date(k.kpi.target_date),
-                "latest": _num(k.latest),
-                "actuals": [{"month": m, "value": _num(v)} for m, v in k.kpi.actuals],
+                "target": plain_number(k.kpi.target),
+                "target_date": plain_date(k.kpi.target_date),
+                "latest": plain_number(k.latest),
+                "actuals": [{"month": m, "value": plain_number(v)} for m, v in k.kpi.actuals],
             }
             for k in report.kpis
         ],
@@ -135,33 +120,33 @@ def _financials_json(report: Report) -> dict | None:
     return {
         "start": month_name(fin.start),
         "horizon_months": fin.horizon_months,
-        "starting_cash": _num(fin.starting_cash),
+        "starting_cash": plain_number(fin.starting_cash),
         "break_even": None if base.break_even is None else month_name(base.break_even),
         "lowest_cash": {
             "month": month_name(base.min_cash.first),
-            "amount": _num(base.min_cash.closing_cash),
+            "amount": plain_number(base.min_cash.closing_cash),
         },
-        "min_dscr": None if base.min_dscr is None else _num(round(base.min_dscr, 4)),
+        "min_dscr": None if base.min_dscr is None else plain_number(round(base.min_dscr, 4)),
         "years": [
             {
                 "first": month_name(y.first),
                 "last": month_name(y.last),
-                "revenue": _num(y.revenue_total),
-                "net_profit": _num(y.net_profit),
-                "closing_cash": _num(y.closing_cash),
-                "dscr": None if y.dscr is None else _num(round(y.dscr, 4)),
+                "revenue": plain_number(y.revenue_total),
+                "net_profit": plain_number(y.net_profit),
+                "closing_cash": plain_number(y.closing_cash),
+                "dscr": None if y.dscr is None else plain_number(round(y.dscr, 4)),
             }
             for y in base.years
         ],
         "months": [
-            dict(zip(PROJECTION_COLUMNS, _projection_row(m), strict=True)) for m in base.months
+            dict(zip(PROJECTION_COLUMNS, projection_row(m), strict=True)) for m in base.months
         ],
         "loans": [
             {
                 "name": loan.name,
                 "lender": loan.lender,
-                "principal": _num(loan.principal),
-                "rate": _num(loan.rate),
+                "principal": plain_number(loan.principal),
+                "rate": plain_number(loan.rate),
                 "term_months": loan.term_months,
                 "start": month_name(loan.start),
                 "grace_months": loan.grace_months,
@@ -169,99 +154,9 @@ def _financials_json(report: Report) -> dict | None:
             for loan in fin.loans
         ],
         "equity": [
-            {"investor": r.investor, "amount": _num(r.amount), "month": month_name(r.month)}
+            {"investor": r.investor, "amount": plain_number(r.amount), "month": month_name(r.month)}
             for r in fin.equity
         ],
-    }
-
-
-# -- CSV -------------------------------------------------------------------------------
-
-MILESTONE_COLUMNS = (
-    "id",
-    "title",
-    "due",
-    "budget",
-    "owner",
-    "goals",
-    "done",
-    "actual_cost",
-    "status",
-)
-KPI_COLUMNS = ("kpi", "name", "unit", "month", "value")
-PROJECTION_COLUMNS = (
-    "month",
-    "revenue",
-    "cost_of_sales",
-    "gross_margin",
-    "expenses",
-    "ebitda",
-    "interest",
-    "net_profit",
-    "principal",
-    "investment",
-    "equity_in",
-    "loans_in",
-    "net_cash",
-    "closing_cash",
-)
-
-
-def _projection_row(m) -> list:
-    return [
-        month_name(m.first),
-        _num(m.revenue_total),
-        _num(m.cost_of_sales),
-        _num(m.gross_margin),
-        _num(m.expenses_total),
-        _num(m.ebitda),
-        _num(m.interest),
-        _num(m.net_profit),
-        _num(m.principal),
-        _num(m.investment),
-        _num(m.equity_in),
-        _num(m.loans_in),
-        _num(m.net_cash),
-        _num(m.closing_cash),
-    ]
-
-
-def _table(header: tuple[str, ...], rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_csv(report: Report) -> dict[str, bytes]:
-    """``{file name: bytes}``: milestones, KPI actuals (one row a month) and the monthly
-    projection (empty but for its header when the plan has no financials)."""
-    milestones = [
-        [
-            v.milestone.id,
-            v.milestone.title,
-            _date(v.milestone.due),
-            _num(v.milestone.budget),
-            v.milestone.owner,
-            " ".join(v.milestone.goals),
-            _date(v.milestone.done),
-            _num(v.milestone.actual_cost),
-            v.status.value,
-        ]
-        for v in report.milestones
-    ]
-    kpis = [
-        [k.kpi.id, k.kpi.name, k.kpi.unit, month, _num(value)]
-        for k in report.kpis
-        for month, value in k.kpi.actuals
-    ]
-    months = report.financials.base.months if report.financials else ()
-    return {
-        "milestones.csv": _table(MILESTONE_COLUMNS, milestones),
-        "kpis.csv": _table(KPI_COLUMNS, kpis),
-        "projection.csv": _table(PROJECTION_COLUMNS, [_projection_row(m) for m in months]),
     }
 
 
@@ -312,7 +207,7 @@ def to_ics(report: Report) -> bytes:
         m = view.milestone
         details = [f"Status: {view.status.value}"]
         if m.budget is not None:
-            details.append(f"Budget: {_num(m.budget)} {meta.currency}")
+            details.append(f"Budget: {plain_number(m.budget)} {meta.currency}")
         if m.owner:
             details.append(f"Owner: {view.owner.name if view.owner else m.owner}")
         if m.done:

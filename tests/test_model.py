@@ -158,6 +158,9 @@ def test_the_import_graph_has_no_cycles():
         ("validate", ["compute", "render", "model"]),
         ("model", ["compute", "render"]),
         ("compute", ["render"]),
+        ("render.site", ["write", "build", "cli", "serve"]),
+        ("render.pdf", ["write", "build", "cli", "serve"]),
+        ("write", ["validate", "model", "compute", "render"]),
     ],
 )
 def test_stages_import_only_downward(module, forbidden):

@@ -42,15 +42,19 @@ def test_the_index_cannot_close_its_script(make_plan, tmp_path):
 
 
 def test_csv_downloads_are_locale_independent(sample_site, make_plan, tmp_path):
-    rows = list(csv.DictReader((sample_site / "data" / "milestones.csv").open()))
+    rows = list(
+        csv.DictReader((sample_site / "data" / "milestones.csv").open(encoding="utf-8-sig"))
+    )
     first = rows[0]
     assert first["id"] == "roaster-upgrade"
     assert first["budget"] == "38500.00" and first["due"] == "2026-03-15"
     assert first["status"] == "done-late"
-    projection = list(csv.DictReader((sample_site / "data" / "projection.csv").open()))
+    projection = list(
+        csv.DictReader((sample_site / "data" / "projection.csv").open(encoding="utf-8-sig"))
+    )
     assert projection[0]["month"] == "2026-01"
     assert re.fullmatch(r"-?\d+(\.\d+)?", projection[0]["closing_cash"])
-    kpis = list(csv.DictReader((sample_site / "data" / "kpis.csv").open()))
+    kpis = list(csv.DictReader((sample_site / "data" / "kpis.csv").open(encoding="utf-8-sig")))
     assert {"kpi": "active-subscribers", "month": "2026-01", "value": "310"}.items() <= kpis[
         0
     ].items()

@@ -5,8 +5,6 @@ All links are relative, so the site works when opened straight from disk.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -14,7 +12,6 @@ from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup, escape
 
-from planbuilder.calendar import month_name
 from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
@@ -25,6 +22,7 @@ from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import Target, heading_id
 from planbuilder.render.sections import render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
+from planbuilder.tables import to_csv
 from planbuilder.themes import Theme
 
 
@@ -184,95 +182,16 @@ def search_index_js(entries: tuple[SearchEntry, ...]) -> bytes:
     return f"window.planbuilderSearch = {body};\n".encode("ascii")
 
 
-def _csv(header: list[str], rows) -> bytes:
-    """CSV with a plain `.` decimal point and ISO dates, whatever the plan's locale."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else str(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
-
-
 def csv_files(report: Report) -> dict[str, bytes]:
-    """The milestone, KPI and projection tables as CSV, by output path."""
-    files = {}
-    if report.milestones:
-        files[CSV_FILES["milestones"]] = _csv(
-            ["id", "title", "due", "budget", "owner", "status", "done", "actual_cost", "goals"],
-            (
-                (
-                    m.id,
-                    m.title,
-                    m.due.isoformat(),
-                    m.budget,
-                    m.owner,
-                    v.status.value,
-                    m.done.isoformat() if m.done else None,
-                    m.actual_cost,
-                    " ".join(m.goals),
-                )
-                for v in report.milestones
-                for m in (v.milestone,)
-            ),
-        )
-    if report.plan.kpis:
-        files[CSV_FILES["kpis"]] = _csv(
-            ["kpi", "name", "unit", "month", "value", "target", "target_date"],
-            (
-                (
-                    k.id,
-                    k.name,
-                    k.unit,
-                    month,
-                    value,
-                    k.target,
-                    k.target_date.isoformat() if k.target_date else None,
-                )
-                for k in report.plan.kpis
-                for month, value in k.actuals
-            ),
-        )
-    if report.financials is not None:
-        base = report.financials.base
-        files[CSV_FILES["projection"]] = _csv(
-            [
-                "month",
-                "revenue",
-                "cost_of_sales",
-                "gross_margin",
-                "operating_expenses",
-                "ebitda",
-                "interest",
-                "net_profit",
-                "principal",
-                "investment",
-                "equity_in",
-                "loans_in",
-                "opening_cash",
-                "closing_cash",
-            ],
-            (
-                (
-                    month_name(p.first),
-                    p.revenue_total,
-                    p.cost_of_sales,
-                    p.gross_margin,
-                    p.expenses_total,
-                    p.ebitda,
-                    p.interest,
-                    p.net_profit,
-                    p.principal,
-                    p.investment,
-                    p.equity_in,
-                    p.loans_in,
-                    p.opening_cash,
-                    p.closing_cash,
-                )
-                for p in base.months
-            ),
-        )
-    return files
+    """The milestone, KPI and projection tables as CSV (the same files as ``export``), by
+    output path; a table whose part of the plan is missing is left out."""
+    present = {
+        "milestones": bool(report.milestones),
+        "kpis": bool(report.plan.kpis),
+        "projection": report.financials is not None,
+    }
+    tables = to_csv(report)
+    return {path: tables[f"{name}.csv"] for name, path in CSV_FILES.items() if present[name]}
 
 
 def nav_window(chapters: int, at: int | None) -> tuple[int, int] | None:
