@@ -48,6 +48,26 @@ def private_cache_home(tmp_path_factory: pytest.TempPathFactory):
         yield
 
 
+def git(folder: Path, *args: str) -> str:
+    """Run git in ``folder`` with a fixed author and date; its output, stripped."""
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_DATE": "2027-02-03T04:05:06Z",
+        "GIT_AUTHOR_DATE": "2027-02-03T04:05:06Z",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, env=env, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
 @pytest.fixture
 def make_plan(tmp_path: Path) -> Callable[..., Path]:
     """Factory: ``make_plan({"goals.yaml": "..."})`` → a plan folder (plan.yaml added if absent)."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from planbuilder.cli import main
 from planbuilder.diff import WORKTREE, GitError, diff_plan, render
 from planbuilder.load import load, load_files
-from tests.conftest import SAMPLE, TODAY
+from tests.conftest import SAMPLE, TODAY, git
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
@@ -32,22 +30,6 @@ MILESTONES = """\
   owner: ana
 """
 TEAM = "- id: ana\n  name: Ana Founder\n"
-
-
-def git(folder: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_DATE": "2027-02-03T04:05:06Z",
-        "GIT_AUTHOR_DATE": "2027-02-03T04:05:06Z",
-    }
-    done = subprocess.run(
-        ["git", "-C", str(folder), *args], check=True, env=env, capture_output=True, text=True
-    )
-    return done.stdout
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -3,7 +3,6 @@ reproducible and versioned output, a Vietnamese plan, and what the pages look li
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ from pypdf import PdfReader
 
 from planbuilder.build import build, build_pdf
 from planbuilder.cli import main
-from tests.conftest import SAMPLE, TODAY
+from tests.conftest import SAMPLE, TODAY, git
 
 VI_PLAN = Path(__file__).parent / "plans" / "vi-bakery"
 
@@ -167,19 +166,6 @@ def test_source_date_epoch_sets_the_document_date(tmp_path, monkeypatch):
     outside_git = build_pdf(plan, tmp_path / "c.pdf", today=TODAY, edition="ngan-hang")
     if outside_git.report.plan.meta.version is None:  # tmp_path is not in a repository
         assert PdfReader(outside_git.pdf_path).metadata["/CreationDate"].startswith("D:20270110")
-
-
-def git(folder: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_DATE": "2027-02-03T04:05:06Z",
-        "GIT_AUTHOR_DATE": "2027-02-03T04:05:06Z",
-    }
-    subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")

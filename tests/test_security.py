@@ -17,24 +17,11 @@ from planbuilder.build import build, check
 from planbuilder.cli import main
 from planbuilder.diagnostics import problem_text
 from planbuilder.serve.live import LiveBuilder
-from tests.conftest import TODAY
+from tests.conftest import TODAY, git
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
 SECTION = "---\ntitle: Summary\n---\nWe sell good coffee.\n"
-
-
-def git(folder: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_DATE": "2027-02-03T04:05:06Z",
-        "GIT_AUTHOR_DATE": "2027-02-03T04:05:06Z",
-    }
-    subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
 
 
 @pytest.fixture
