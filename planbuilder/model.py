@@ -67,20 +67,12 @@ class PlanMeta(
         "PlanMeta",
         exclude=("checks",),  # read by validation only
         required=("locale", "currency", "as_of", "theme"),  # settled before the model
-        types={
-            "as_of": dt.date,
-            "contact": Contact | None,
-            "editions": tuple[EditionSpec, ...],
-            "logo": str | None,  # a file in assets/
-        },
+        types={"contact": Contact | None, "editions": tuple[EditionSpec, ...]},
         extra=(
             ("version", str | None, None),  # `git describe` of the plan's repository, if any
             ("draft", bool, False),  # the repository has uncommitted changes
-            (
-                "stamp",
-                dt.datetime | None,
-                None,
-            ),  # the document date: SOURCE_DATE_EPOCH or last commit
+            # the document date: SOURCE_DATE_EPOCH or the last commit
+            ("stamp", dt.datetime | None, None),
         ),
         positioned=False,
     )
