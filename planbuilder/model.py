@@ -2,8 +2,8 @@
 
 Money is ``Decimal`` in the plan's currency, dates are ``datetime.date``.
 Every object remembers the ``position`` it was defined at, for later messages.
-Fields, types and defaults are declared once, in ``records.py``; the defaults here
-read them from there. The model is inert data: text, numbers, dates and tuples of
+Fields, types and defaults are declared once, in ``records.py``; the classes that
+mirror a record are generated from it. The model is inert data: text, numbers, dates and tuples of
 frozen records, never a path object (paths are text relative to the plan folder).
 """
 
@@ -19,6 +19,7 @@ from planbuilder.calendar import month_index
 from planbuilder.problems import Position
 from planbuilder.records import (
     BUSINESS_MODEL,
+    CAPEX,
     CONTACT,
     DEFAULT_SECTION_ORDER,
     EDITION,
@@ -30,143 +31,70 @@ from planbuilder.records import (
     LOAN,
     MILESTONE,
     ONE_OFF,
+    OPENING_BALANCE,
     PERSON,
     PLAN,
     RECURRING,
     REVENUE,
     SCENARIO,
+    TAX,
+    WORKING_CAPITAL,
     default,
 )
-from planbuilder.schema import Record
+from planbuilder.schema import Record, model_class
 from planbuilder.slugs import section_slug, slugify
 
 if TYPE_CHECKING:
     from planbuilder.validate import Validated
 
 
-@dataclass(frozen=True, slots=True)
-class EditionSpec:
-    name: str
-    chapters: tuple[str, ...]
-    title: str | None = None
-    prepared_for: str | None = None
+# The classes that mirror a record are generated from its declaration in records.py
+# (`model_class`): a field added there appears here with its type and default. Classes
+# whose shape differs from the YAML on purpose (`Section`, `GrowthStep`, `RevenueStream`,
+# `Expense`, `OwnerDraw`, `Financials`, `Plan`) are written out below.
+
+EditionSpec = model_class(EDITION, "EditionSpec", extra=(("name", str),), positioned=False)
+
+Contact = model_class(
+    CONTACT, "Contact", doc="``contact:`` in plan.yaml, printed on the cover.", positioned=False
+)
 
 
 @dataclass(frozen=True, slots=True)
-class Contact:
-    """``contact:`` in plan.yaml, printed on the cover."""
-
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    website: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlanMeta:
-    title: str
-    company: str
-    locale: str
-    currency: str
-    as_of: dt.date
-    theme: str
-    subtitle: str | None = None
-    author: str | None = None
-    date: dt.date | None = None
-    confidential: bool = default(PLAN, "confidential")
-    mission: str | None = None
-    vision: str | None = None
-    logo: str | None = None  # a file in assets/
-    keywords: tuple[str, ...] = ()
-    contact: Contact | None = None
-    paper: str = default(PLAN, "paper")
-    pdf_variant: str | None = None
-    editions: tuple[EditionSpec, ...] = ()
-    version: str | None = None  # `git describe` of the plan's repository, if any
-    draft: bool = False  # the repository has uncommitted changes
-    stamp: dt.datetime | None = None  # the document date: SOURCE_DATE_EPOCH or last commit
+class PlanMeta(
+    model_class(
+        PLAN,
+        "PlanMeta",
+        exclude=("checks",),  # read by validation only
+        required=("locale", "currency", "as_of", "theme"),  # settled before the model
+        types={"contact": Contact | None, "editions": tuple[EditionSpec, ...]},
+        extra=(
+            ("version", str | None, None),  # `git describe` of the plan's repository, if any
+            ("draft", bool, False),  # the repository has uncommitted changes
+            # the document date: SOURCE_DATE_EPOCH or the last commit
+            ("stamp", dt.datetime | None, None),
+        ),
+        positioned=False,
+    )
+):
+    """``plan.yaml`` with the plan-wide settings worked out (as_of, currency, version)."""
 
     @property
     def slug(self) -> str:
         return slugify(f"{self.company} {self.title}") or "plan"
 
 
-@dataclass(frozen=True, slots=True)
-class BusinessModel:
-    customers: str
-    value: str
-    delivery: str
-    canvas: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (block, items) in canonical order
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: str
-    name: str
-    role: str | None = None
-    bio: str | None = None
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Goal:
-    id: str
-    title: str
-    horizon: str | None = None
-    specific: str | None = None
-    kpi: str | None = None
-    baseline: Decimal | None = None
-    target: Decimal | None = None
-    deadline: dt.date | None = None
-    owner: str | None = None
-    relevant: str | None = None
-    achievable: str | None = None
-    notes: str | None = None
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Recalibration:
-    """An earlier plan for a milestone, replaced on ``date`` for ``reason``."""
-
-    date: dt.date
-    reason: str
-    due: dt.date | None = None
-    budget: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    id: str
-    title: str
-    due: dt.date
-    budget: Decimal | None = None
-    owner: str | None = None
-    goals: tuple[str, ...] = ()
-    done: dt.date | None = None
-    actual_cost: Decimal | None = None
-    notes: str | None = None
-    history: tuple[Recalibration, ...] = ()
-    spend: tuple[int, int] | None = None  # months (indexes) the budget is spread over
-    capital: bool = default(
-        MILESTONE, "capital"
-    )  # an investment: cash out, but not an operating expense
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Kpi:
-    id: str
-    name: str
-    description: str | None = None
-    category: str | None = None
-    unit: str = default(KPI, "unit")
-    direction: str = default(KPI, "direction")
-    precision: int | None = None
-    target: Decimal | None = None
-    target_date: dt.date | None = None
-    actuals: tuple[tuple[str, Decimal], ...] = ()  # (YYYY-MM, value), oldest first
-    position: Position | None = field(default=None, compare=False)
+BusinessModel = model_class(BUSINESS_MODEL, "BusinessModel", positioned=False)
+Person = model_class(PERSON, "Person")
+Goal = model_class(GOAL, "Goal")
+Recalibration = model_class(
+    HISTORY_ENTRY,
+    "Recalibration",
+    doc="An earlier plan for a milestone, replaced on ``date`` for ``reason``.",
+    positioned=False,
+)
+Milestone = model_class(MILESTONE, "Milestone", types={"history": tuple[Recalibration, ...]})
+Kpi = model_class(KPI, "Kpi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,77 +143,35 @@ class Expense:
     position: Position | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class EquityRound:
-    amount: Decimal
-    month: int
-    investor: str | None = None
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Loan:
-    principal: Decimal
-    rate: Decimal  # annual, percent
-    term_months: int
-    start: int
-    grace_months: int = default(LOAN, "grace_months")
-    id: str | None = None
-    name: str | None = None
-    lender: str | None = None
-    position: Position | None = field(default=None, compare=False)
-    #: on the opening balance sheet: its balance is owed at the start, never drawn
-    existing: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    name: str
-    # changes in percent (immutable Decimals)
-    revenue: Decimal = default(SCENARIO, "revenue")  # noqa: RUF009
-    expenses: Decimal = default(SCENARIO, "expenses")  # noqa: RUF009
-    delay_months: int = default(SCENARIO, "delay_months")
-    description: str | None = None
-    rate_points: Decimal = default(SCENARIO, "rate_points")  # noqa: RUF009
-    delay: tuple[str, ...] = ()  # streams (by name) and milestones (by id) delayed
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class OpeningBalance:
-    """Where the business stands when the projection starts (loans are in ``loans``)."""
-
-    cash: Decimal = Decimal(0)
-    receivables: Decimal = Decimal(0)
-    inventory: Decimal = Decimal(0)
-    fixed_assets: Decimal = Decimal(0)  # net book value
-    fixed_assets_life_months: int = 60
-    payables: Decimal = Decimal(0)
-    paid_in_capital: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class Capex:
-    name: str
-    amount: Decimal
-    month: int
-    life_months: int
-    milestone: str | None = None  # the capital milestone it comes from
-    position: Position | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Tax:
-    rate: Decimal  # percent of profit before tax
-    losses_carried_forward: Decimal = Decimal(0)
-    paid_months_after_year_end: int = 3
-
-
-@dataclass(frozen=True, slots=True)
-class WorkingCapital:
-    receivable_days: int = 0
-    inventory_days: int = 0
-    payable_days: int = 0
+EquityRound = model_class(EQUITY, "EquityRound")
+Loan = model_class(
+    LOAN,
+    "Loan",
+    extra=(
+        # on the opening balance sheet: its balance is owed at the start, never drawn
+        ("existing", bool, False),
+    ),
+)
+Scenario = model_class(
+    SCENARIO,
+    "Scenario",
+    extra=(("name", str),),  # its key under `scenarios:`
+    types={"delay": tuple[str, ...]},  # streams (by name) and milestones (by id) delayed
+)
+OpeningBalance = model_class(
+    OPENING_BALANCE,
+    "OpeningBalance",
+    doc="Where the business stands when the projection starts (loans are in ``loans``).",
+    exclude=("loans",),
+    positioned=False,
+)
+Capex = model_class(
+    CAPEX,
+    "Capex",
+    extra=(("milestone", str | None, None),),  # the capital milestone
+)
+Tax = model_class(TAX, "Tax", positioned=False)
+WorkingCapital = model_class(WORKING_CAPITAL, "WorkingCapital", positioned=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,11 +205,11 @@ class Financials:
     #: (field, position) of each top-level field given in financials.yaml
     positions: tuple[tuple[str, Position], ...] = field(default=(), compare=False)
     fiscal_year_start: int = 1  # calendar month, 1–12
-    opening: OpeningBalance = OpeningBalance()
+    opening: OpeningBalance = OpeningBalance()  # noqa: RUF009 - a frozen record
     capex: tuple[Capex, ...] = ()
     capital_life_months: int = 60
     tax: Tax | None = None
-    working_capital: WorkingCapital = WorkingCapital()
+    working_capital: WorkingCapital = WorkingCapital()  # noqa: RUF009 - a frozen record
     owner_draws: tuple[OwnerDraw, ...] = ()
 
     def position_of(self, name: str) -> Position | None:
@@ -535,13 +421,7 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
         fiscal_year_start=fin.get("fiscal_year_start", default(FINANCIALS, "fiscal_year_start")),
         opening=balance,
         capex=tuple(
-            Capex(
-                name=c["name"],
-                amount=c["amount"],
-                month=month_index(c["month"]),
-                life_months=c["life_months"],
-                position=at("capex", i),
-            )
+            construct(Capex, CAPEX, c, position=at("capex", i))
             for i, c in enumerate(fin.get("capex", []))
         ),
         capital_life_months=fin.get(

@@ -153,6 +153,7 @@ BUSINESS_MODEL = Record(
             convert=lambda canvas: tuple(
                 (block, tuple(canvas[block])) for block in CANVAS_BLOCKS if canvas.get(block)
             ),
+            model_type=tuple[tuple[str, tuple[str, ...]], ...],  # (block, items) in order
         ),
     },
 )
@@ -211,6 +212,7 @@ MILESTONE = Record(
             ),
             help="the months the budget is spread over (default: the due month)",
             convert=lambda spend: (month_index(spend["from"]), month_index(spend["to"])),
+            model_type=tuple[int, int],  # month indexes
         ),
     },
 )
@@ -234,6 +236,7 @@ KPI = Record(
             MappingOf(Month(), Number()),
             help="YYYY-MM: value (also read from kpis/<id>.csv); " + _NUMBER_HELP,
             convert=lambda actuals: tuple(sorted(actuals.items())),
+            model_type=tuple[tuple[str, Decimal], ...],  # (YYYY-MM, value), oldest first
         ),
     },
 )
@@ -320,7 +323,9 @@ EQUITY = Record(
     "equity",
     {
         "amount": Field(Money(), required=True, example="40000.00", help=_MONEY_HELP),
-        "month": Field(Month(), required=True, example="2026-02", convert=month_index),
+        "month": Field(
+            Month(), required=True, example="2026-02", convert=month_index, model_type=int
+        ),
         "investor": Field(Text(200)),
     },
 )
@@ -341,7 +346,9 @@ LOAN = Record(
             help="annual interest in percent",
         ),
         "term_months": Field(Integer(1, 600), required=True, example="60"),
-        "start": Field(Month(), required=True, example="2026-02", convert=month_index),
+        "start": Field(
+            Month(), required=True, example="2026-02", convert=month_index, model_type=int
+        ),
         "grace_months": Field(
             Integer(0, 120), default=0, help="first months of the term paying interest only"
         ),
@@ -417,7 +424,9 @@ CAPEX = Record(
     {
         "name": Field(Text(200), required=True, example="Second roaster"),
         "amount": Field(Money(), required=True, example="36000.00", help=_MONEY_HELP),
-        "month": Field(Month(), required=True, example="2027-03"),
+        "month": Field(
+            Month(), required=True, example="2027-03", convert=month_index, model_type=int
+        ),
         "life_months": Field(
             Integer(1, 600), required=True, example="84", help="useful life, straight-line"
         ),

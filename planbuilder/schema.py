@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import Field as Dataclass_Field
+from dataclasses import dataclass, field, make_dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 from planbuilder.load import Path_, YamlDoc
-from planbuilder.problems import Problem, did_you_mean, error
+from planbuilder.problems import Position, Problem, did_you_mean, error
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
@@ -45,6 +46,8 @@ class Context:
 class FieldType:
     #: How the expected value is described in messages ("a date (YYYY-MM-DD)").
     expected = "a value"
+    #: The Python type of a cleaned value (a model field's type).
+    python_type: Any = Any
 
     def clean(self, value: Any, ctx: Context) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
@@ -73,6 +76,7 @@ def describe(value: Any) -> str:
 
 
 class Text(FieldType):
+    python_type = str
     expected = "text"
 
     def __init__(self, max_length: int = 20_000):
@@ -93,6 +97,7 @@ class Text(FieldType):
 
 
 class Identifier(FieldType):
+    python_type = str
     expected = "an id (letters, digits, `-`, `_`, `.`)"
 
     def clean(self, value: Any, ctx: Context) -> str:
@@ -109,6 +114,8 @@ class Identifier(FieldType):
 
 
 class Choice(FieldType):
+    python_type = str
+
     def __init__(self, *options: str):
         self.options = options
         self.expected = "one of " + ", ".join(f"`{o}`" for o in options)
@@ -121,6 +128,7 @@ class Choice(FieldType):
 
 
 class Boolean(FieldType):
+    python_type = bool
     expected = "`true` or `false`"
 
     def clean(self, value: Any, ctx: Context) -> bool:
@@ -130,6 +138,8 @@ class Boolean(FieldType):
 
 
 class Integer(FieldType):
+    python_type = int
+
     def __init__(self, minimum: int | None = None, maximum: int | None = None):
         self.minimum = minimum
         self.maximum = maximum
@@ -181,6 +191,7 @@ def _number_hint(text: str) -> str:
 
 
 class Number(FieldType):
+    python_type = Decimal
     expected = "a number"
 
     def __init__(self, minimum: Decimal | None = None):
@@ -195,6 +206,8 @@ class Number(FieldType):
 
 class Percent(FieldType):
     """A percentage: ``12.5``, or text such as ``"-20%"``; kept in percent units."""
+
+    python_type = Decimal
 
     def __init__(self, minimum: Decimal | None = None, maximum: Decimal | None = None):
         self.expected = "a percentage"
@@ -221,6 +234,7 @@ class Percent(FieldType):
 
 
 class Money(FieldType):
+    python_type = Decimal
     """An exact amount in the plan's currency, never negative unless allowed."""
 
     def __init__(self, allow_negative: bool = False):
@@ -250,6 +264,7 @@ class Money(FieldType):
 
 
 class Date(FieldType):
+    python_type = dt.date
     expected = "a date (YYYY-MM-DD)"
 
     def clean(self, value: Any, ctx: Context) -> dt.date:
@@ -288,6 +303,7 @@ def _impossible_date(text: str) -> str:
 
 
 class Month(FieldType):
+    python_type = str
     expected = "a month (YYYY-MM)"
 
     def clean(self, value: Any, ctx: Context) -> str:
@@ -310,6 +326,7 @@ class ListOf(FieldType):
         self.item = item
         self.allow_scalar = allow_scalar
         self.expected = f"a list of {item.expected}"
+        self.python_type = tuple[item.python_type, ...]  # lists become tuples in the model
 
 
 class Either(FieldType):
@@ -319,6 +336,7 @@ class Either(FieldType):
         self.single = single
         self.many = many
         self.expected = f"{single.expected}, or {many.expected}"
+        self.python_type = Union[single.python_type, many.python_type]  # noqa: UP007
 
 
 class MappingOf(FieldType):
@@ -328,6 +346,7 @@ class MappingOf(FieldType):
         self.key = key
         self.value = value
         self.expected = f"a mapping of {key.expected} to {value.expected}"
+        self.python_type = dict[key.python_type, value.python_type]
 
 
 @dataclass(frozen=True)
@@ -343,6 +362,7 @@ class Field:
     example: str = ""
     help: str = ""
     convert: Callable[[Any], Any] | None = None
+    model_type: Any = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +375,10 @@ class Record(FieldType):
     @property
     def expected(self) -> str:  # type: ignore[override]
         return f"a mapping of {self.name} fields"
+
+    @property
+    def python_type(self) -> Any:  # type: ignore[override]
+        return dict[str, Any]  # a model class that holds it names its own type
 
     def complete(self, checked: Mapping[str, Any]) -> bool:
         """Whether every required field survived checking. An incomplete record has its
@@ -446,6 +470,72 @@ class Checker:
                 example = f"add `{name}: {spec.example}`" if spec.example else f"add `{name}:`"
                 self.fail(path, f"{label} is missing required field `{name}`", example)
         return result
+
+
+# --- Model classes ---------------------------------------------------------------------
+
+MODEL_MODULE = "planbuilder.model"
+
+
+def model_type(spec: Field) -> Any:
+    """The Python type a model object holds for ``spec``: the converted value's type, or
+    the field type's own (lists as tuples)."""
+    if spec.convert is not None:
+        return spec.model_type if spec.model_type is not None else Any
+    return spec.type.python_type
+
+
+def model_class(
+    record: Record,
+    name: str,
+    *,
+    doc: str = "",
+    exclude: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+    types: Mapping[str, Any] | None = None,
+    extra: tuple[tuple[str, Any] | tuple[str, Any, Any], ...] = (),
+    positioned: bool = True,
+) -> type:
+    """A frozen, slotted dataclass with one field per field ``record`` declares.
+
+    Required fields (and those named in ``required``) come first, without default; the
+    rest default to the declared default, else ``()`` for a ``tuple[T, ...]`` and
+    ``None`` otherwise.
+    ``types`` overrides a field's type (a nested record's model class), ``exclude`` drops
+    fields the model does not hold, and ``extra`` adds derived fields, each
+    ``(name, type)`` (required, placed first) or ``(name, type, default or field())``.
+    Unless ``positioned`` is false, ``position`` (where the record was written) ends it.
+    """
+    types = dict(types or {})
+    first: list[tuple[str, Any]] = [e[:2] for e in extra if len(e) == 2]
+    rest: list[tuple[str, Any, Any]] = []
+    for key, spec in record.fields.items():
+        if key in exclude:
+            continue
+        kind = types.pop(key) if key in types else model_type(spec)
+        if spec.required or key in required:
+            first.append((key, kind))
+        elif spec.default is not None:
+            rest.append((key, kind, spec.default))
+        elif get_origin(kind) is tuple and get_args(kind)[-1:] == (...,):
+            rest.append((key, kind, ()))  # a list given as nothing: an empty tuple
+        else:
+            rest.append((key, kind | None, None))
+    if types:
+        raise TypeError(f"{record.name} declares no field {', '.join(types)}")
+    rest += [e for e in extra if len(e) == 3]
+    if positioned:
+        rest.append(("position", Position | None, field(default=None, compare=False)))
+    given = [
+        (key, kind, value if isinstance(value, Dataclass_Field) else field(default=value))
+        for key, kind, value in rest
+    ]
+    cls = make_dataclass(name, [*first, *given], frozen=True, slots=True)
+    # Templates may read only planbuilder's own frozen dataclasses (and pickling finds
+    # the class by its module and name).
+    cls.__module__ = MODEL_MODULE
+    cls.__doc__ = doc or f"A {record.name}, as declared in ``records.py``."
+    return cls
 
 
 # --- JSON Schema -------------------------------------------------------------------------

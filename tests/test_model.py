@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from planbuilder.build import prepare
+from planbuilder.calendar import month_index
 from planbuilder.model import Financials, Kpi, Loan, Milestone
 from planbuilder.records import FINANCIALS, KPI, MILESTONE
+from planbuilder.schema import Field, Identifier, ListOf, Month, Percent, Record, Text, model_class
 from tests.conftest import MINIMAL_PLAN, REPO, TODAY
 
 PACKAGE = REPO / "planbuilder"
@@ -29,13 +31,35 @@ def test_model_objects_are_frozen(sample_build):
         plan.meta.as_of = dt.date(2000, 1, 1)
 
 
-def test_model_fields_follow_the_declarations():
-    kpi_fields = {f.name for f in dataclasses.fields(Kpi)}
-    assert set(KPI.fields) <= kpi_fields
-    assert set(MILESTONE.fields) <= {f.name for f in dataclasses.fields(Milestone)}
+def test_a_field_added_to_a_declaration_appears_on_the_model_class():
+    owner = Record("owner", {"id": Field(Identifier(), required=True)})
+    grown = Record(
+        "owner",
+        {
+            **owner.fields,
+            "share": Field(Percent(), default=Decimal(50)),
+            "since": Field(Month(), convert=month_index, model_type=int),
+            "tags": Field(ListOf(Text())),
+        },
+    )
+    cls = model_class(grown, "Owner")
+    made = cls(id="o")
+    assert (made.share, made.since, made.tags, made.position) == (Decimal(50), None, (), None)
+    assert cls(id="o", since=24_324).since == 24_324
+    assert cls.__module__ == "planbuilder.model"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.share = Decimal(1)
+    with pytest.raises(TypeError):
+        cls()  # `id` is required
+    with pytest.raises(TypeError):
+        model_class(owner, "Owner")(id="o", share=Decimal(1))  # not declared there
+
+
+def test_model_classes_carry_the_declared_defaults():
     kpi = Kpi(id="k", name="K")
     assert (kpi.unit, kpi.direction) == (KPI.fields["unit"].default, "up")
     assert Loan(Decimal(1), Decimal(1), 12, 0).grace_months == 0
+    assert set(MILESTONE.fields) <= {f.name for f in dataclasses.fields(Milestone)}
 
 
 def test_financials_defaults_come_from_the_declaration(make_plan):
