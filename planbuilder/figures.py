@@ -160,7 +160,7 @@ def _financial_figures(money, add) -> None:
         add(f"{key}.closing-cash", period.closing_cash, "money")
         add(f"{key}.dscr", period.dscr, "ratio")
     add("projection.break-even", base.break_even, "month")
-    add("projection.cash-break-even", base.cash_break_even, "month")
+    add("projection.payback", base.payback, "month")
     lowest = base.min_cash
     add("projection.lowest-cash", lowest.closing_cash, "money")
     add("projection.lowest-cash-month", lowest.first, "month")

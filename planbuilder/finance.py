@@ -458,19 +458,6 @@ class Projection:
         return found
 
     @property
-    def cash_break_even(self) -> int | None:
-        """First month in which cumulative operating cash (EBITDA since the start) is back
-        to zero or more after being negative; the first month if it never was negative."""
-        running, was_negative = ZERO, False
-        for month in self.months:
-            running += month.ebitda
-            if running < 0:
-                was_negative = True
-            elif was_negative:
-                return month.first
-        return None if was_negative else self.months[0].first
-
-    @property
     def cash_negative(self) -> int | None:
         """First month whose closing cash is below zero, if any."""
         return next((m.first for m in self.months if m.closing_cash < 0), None)

@@ -304,8 +304,10 @@ def test_printed_totals_equal_the_sum_of_printed_rows(sample_site: Path):
     assert sum(money_value(r[1]) for r in uses) == money_value(uses_total[1])
 
 
-def test_dashboard_shows_cash_runway_and_break_even(sample_site: Path):
+def test_dashboard_shows_cash_runway_and_payback(sample_site: Path):
     index = text(sample_site / "index.html")
     assert "Cash lasts the whole projection" in index
-    assert "Cumulative cash recovered" in index
+    # Payback (cumulative free cash flow turns positive), not cumulative EBITDA.
+    assert "Jun 2028 Payback" in index
+    assert "Cumulative cash recovered" not in index
     assert "Lowest cash" in index

@@ -219,7 +219,6 @@ LABELS: dict[str, object] = {
     "fin_runway_ok": "Cash lasts the whole projection",
     "fin_runway_months": "months until cash runs out",
     "fin_break_even_month": "Break-even (operating profit)",
-    "fin_cash_break_even": "Cumulative cash recovered",
     "fin_never": "Not within the projection",
     "fin_min_cash": "Lowest cash",
     "fin_min_dscr": "Lowest yearly debt-service coverage",
