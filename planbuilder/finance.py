@@ -949,7 +949,10 @@ def _line(position: Position | None) -> int:
 
 
 def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
-    cash_at = fin.position_of("starting_cash") if "starting_cash" in dict(fin.positions) else None
+    # Cash on the first day comes from `starting_cash` or from `opening_balance.cash`.
+    given = dict(fin.positions)
+    cash_key = next((k for k in ("starting_cash", "opening_balance") if k in given), None)
+    cash_at = given[cash_key] if cash_key else None
     found = [Assumption("starting_cash", fin.starting_cash, "money", _line(cash_at))]
     for s in fin.revenue:
         if s.monthly is not None:

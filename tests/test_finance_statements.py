@@ -461,3 +461,16 @@ def test_the_monthly_table_adds_across_to_net_cash():
         assert m.net_cash == (
             m.ebitda - m.investment - m.interest - m.principal + m.inflows + m.other_cash
         )
+
+
+def test_the_opening_cash_assumption_points_at_the_opening_balance(make_plan):
+    plan = make_plan(
+        {
+            "financials.yaml": "start: 2027-01\nhorizon_months: 12\n"
+            "opening_balance:\n  cash: 42000\n  paid_in_capital: 42000\n"
+        }
+    )
+    prepared = prepare(plan, today=TODAY)
+    assert prepared.ok, prepared.problems
+    first = prepared.report.financials.assumptions[0]
+    assert (first.key, first.value, first.line) == ("starting_cash", Decimal(42000), 3)
