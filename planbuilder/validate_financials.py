@@ -7,7 +7,7 @@ from typing import Any
 
 from planbuilder.calendar import month_index, month_name
 from planbuilder.load import YamlDoc
-from planbuilder.problems import Problem, did_you_mean, error
+from planbuilder.problems import Problem, did_you_mean, error, warning
 from planbuilder.records import FINANCIALS, STANDARD_USES
 from planbuilder.schema import Checker, Context
 
@@ -167,6 +167,16 @@ def check_financials(
     streams = {stream["name"] for stream in data.get("revenue", [])}
     delayable = sorted(streams | milestone_ids)
     for name, scenario in data.get("scenarios", {}).items():
+        if scenario.get("delay_months") and not scenario.get("delay"):
+            problems.append(
+                warning(
+                    f"scenario `{name}` delays every revenue stream by "
+                    f"{scenario['delay_months']} months, those already selling too",
+                    doc.key_pos(("scenarios", name, "delay_months")),
+                    hint="name what slips: `delay: [<revenue stream>, <milestone id>]`",
+                    code="delay-everything",
+                )
+            )
         for j, target in enumerate(scenario.get("delay", [])):
             if target not in streams and target not in milestone_ids:
                 problems.append(

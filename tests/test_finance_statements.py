@@ -474,3 +474,18 @@ def test_the_opening_cash_assumption_points_at_the_opening_balance(make_plan):
     assert prepared.ok, prepared.problems
     first = prepared.report.financials.assumptions[0]
     assert (first.key, first.value, first.line) == ("starting_cash", Decimal(42000), 3)
+
+
+def test_a_delay_naming_nothing_warns_at_its_line(make_plan):
+    plan = make_plan(
+        {
+            "financials.yaml": "start: 2027-01\nstarting_cash: 1000\n"
+            "revenue: [{name: Sale, monthly: 100}]\n"
+            "scenarios:\n  late:\n    delay_months: 2\n"
+        }
+    )
+    [problem] = [p for p in check(plan, today=TODAY).problems if p.code == "delay-everything"]
+    assert (problem.position.line, problem.is_error) == (6, False)
+    assert problem.message == (
+        "scenario `late` delays every revenue stream by 2 months, those already selling too"
+    )
