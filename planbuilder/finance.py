@@ -1135,7 +1135,7 @@ def financial_warnings(report: FinancialReport, currency: str) -> list[Problem]:
                 )
             )
         for year in projection.fiscal_years:
-            if year.dscr is not None and year.dscr < fin.min_dscr:
+            if year.dscr_low:  # below the coverage the plan's lender asks for
                 span = f"{year.fiscal_year}" + (
                     f", {month_name(year.first)} to {month_name(year.last)}" if year.partial else ""
                 )
