@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
 from planbuilder.load import PART_FILES, load
-from planbuilder.model import Section, build_model
+from planbuilder.model import build_model, section_of
 from planbuilder.output import OutputCollision, OutputFiles
 from planbuilder.paths import is_inside
 from planbuilder.pdfcache import (
@@ -43,7 +43,6 @@ from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
 from planbuilder.render.site import site_pages
-from planbuilder.slugs import section_slug
 from planbuilder.themes import Theme
 from planbuilder.validate import Validated, validate
 from planbuilder.write import (
@@ -118,17 +117,7 @@ def markdown_problems(validated: Validated) -> list[Problem]:
     """The problems of every section body (broken links, missing images), found without
     the rest of the plan: so that a run stopped by YAML errors still reports them too."""
     root = validated.sources.root
-    sections = [
-        Section(
-            slug=section_slug(PurePosixPath(s["path"]).stem),
-            title=str(s.get("title", "")),
-            order=0,
-            body=s["body"],
-            body_line=s["body_line"],
-            path=s["path"],
-        )
-        for s in validated.sections
-    ]
+    sections = [section_of(s) for s in validated.sections]
     by_file = {PurePosixPath(s.path).name: s.slug for s in sections}
     target = Target(asset_url=lambda p: p.as_posix(), section_url=lambda slug, anchor: slug)
     problems: list[Problem] = []

@@ -259,6 +259,19 @@ def construct(cls: type, record: Record, values: dict[str, Any], **given: Any) -
     return cls(**kwargs | given)
 
 
+def section_of(record: dict[str, Any]) -> Section:
+    """A chapter from its checked front matter and body (validate always sets a title)."""
+    return Section(
+        slug=section_slug(PurePosixPath(record["path"]).stem),
+        title=record["title"],
+        order=record.get("order", DEFAULT_SECTION_ORDER),
+        body=record["body"],
+        body_line=record["body_line"],
+        path=record["path"],
+        editions=tuple(record.get("editions", ())),
+    )
+
+
 def build_model(validated: Validated) -> Plan:
     """Turn validated values into a ``Plan``. Call only when validation found no errors."""
     p = validated.plan
@@ -294,18 +307,7 @@ def build_model(validated: Validated) -> Plan:
     kpis = tuple(construct(Kpi, KPI, k) for k in validated.kpis)
     sections = tuple(
         sorted(
-            (
-                Section(
-                    slug=section_slug(PurePosixPath(s["path"]).stem),
-                    title=s["title"],
-                    order=s.get("order", DEFAULT_SECTION_ORDER),
-                    body=s["body"],
-                    body_line=s["body_line"],
-                    path=s["path"],
-                    editions=tuple(s.get("editions", ())),
-                )
-                for s in validated.sections
-            ),
+            (section_of(s) for s in validated.sections),
             key=lambda s: (s.order, PurePosixPath(s.path).name),
         )
     )
