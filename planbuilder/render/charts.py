@@ -19,7 +19,6 @@ from markupsafe import Markup, escape
 from planbuilder.calendar import first_day, index_of, month_end, month_name
 from planbuilder.compute import KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import display_name
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
 INK = "#1f2530"
@@ -422,7 +421,7 @@ class Charts:
             )
         ]
         for i, projection in enumerate(money.scenarios):
-            name = f"{self.labels['fin_scenario']}: {projection.scenario.name}"
+            name = f"{self.labels['fin_scenario']}: {projection.scenario.display_name}"
             style = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
             series.append((name, [(m.first, m.closing_cash) for m in projection.months], style))
         marker = None
@@ -434,8 +433,7 @@ class Charts:
         )
 
     def use_of_funds(self) -> Markup:
-        names = self.labels["category_names"]
-        items = [(display_name(key, names), amount) for key, amount in self.report.financials.uses]
+        items = [(use.name, use.amount) for use in self.report.financials.uses]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["fin_uses"]))
 
     def budget_by_goal(self) -> Markup:

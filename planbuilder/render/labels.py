@@ -10,6 +10,7 @@ import functools
 
 from babel import Locale
 
+from planbuilder.names import display_name as names_display_name
 from planbuilder.render.translations import TRANSLATIONS
 
 LABELS: dict[str, object] = {
@@ -365,11 +366,13 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
+def standard_names(locale: str) -> dict[str, str]:
+    """The words for the standard ids of ``locale``'s language (expense, use-of-funds and
+    KPI categories): what ``compute`` names them by."""
+    return {key: str(word) for key, word in labels_for(locale)["category_names"].items()}
+
+
 def display_name(value: str, names: dict | None = None) -> str:
-    """A plan's id as a reader sees it: the standard name for a standard id, else the id
-    with ``_``/``-`` as spaces and its first letter upper-case (the rest kept as written,
-    so that proper nouns stay capitalised)."""
-    if names and value in names:
-        return str(names[value])
-    text = value.replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
+    """A plan's id as a reader sees it (the ``display_name`` filter, for themes): the
+    standard name for a standard id, else the id made readable."""
+    return names_display_name(value, words=names)
