@@ -83,6 +83,8 @@ LABELS: dict[str, object] = {
     "target": "Target",
     "latest": "Latest",
     "change": "Change",
+    # A change of a percentage, in percentage points ("+0.5 pp"); {value} is the number.
+    "percentage_points": "{value}\u00a0pp",
     "category": "Category",
     "direction": {"up": "Higher is better", "down": "Lower is better"},
     "actuals": "Monthly actuals",
