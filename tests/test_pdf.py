@@ -153,4 +153,5 @@ def test_financial_chapter_with_landscape_tables(sample_pdf, pages):
     everything = " ".join(pages)
     assert "Sources and uses balance." not in everything  # only an imbalance is news
     assert "Equipment loan" in everything and "Tasting room loan" in everything
-    assert "downside" in everything
+    assert "Downside" in everything and "Rates two points up" in everything  # display names
+    assert "rates-up" not in everything

@@ -488,7 +488,13 @@ class Charts:
                 "dashed",
             ),
         ]
-        return money_lines(self._ident(), series, self.fmt, str(self.labels["fin_chart_revenue"]))
+        return money_lines(
+            self._ident(),
+            series,
+            self.fmt,
+            str(self.labels["fin_chart_revenue"]),
+            span=str(self.labels["chart_span"]),
+        )
 
     def cash(self) -> Markup:
         money = self.report.financials
@@ -508,7 +514,12 @@ class Charts:
             when = self.fmt.month(money.base.break_even)
             marker = (money.base.break_even, f"{self.labels['fin_break_even']} {when}")
         return money_lines(
-            self._ident(), series, self.fmt, str(self.labels["fin_chart_cash"]), marker
+            self._ident(),
+            series,
+            self.fmt,
+            str(self.labels["fin_chart_cash"]),
+            marker,
+            span=str(self.labels["chart_span"]),
         )
 
     def use_of_funds(self) -> Markup:
@@ -560,6 +571,7 @@ def money_lines(
     fmt: Formatter,
     title: str,
     marker: tuple[int, str] | None = None,
+    span: str = "{start} to {end}",
 ) -> Markup:
     """Monthly money series as lines (styles: ``solid``, ``dashed``, ``dotted``), with an
     optional labelled vertical marker (e.g. the break-even month) and a zero line."""
@@ -591,9 +603,11 @@ def money_lines(
             axis.x(first_day(month)) + (axis.x(first_day(month + 1)) - axis.x(first_day(month))) / 2
         )
 
+    def point(month: int, value: Decimal) -> str:
+        return f"{fmt.month(month_name(month))} {fmt.money(value, whole=True)}"
+
     desc = "; ".join(
-        f"{label}: {fmt.month(month_name(values[0][0]))} {fmt.money(values[0][1], whole=True)} to "
-        f"{fmt.month(month_name(values[-1][0]))} {fmt.money(values[-1][1], whole=True)}"
+        f"{label}: " + span.format(start=point(*values[0]), end=point(*values[-1]))
         for label, values, _ in series
         if values
     )

@@ -215,6 +215,8 @@ LABELS: dict[str, object] = {
     "fin_break_even": "Break-even",
     "fin_chart_revenue": "Monthly revenue and costs",
     "fin_chart_cash": "Cash at the end of each month",
+    # A series' first and last values, in a chart's description for screen readers.
+    "chart_span": "{start} to {end}",
     "fin_uses": "Use of funds",
     "fin_sources": "Sources of funds",
     "fin_cash_now": "Cash at the end of the projection",
