@@ -506,7 +506,9 @@ class Charts:
             )
         ]
         for i, projection in enumerate(money.scenarios):
-            name = f"{self.labels['fin_scenario']}: {projection.scenario.display_name}"
+            shown, word = projection.scenario.display_name, str(self.labels["fin_scenario"])
+            # "Scenario: Downside", but not "Kịch bản: Kịch bản xấu".
+            name = shown if shown.lower().startswith(word.lower()) else f"{word}: {shown}"
             style = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
             series.append((name, [(m.first, m.closing_cash) for m in projection.months], style))
         marker = None
