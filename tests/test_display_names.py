@@ -94,6 +94,8 @@ def test_scenarios_show_their_label_or_their_key_made_readable(vi_build):
     page = _text((vi_build.site_dir / "financials.html").read_text(encoding="utf-8"))
     assert "Kịch bản xấu" in page and "Costs up" in page
     assert not re.search(r"\bxau\b|costs-up", page)
+    assert "Kịch bản: Costs up" in page  # the cash chart's key names the scenario ...
+    assert "Kịch bản: Kịch bản xấu" not in page  # ... once
 
 
 def test_use_of_funds_lines_show_a_label_a_theme_word_or_the_category(vi_build):
