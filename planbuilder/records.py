@@ -490,7 +490,7 @@ USE_OF_FUNDS_LINE = Record(
             Text(200),
             example="Roaster and tasting room",
             help=_LABEL_HELP.format(
-                default="the theme's word for a standard use, else the category as written"
+                default="the theme's word for a standard use, else the category made readable"
             ),
         ),
     },
