@@ -39,6 +39,7 @@ from planbuilder.problems import (
     sort_problems,
 )
 from planbuilder.render.environment import make_environment
+from planbuilder.render.labels import standard_names
 from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
@@ -138,7 +139,7 @@ def prepare(
         return Prepared(sources.root, _finish([*problems, *markdown_problems(validated)], strict))
     plan = build_model(validated)
     theme = sources.themes[plan.meta.theme]  # resolved by load; validate checked the name
-    report = compute(plan)
+    report = compute(plan, standard_names(plan.meta.locale))
     problems = _finish([*problems, *report.problems], strict)
     return Prepared(sources.root, problems, report, theme)
 

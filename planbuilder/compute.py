@@ -19,6 +19,7 @@ from planbuilder.calendar import add_months, index_of, month_end
 from planbuilder.figures import Figures, figure_registry, funding_date_problems
 from planbuilder.finance import FinancialReport, Period, financial_report, financial_warnings
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
+from planbuilder.names import Words, display_name
 from planbuilder.problems import Problem
 
 #: A milestone due within this many days of ``as_of`` is "due soon".
@@ -115,6 +116,7 @@ class KpiView:
     # What its chart draws the actuals against: the path of the goal it measures, else
     # from the first actual to the KPI's own target.
     target_path: TargetPath = ()
+    category_name: str | None = None  # its category as readers see it
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,8 +357,10 @@ def goal_progress(
     return Progress.OFF_TRACK, expected, share
 
 
-def compute(plan: Plan) -> Report:
-    """Everything the theme shows that is not written in the plan itself."""
+def compute(plan: Plan, words: Words | None = None) -> Report:
+    """Everything the theme shows that is not written in the plan itself. ``words`` are
+    the theme's names of standard ids (KPI categories, ``working_capital``, ``other``):
+    every category and use of funds is shown by a display name, never by its id."""
     as_of = plan.meta.as_of
     views = tuple(
         sorted(
@@ -379,7 +383,13 @@ def compute(plan: Plan) -> Report:
         for owner_id, items in sorted(by_owner.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
     )
     start = plan.meta.date or as_of
-    kpi_views = tuple(_measured(kpi_view(k), plan.goals, start) for k in plan.kpis)
+    kpi_views = tuple(
+        replace(
+            _measured(kpi_view(k), plan.goals, start),
+            category_name=display_name(k.category, words=words) if k.category else None,
+        )
+        for k in plan.kpis
+    )
     kpi_by_id = {v.kpi.id: v for v in kpi_views}
     money = (
         financial_report(
@@ -387,6 +397,7 @@ def compute(plan: Plan) -> Report:
             plan.milestones,
             get_currency_precision(plan.meta.currency),
             as_of_month=index_of(as_of),
+            words=words,
         )
         if plan.financials is not None
         else None

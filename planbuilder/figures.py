@@ -131,8 +131,8 @@ def _financial_figures(money, add) -> None:
     add("funding.loan-count", Decimal(len(new_loans)), "count")
     add("sources.total", money.sources_total, "money")
     add("uses.total", money.uses_total, "money")
-    for name, amount in money.uses:
-        add(f"uses.{slugify(name)}", amount, "money")
+    for use in money.uses:
+        add(f"uses.{slugify(use.category)}", use.amount, "money")
     for index, summary in enumerate(money.loan_summaries, start=1):
         loan = summary.loan
         key = f"loan.{loan.id or loan_key(loan.name, loan.lender, index)}"

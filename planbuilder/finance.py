@@ -25,7 +25,9 @@ from planbuilder.model import (
     Milestone,
     RevenueStream,
     Scenario,
+    UseOfFunds,
 )
+from planbuilder.names import Words, display_name
 from planbuilder.problems import Position, Problem, warning
 from planbuilder.statements import Statement, statements
 
@@ -384,11 +386,13 @@ def _sustained(periods: Sequence[Period], holds) -> int | None:
 class Projection:
     scenario: Scenario | None
     streams: tuple[str, ...]
-    categories: tuple[str, ...]
+    categories: tuple[str, ...]  # the expense categories' display names, in the order of
+    # each period's ``expenses``
     months: tuple[Period, ...]
     starting_cash: Decimal
     loans: tuple[Loan, ...] = ()  # every loan, existing ones first (balance sheet order)
     fiscal_year_start: int = 1
+    category_ids: tuple[str, ...] = ()  # the ids behind ``categories``
 
     @property
     def fiscal_years(self) -> list[Period]:
@@ -610,8 +614,10 @@ def project(
     milestones: Sequence[Milestone],
     digits: int,
     scenario: Scenario | None = None,
+    words: Words | None = None,
 ) -> Projection:
-    """The monthly statements of ``fin``, under ``scenario`` if given."""
+    """The monthly statements of ``fin``, under ``scenario`` if given. ``words`` are the
+    theme's names of standard categories (``other``, ``milestones``)."""
     rounder = Rounder(digits)
     months = range(fin.start, fin.start + fin.horizon_months)
     last = months[-1]
@@ -763,7 +769,8 @@ def project(
     return Projection(
         scenario=scenario,
         streams=tuple(s.name for s in fin.revenue),
-        categories=tuple(categories),
+        categories=tuple(display_name(c, words=words) for c in categories),
+        category_ids=tuple(categories),
         months=tuple(periods),
         starting_cash=fin.starting_cash,
         loans=loans,
@@ -904,13 +911,31 @@ class Assumption:
 
 
 @dataclass(frozen=True, slots=True)
+class Use:
+    """A line of the use of funds: ``category`` is its id, ``name`` what readers see."""
+
+    category: str
+    name: str
+    amount: Decimal
+
+
+def uses_of(lines: Iterable[UseOfFunds], words: Words | None = None) -> tuple[Use, ...]:
+    """The use-of-funds lines with their display names: the line's ``label``, else the
+    theme's word for a standard use (``working_capital``), else the category as written."""
+    return tuple(
+        Use(line.category, display_name(line.category, line.label, words), line.amount)
+        for line in lines
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class FinancialReport:
     financials: Financials
     base: Projection
     scenarios: tuple[Projection, ...]
     loans: tuple[tuple[Loan, tuple[LoanPayment, ...]], ...]
     sources: tuple[tuple[str, str, Decimal], ...]
-    uses: tuple[tuple[str, Decimal], ...]
+    uses: tuple[Use, ...]
     milestone_spending: tuple[tuple[Milestone, Decimal], ...]  # within the projection
     variance: tuple[Variance, ...]
     assumptions: tuple[Assumption, ...]
@@ -928,7 +953,7 @@ class FinancialReport:
 
     @property
     def uses_total(self) -> Decimal:
-        return sum((amount for _, amount in self.uses), ZERO)
+        return sum((use.amount for use in self.uses), ZERO)
 
     @property
     def balanced(self) -> bool:
@@ -948,7 +973,7 @@ def _line(position: Position | None) -> int:
     return position.line if position is not None else 0
 
 
-def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
+def _assumptions(fin: Financials, words: Words | None = None) -> tuple[Assumption, ...]:
     # Cash on the first day comes from `starting_cash` or from `opening_balance.cash`.
     given = dict(fin.positions)
     cash_key = next((k for k in ("starting_cash", "opening_balance") if k in given), None)
@@ -982,7 +1007,12 @@ def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
         if e.monthly is not None:
             found.append(
                 Assumption(
-                    "monthly_expense", e.monthly, "money", _line(e.position), e.name, e.category
+                    "monthly_expense",
+                    e.monthly,
+                    "money",
+                    _line(e.position),
+                    e.name,
+                    display_name(e.category, words=words),
                 )
             )
             if e.growth:
@@ -992,7 +1022,13 @@ def _assumptions(fin: Financials) -> tuple[Assumption, ...]:
         else:
             found.append(
                 Assumption(
-                    "one_off", e.amount, "money", _line(e.position), e.name, e.category, e.start
+                    "one_off",
+                    e.amount,
+                    "money",
+                    _line(e.position),
+                    e.name,
+                    display_name(e.category, words=words),
+                    e.start,
                 )
             )
     for loan in fin.loans:
@@ -1030,21 +1066,24 @@ def financial_report(
     milestones: Sequence[Milestone],
     digits: int,
     as_of_month: int | None = None,
+    words: Words | None = None,
 ) -> FinancialReport:
     """The base projection, every scenario, loan schedules, the debt summary, runway,
     sources and uses, variance. ``as_of_month`` (a month index) is the day the plan's
-    statuses are computed for: funding after it is not yet received."""
+    statuses are computed for: funding after it is not yet received. ``words`` are the
+    theme's names of standard ids (``working_capital``, ``other``); without them, ids
+    read as written (``working_capital`` → "Working capital")."""
     rounder = Rounder(digits)
-    base = project(fin, milestones, digits)
+    base = project(fin, milestones, digits, words=words)
     now = max(as_of_month if as_of_month is not None else fin.start, fin.start)
     received = replace(
         fin,
         equity=tuple(e for e in fin.equity if e.month <= now),
         loans=tuple(loan for loan in fin.loans if loan.existing or loan.start <= now),
     )
-    unfunded = base if received == fin else project(received, milestones, digits)
+    unfunded = base if received == fin else project(received, milestones, digits, words=words)
     debt = debt_summary(base, rounder)
-    scenarios = tuple(project(fin, milestones, digits, s) for s in fin.scenarios)
+    scenarios = tuple(project(fin, milestones, digits, s, words) for s in fin.scenarios)
     horizon = range(fin.start, fin.start + fin.horizon_months)
     referenced = {e.milestone for e in fin.expenses if e.milestone}
     spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -1081,10 +1120,10 @@ def financial_report(
         scenarios=scenarios,
         loans=tuple((d.loan, d.schedule) for d in debt),
         sources=sources,
-        uses=fin.use_of_funds,
+        uses=uses_of(fin.use_of_funds, words),
         milestone_spending=tuple((m, spent[m.id]) for m in milestones if spent.get(m.id)),
         variance=variance,
-        assumptions=_assumptions(fin),
+        assumptions=_assumptions(fin, words),
         debt=debt,
         debt_total=_debt_totals(debt),
         as_of_month=now,

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from planbuilder.calendar import month_index
+from planbuilder.names import readable
 from planbuilder.problems import Position
 from planbuilder.records import (
     BUSINESS_MODEL,
@@ -38,6 +39,7 @@ from planbuilder.records import (
     REVENUE,
     SCENARIO,
     TAX,
+    USE_OF_FUNDS_LINE,
     WORKING_CAPITAL,
     default,
 )
@@ -152,11 +154,31 @@ Loan = model_class(
         ("existing", bool, False),
     ),
 )
-Scenario = model_class(
-    SCENARIO,
-    "Scenario",
-    extra=(("name", str),),  # its key under `scenarios:`
-    types={"delay": tuple[str, ...]},  # streams (by name) and milestones (by id) delayed
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario(
+    model_class(
+        SCENARIO,
+        "Scenario",
+        extra=(("name", str),),  # its key under `scenarios:`
+        types={"delay": tuple[str, ...]},  # streams (by name) and milestones (by id) delayed
+    )
+):
+    """A scenario under ``scenarios:``; ``name`` is its key, an id."""
+
+    @property
+    def display_name(self) -> str:
+        """The name readers see: its ``label``, else its key made readable."""
+        return self.label or readable(self.name)
+
+
+UseOfFunds = model_class(
+    USE_OF_FUNDS_LINE,
+    "UseOfFunds",
+    doc="A line of ``use_of_funds``: ``category`` is its key (an expense category or a "
+    "standard use); an amount written alone has no ``label``.",
+    extra=(("category", str),),
 )
 OpeningBalance = model_class(
     OPENING_BALANCE,
@@ -197,7 +219,7 @@ class Financials:
     expenses: tuple[Expense, ...]
     equity: tuple[EquityRound, ...]
     loans: tuple[Loan, ...]
-    use_of_funds: tuple[tuple[str, Decimal], ...]
+    use_of_funds: tuple[UseOfFunds, ...]
     scenarios: tuple[Scenario, ...]
     actuals: tuple[tuple[int, Decimal | None, Decimal | None], ...]  # month, revenue, expenses
     collateral: str | None
@@ -460,7 +482,16 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
             construct(Loan, LOAN, loan, position=at("funding", "loans", i))
             for i, loan in enumerate(funding.get("loans", []))
         ),
-        use_of_funds=tuple(fin.get("use_of_funds", {}).items()),
+        use_of_funds=tuple(
+            construct(
+                UseOfFunds,
+                USE_OF_FUNDS_LINE,
+                line if isinstance(line, dict) else {"amount": line},
+                category=category,
+                position=at("use_of_funds", category),
+            )
+            for category, line in fin.get("use_of_funds", {}).items()
+        ),
         scenarios=tuple(
             construct(
                 Scenario,

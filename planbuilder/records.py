@@ -355,9 +355,15 @@ LOAN = Record(
         "lender": Field(Text(200)),
     },
 )
+_LABEL_HELP = "the name readers see (default: {default})"
 SCENARIO = Record(
     "scenario",
     {
+        "label": Field(
+            Text(200),
+            example="Kịch bản xấu",
+            help=_LABEL_HELP.format(default="its key made readable: `costs-up` → Costs up"),
+        ),
         "description": Field(Text()),
         "revenue": Field(Percent(Decimal(-100)), default=Decimal(0), help="change in percent"),
         "expenses": Field(Percent(Decimal(-100)), default=Decimal(0), help="change in percent"),
@@ -476,6 +482,19 @@ OWNER_DRAW = Record(
         "end": Field(Month()),
     },
 )
+USE_OF_FUNDS_LINE = Record(
+    "use of funds line",
+    {
+        "amount": Field(Money(), required=True, example="22000.00", help=_MONEY_HELP),
+        "label": Field(
+            Text(200),
+            example="Roaster and tasting room",
+            help=_LABEL_HELP.format(
+                default="the theme's word for a standard use, else the category made readable"
+            ),
+        ),
+    },
+)
 EXPENSES = Record(
     "expenses", {"recurring": Field(ListOf(RECURRING)), "one_off": Field(ListOf(ONE_OFF))}
 )
@@ -527,7 +546,8 @@ FINANCIALS = Record(
         "expenses": Field(EXPENSES),
         "funding": Field(FUNDING),
         "use_of_funds": Field(
-            MappingOf(Text(80), Money()), help="category: amount; " + _MONEY_HELP
+            MappingOf(Text(80), Either(Money(), USE_OF_FUNDS_LINE)),
+            help="category: amount, or category: {amount, label}; " + _MONEY_HELP,
         ),
         "scenarios": Field(MappingOf(Identifier(), SCENARIO)),
         "actuals": Field(MappingOf(Month(), MONTHLY_ACTUALS)),

@@ -37,6 +37,9 @@ def _field_lines(name: str, spec: Field, indent: str) -> list[str]:
         kind = "a mapping"
     elif isinstance(spec.type, ListOf) and nested is not None:
         kind = f"a list of {nested.name} mappings"
+    elif isinstance(spec.type, MappingOf) and isinstance(spec.type.value, Either):
+        single = spec.type.value.single.expected
+        kind = f"a mapping of {spec.type.key.expected} to {single} or {nested.name} mappings"
     elif isinstance(spec.type, MappingOf) and nested is not None:
         kind = f"a mapping of {spec.type.key.expected} to {nested.name} mappings"
     facts = ["required" if spec.required else "optional"]

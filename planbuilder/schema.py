@@ -330,13 +330,19 @@ class ListOf(FieldType):
 
 
 class Either(FieldType):
-    """A single value of one type, or a list of another (``growth: 2`` or a list of steps)."""
+    """A single value of one type, or a list or record of another (``growth: 2`` or a list
+    of steps; ``investment: 5000`` or ``{amount: 5000, label: ...}``)."""
 
-    def __init__(self, single: FieldType, many: ListOf):
+    def __init__(self, single: FieldType, many: ListOf | Record):
         self.single = single
         self.many = many
         self.expected = f"{single.expected}, or {many.expected}"
         self.python_type = Union[single.python_type, many.python_type]  # noqa: UP007
+
+    def chosen(self, value: Any) -> FieldType:
+        """The type ``value`` is checked against: a list or mapping picks ``many``."""
+        shape = dict if isinstance(self.many, Record) else list
+        return self.many if isinstance(value, shape) else self.single
 
 
 class MappingOf(FieldType):
@@ -404,8 +410,7 @@ class Checker:
         if isinstance(field_type, Record):
             return self.record(field_type, value, path)
         if isinstance(field_type, Either):
-            chosen = field_type.many if isinstance(value, list) else field_type.single
-            return self.value(chosen, value, path)
+            return self.value(field_type.chosen(value), value, path)
         if isinstance(field_type, ListOf):
             if not isinstance(value, list):
                 if field_type.allow_scalar and value is not None and not isinstance(value, dict):

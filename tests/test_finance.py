@@ -168,7 +168,7 @@ def test_milestone_budgets_are_spent_once():
     )
     p = project(fin, milestones, 2)
     march = p.months[2]
-    assert dict(zip(p.categories, march.expenses, strict=True)) == {
+    assert dict(zip(p.category_ids, march.expenses, strict=True)) == {
         "marketing": D(700),
         "milestones": D("1233.34"),
     }

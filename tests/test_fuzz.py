@@ -347,6 +347,7 @@ def test_a_timeline_of_decades_still_renders(make_plan, tmp_path):
     assert [p for p in result.problems if p.is_error] == []
     page = (tmp_path / "out" / "site" / "milestones.html").read_text()
     # Gridlines every 4 years (at most 12), and every other one labelled so that the
-    # labels, at 13 px, do not overlap.
+    # labels, at 13 px, do not overlap; 2040's gridline is at the chart's right edge,
+    # where its label would be cut, so it has none.
     years = re.findall(r">Jan (\d{4})</text>", page)
-    assert years == [str(year) for year in range(2000, 2041, 8)]
+    assert years == [str(year) for year in range(2000, 2033, 8)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,7 +20,6 @@ from markupsafe import Markup, escape
 from planbuilder.calendar import first_day, index_of, month_end, month_name
 from planbuilder.compute import KpiView, MilestoneView, Report
 from planbuilder.render.formatting import Formatter
-from planbuilder.render.labels import display_name
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
 INK = "#1f2530"
@@ -75,6 +75,38 @@ def _text(
         f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" text-anchor="{anchor}" '
         f'fill="{fill}" font-weight="{weight}" {FONT}>{escape(text)}</text>'
     )
+
+
+def _lines(
+    x: float,
+    y: float,
+    lines: Sequence[str],
+    *,
+    size: float,
+    leading: float,
+    anchor: str = "start",
+    fill: str = INK,
+    weight: str = "normal",
+) -> str:
+    """Text on one line (a plain ``<text>``) or several (one ``<tspan>`` a line, each
+    ``leading`` below the last); ``y`` is the first baseline."""
+    if len(lines) == 1:
+        return _text(x, y, lines[0], size=size, anchor=anchor, fill=fill, weight=weight)
+    spans = "".join(
+        f'<tspan x="{_num(x)}" dy="{_num(0 if i == 0 else leading)}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return (
+        f'<text x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" text-anchor="{anchor}" '
+        f'fill="{fill}" font-weight="{weight}" {FONT}>{spans}</text>'
+    )
+
+
+def wrap(text: str, room: float, size: float) -> list[str]:
+    """``text`` whole, in as few lines as fit ``room`` units each at ``size`` (broken at
+    spaces; a word longer than a line is broken inside)."""
+    limit = max(4, int(room / (0.62 * size)))
+    return textwrap.wrap(text, limit, break_on_hyphens=False) or [text]
 
 
 def _marker(status: str, x: float, y: float, r: float = 5.5) -> str:
@@ -141,7 +173,8 @@ def _time_grid(axis: TimeAxis, top: float, bottom: float, fmt: Formatter) -> lis
     for i, tick in enumerate(months):
         x = axis.x(tick)
         parts.append(_line(x, top, x, bottom, GRID, stroke_width=1))
-        if i % step == 0:
+        # A label the chart's edge would cut says nothing: it is left out.
+        if i % step == 0 and x + 3 + text_width(fmt.month(tick), 13) <= axis.x1 + 20:
             parts.append(_text(x + 3, bottom + 16, fmt.month(tick), size=13, fill=MUTED))
     return parts
 
@@ -150,20 +183,31 @@ def _today_line(
     axis: TimeAxis, as_of: dt.date, top: float, bottom: float, fmt: Formatter, label: str
 ) -> list[str]:
     x = axis.x(as_of)
+    text = f"{label} {fmt.date(as_of)}"
+    half = text_width(text, 13) / 2
+    # Centred on the line, but kept whole inside the chart's width.
+    centre = min(max(x, half + 4), axis.x1 + 16 - half)
     return [
         _line(
             x, top - 6, x, bottom, BRAND, class_="today", stroke_width=1.5, stroke_dasharray="4 3"
         ),
         _text(
-            x,
+            centre,
             top - 9,
-            f"{label} {fmt.date(as_of)}",
+            text,
             size=13,
             anchor="middle",
             fill=BRAND,
             weight="bold",
         ),
     ]
+
+
+#: The timeline's milestone titles take the room they need up to this many units (of 900);
+#: a longer title wraps onto more lines, so the time axis keeps at least 420 units.
+TIMELINE_LABEL_MAX = 440
+#: Distance between two lines of a wrapped label, in font sizes.
+LEADING = 1.2
 
 
 def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup:
@@ -185,10 +229,26 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
         m = v.milestone
         dates += [m.due] + ([m.done] if m.done else []) + [h.due for h in m.history if h.due]
     # 900 units on a 174 mm column: 13 units print at 7 pt.
-    axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 396, 880)
-    row_h, group_h, top = 26, 28, 40
-    height = top + sum(group_h + row_h * len(rows) for _, rows in groups) + 60
-    width = 900
+    width, size, top = 900, 13, 40
+    leading = size * LEADING
+    widest = max(text_width(v.milestone.title, size) for v in views)
+    room = min(max(widest, 160.0), TIMELINE_LABEL_MAX)
+    axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 16 + room + 12, 880)
+    titles = {v.milestone.id: wrap(v.milestone.title, room, size) for v in views}
+    headings = [wrap(goal_title, width - 40, size) for goal_title, _ in groups]
+
+    def row_h(v: MilestoneView) -> float:
+        return 26 + leading * (len(titles[v.milestone.id]) - 1)
+
+    def group_h(lines: list[str]) -> float:
+        return 28 + leading * (len(lines) - 1)
+
+    legend, legend_rows = _legend(labels, 16, width - 16)
+    rows_h = sum(
+        group_h(h) + sum(row_h(v) for v in rows)
+        for h, (_, rows) in zip(headings, groups, strict=True)
+    )
+    height = math.ceil(top + rows_h + 60 + 20 * (legend_rows - 1))
     title = f"{labels['timeline']}: {len(views)} {labels['milestones'].lower()}"
     names = labels["status_names"]
     desc = "; ".join(
@@ -199,15 +259,18 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     bottom = height - 44
     body += _time_grid(axis, top, bottom, fmt)
     y = top
-    for goal_title, rows in groups:
-        goal_text = _fit(goal_title, 860, 13)  # a goal row has the whole width
-        body.append(_text(8, y + 18, goal_text, size=13, weight="bold", fill=BRAND))
-        y += group_h
+    for heading, (_, rows) in zip(headings, groups, strict=True):
+        body.append(
+            _lines(8, y + 18, heading, size=size, leading=leading, weight="bold", fill=BRAND)
+        )
+        y += group_h(heading)
         for v in rows:
             m = v.milestone
-            cy = y + row_h / 2
+            lines = titles[m.id]
+            cy = y + row_h(v) / 2
+            first = cy + 4.5 - leading * (len(lines) - 1) / 2
             body.append(f'<g class="milestone status-{v.status.value}">')
-            body.append(_text(16, cy + 4.5, _fit(m.title, 372, 13), size=13))
+            body.append(_lines(16, first, lines, size=size, leading=leading))
             if v.first_due:  # recalibrated: a dotted line from the first planned date
                 x_from, x_to = axis.x(v.first_due), axis.x(m.due)
                 body.append(
@@ -220,31 +283,41 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
             at = m.done or m.due
             body.append(_marker(v.status.value, axis.x(at), cy))
             body.append("</g>")
-            y += row_h
+            y += row_h(v)
     body += _today_line(axis, report.as_of, top, bottom, fmt, str(labels["today"]))
-    body += _legend(labels, 16, height - 14)
+    first_row = height - 14 - 20 * (legend_rows - 1)
+    body += legend(first_row)
     return Markup(head + "".join(body) + tail)
 
 
-def _legend(labels: dict, x: float, y: float) -> list[str]:
-    parts = []
-    for status in STATUS_STYLE:
-        parts.append(_marker(status, x, y - 4, 5))
-        name = str(labels["status_names"][status])
-        parts.append(_text(x + 10, y, name, size=13, fill=MUTED))
-        x += 24 + text_width(name, 13)
-    parts.append(_line(x, y - 4, x + 22, y - 4, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
-    parts.append(_text(x + 28, y, str(labels["moved_from"]), size=13, fill=MUTED))
-    return parts
+def _legend(labels: dict, x0: float, right: float):
+    """The timeline's key, in as many rows (20 units apart) as ``x0``–``right`` needs:
+    a function of the first row's baseline giving the parts, and the number of rows."""
+    items = [(status, str(labels["status_names"][status])) for status in STATUS_STYLE]
+    items.append(("moved", str(labels["moved_from"])))
+    spots, x, row = [], x0, 0
+    for status, name in items:
+        needed = (28 if status == "moved" else 10) + text_width(name, 13)
+        if x > x0 and x + needed > right:
+            x, row = x0, row + 1
+        spots.append((status, name, x, row))
+        x += needed + 14
 
+    def parts(y0: float) -> list[str]:
+        out = []
+        for status, name, x, row in spots:
+            y = y0 + 20 * row
+            if status == "moved":
+                out.append(
+                    _line(x, y - 4, x + 22, y - 4, MUTED, stroke_width=1.5, stroke_dasharray="2 3")
+                )
+                out.append(_text(x + 28, y, name, size=13, fill=MUTED))
+            else:
+                out.append(_marker(status, x, y - 4, 5))
+                out.append(_text(x + 10, y, name, size=13, fill=MUTED))
+        return out
 
-def _fit(text: str, room: float, size: float) -> str:
-    """``text`` whole when it fits ``room`` units at ``size``, else clipped with "…"."""
-    return _clip(text, max(4, int(room / (0.62 * size))))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return parts, row + 1
 
 
 def nice_ticks(low: float, high: float, count_: int = 5) -> list[float]:
@@ -337,7 +410,7 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
     body.append(_line(left, legend_y - 4, left + 22, legend_y - 4, BRAND, stroke_width=2.2))
     body.append(_text(left + 28, legend_y, str(labels["actuals"]), size=9.5, fill=MUTED))
     if path:
-        lx = left + 150
+        lx = max(left + 150, left + 50 + text_width(str(labels["actuals"]), 9.5))
         body.append(_line(lx, legend_y - 4, lx + 22, legend_y - 4, MUTED, **dashed))
         body.append(_text(lx + 28, legend_y, str(labels["target_path"]), size=9.5, fill=MUTED))
     return Markup(head + "".join(body) + tail)
@@ -352,21 +425,26 @@ def bar_chart(
     )
     if not items:
         return Markup("")
-    width, row_h, top = 640, 26, 12
-    height = top + row_h * len(items) + 10
+    width, top, size = 640, 12, 10.5
     left, right = 230, 520
+    leading = size * LEADING
+    # A label wraps within its column rather than lose words; its row grows to fit.
+    labels = [wrap(label, left - 12, size) for label, _ in items]
+    heights = [26 + leading * (len(lines) - 1) for lines in labels]
+    height = math.ceil(top + sum(heights) + 10)
     most = float(items[0][1])
     desc = "; ".join(f"{label}: {fmt.money(amount)}" for label, amount in items)
     head, tail = _open(ident, width, height, title, desc, "bar-chart")
     body = [_el("rect", width=width, height=height, fill="#ffffff")]
-    for i, (label, amount) in enumerate(items):
-        y = top + i * row_h
+    y = top
+    for lines, row_h, (_, amount) in zip(labels, heights, items, strict=True):
+        mid = y + row_h / 2
         bar = (right - left) * float(amount) / most if most else 0
-        body.append(_text(left - 8, y + 15, _clip(label, 36), size=10.5, anchor="end"))
-        body.append(_el("rect", x=left, y=y + 4, width=max(bar, 1), height=row_h - 10, fill=BRAND))
-        body.append(
-            _text(left + bar + 6, y + 15, fmt.money(amount, whole=True), size=10.5, fill=INK)
-        )
+        first = mid + 2 - leading * (len(lines) - 1) / 2
+        body.append(_lines(left - 8, first, lines, size=size, leading=leading, anchor="end"))
+        body.append(_el("rect", x=left, y=mid - 9, width=max(bar, 1), height=16, fill=BRAND))
+        body.append(_text(left + bar + 6, mid + 2, fmt.money(amount, whole=True), size=size))
+        y += row_h
     return Markup(head + "".join(body) + tail)
 
 
@@ -410,7 +488,13 @@ class Charts:
                 "dashed",
             ),
         ]
-        return money_lines(self._ident(), series, self.fmt, str(self.labels["fin_chart_revenue"]))
+        return money_lines(
+            self._ident(),
+            series,
+            self.fmt,
+            str(self.labels["fin_chart_revenue"]),
+            span=str(self.labels["chart_span"]),
+        )
 
     def cash(self) -> Markup:
         money = self.report.financials
@@ -422,7 +506,9 @@ class Charts:
             )
         ]
         for i, projection in enumerate(money.scenarios):
-            name = f"{self.labels['fin_scenario']}: {projection.scenario.name}"
+            shown, word = projection.scenario.display_name, str(self.labels["fin_scenario"])
+            # "Scenario: Downside", but not "Kịch bản: Kịch bản xấu".
+            name = shown if shown.lower().startswith(word.lower()) else f"{word}: {shown}"
             style = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
             series.append((name, [(m.first, m.closing_cash) for m in projection.months], style))
         marker = None
@@ -430,12 +516,16 @@ class Charts:
             when = self.fmt.month(money.base.break_even)
             marker = (money.base.break_even, f"{self.labels['fin_break_even']} {when}")
         return money_lines(
-            self._ident(), series, self.fmt, str(self.labels["fin_chart_cash"]), marker
+            self._ident(),
+            series,
+            self.fmt,
+            str(self.labels["fin_chart_cash"]),
+            marker,
+            span=str(self.labels["chart_span"]),
         )
 
     def use_of_funds(self) -> Markup:
-        names = self.labels["category_names"]
-        items = [(display_name(key, names), amount) for key, amount in self.report.financials.uses]
+        items = [(use.name, use.amount) for use in self.report.financials.uses]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["fin_uses"]))
 
     def budget_by_goal(self) -> Markup:
@@ -483,14 +573,24 @@ def money_lines(
     fmt: Formatter,
     title: str,
     marker: tuple[int, str] | None = None,
+    span: str = "{start} to {end}",
 ) -> Markup:
     """Monthly money series as lines (styles: ``solid``, ``dashed``, ``dotted``), with an
     optional labelled vertical marker (e.g. the break-even month) and a zero line."""
     points = [(m, v) for _, values, _ in series for m, v in values]
     if not points:
         return Markup("")
-    width, height = 760, 290
+    width = 760
     left, right, top, bottom = 96, 740, 20, 230
+    # The key: one entry a series, in as many rows as the width needs.
+    spots, lx, row = [], float(left), 0
+    for label, _, style in series:
+        needed = 30 + text_width(label, AXIS_TEXT)
+        if lx > left and lx + needed > width - 8:
+            lx, row = float(left), row + 1
+        spots.append((label, style, lx, row))
+        lx += needed + 14
+    height = 290 + 20 * row
     first, last = min(m for m, _ in points), max(m for m, _ in points)
     axis = TimeAxis(first_day(first), first_day(last + 1), left, right)
     values = [float(v) for _, v in points]
@@ -505,9 +605,11 @@ def money_lines(
             axis.x(first_day(month)) + (axis.x(first_day(month + 1)) - axis.x(first_day(month))) / 2
         )
 
+    def point(month: int, value: Decimal) -> str:
+        return f"{fmt.month(month_name(month))} {fmt.money(value, whole=True)}"
+
     desc = "; ".join(
-        f"{label}: {fmt.month(month_name(values[0][0]))} {fmt.money(values[0][1], whole=True)} to "
-        f"{fmt.month(month_name(values[-1][0]))} {fmt.money(values[-1][1], whole=True)}"
+        f"{label}: " + span.format(start=point(*values[0]), end=point(*values[-1]))
         for label, values, _ in series
         if values
     )
@@ -563,21 +665,32 @@ def money_lines(
                 stroke_dasharray="4 3",
             )
         )
-        body.append(_text(mx + 4, top + 10, label, size=AXIS_TEXT, fill="#1e6b36", weight="bold"))
-    lx = left
-    for label, _, style in series:
+        # Beside the line, on its left where the right has no room for the whole label.
+        wide = text_width(label, AXIS_TEXT) + 4 > width - mx
+        body.append(
+            _text(
+                mx - 4 if wide else mx + 4,
+                top + 10,
+                label,
+                size=AXIS_TEXT,
+                anchor="end" if wide else "start",
+                fill="#1e6b36",
+                weight="bold",
+            )
+        )
+    for label, style, lx, row in spots:
+        ly = 276 + 20 * row
         body.append(
             _line(
                 lx,
-                height - 14,
+                ly,
                 lx + 24,
-                height - 14,
+                ly,
                 LINE_COLOURS[style],
                 stroke_width=2.2,
                 stroke_dasharray=LINE_DASHES[style],
             )
         )
-        body.append(_series_marker(style, lx + 12, height - 14))
-        body.append(_text(lx + 30, height - 9, label, size=AXIS_TEXT, fill=MUTED))
-        lx += 44 + text_width(label, AXIS_TEXT)
+        body.append(_series_marker(style, lx + 12, ly))
+        body.append(_text(lx + 30, ly + 5, label, size=AXIS_TEXT, fill=MUTED))
     return Markup(head + "".join(body) + tail)

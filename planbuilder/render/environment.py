@@ -314,6 +314,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         date=fmt.date,
         month=fmt.month,
         kpi_value=fmt.kpi_value,
+        kpi_change=fmt.kpi_change,
         period=fmt.period,
         period_short=fmt.period_short,
         ratio=fmt.ratio,

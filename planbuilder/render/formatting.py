@@ -18,6 +18,7 @@ from babel.numbers import (
 
 from planbuilder.calendar import first_day, month_index
 from planbuilder.render.i18n import translations
+from planbuilder.render.labels import labels_for
 
 #: U+2212, the minus sign of every negative number shown.
 MINUS = "\u2212"
@@ -183,6 +184,21 @@ class Formatter:
         if unit == "ratio":
             return _ngettext(self.locale, "%(num)s×", "%(num)s×", value).replace("%(num)s", shown)
         return shown
+
+    def kpi_change(
+        self, value: Decimal | None, unit: str | None, precision: int | None = None
+    ) -> str:
+        """A change of a KPI's value, signed (``+3``, ``−$120``). A percent KPI changes by
+        percentage points, not percent: ``+0.5 pp``, ``+0,5 p. p.``, ``+0,5 điểm %``."""
+        if value is None:
+            return ""
+        if unit == "percent":
+            digits = KPI_PRECISION["percent"] if precision is None else precision
+            word = str(labels_for(self.locale)["percentage_points"])
+            text = word.format(value=self.number(abs(value), digits))
+        else:
+            text = self.kpi_value(abs(value), unit, precision)
+        return ("+" if value > 0 else MINUS if value < 0 else "") + text
 
 
 def _ngettext(locale: str, singular: str, plural: str, n) -> str:

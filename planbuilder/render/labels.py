@@ -10,6 +10,7 @@ import functools
 
 from babel import Locale
 
+from planbuilder.names import display_name as names_display_name
 from planbuilder.render.translations import TRANSLATIONS
 
 LABELS: dict[str, object] = {
@@ -82,6 +83,8 @@ LABELS: dict[str, object] = {
     "target": "Target",
     "latest": "Latest",
     "change": "Change",
+    # A change of a percentage, in percentage points ("+0.5 pp"); {value} is the number.
+    "percentage_points": "{value}\u00a0pp",
     "category": "Category",
     "direction": {"up": "Higher is better", "down": "Lower is better"},
     "actuals": "Monthly actuals",
@@ -212,6 +215,8 @@ LABELS: dict[str, object] = {
     "fin_break_even": "Break-even",
     "fin_chart_revenue": "Monthly revenue and costs",
     "fin_chart_cash": "Cash at the end of each month",
+    # A series' first and last values, in a chart's description for screen readers.
+    "chart_span": "{start} to {end}",
     "fin_uses": "Use of funds",
     "fin_sources": "Sources of funds",
     "fin_cash_now": "Cash at the end of the projection",
@@ -365,11 +370,13 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
+def standard_names(locale: str) -> dict[str, str]:
+    """The words for the standard ids of ``locale``'s language (expense, use-of-funds and
+    KPI categories): what ``compute`` names them by."""
+    return {key: str(word) for key, word in labels_for(locale)["category_names"].items()}
+
+
 def display_name(value: str, names: dict | None = None) -> str:
-    """A plan's id as a reader sees it: the standard name for a standard id, else the id
-    with ``_``/``-`` as spaces and its first letter upper-case (the rest kept as written,
-    so that proper nouns stay capitalised)."""
-    if names and value in names:
-        return str(names[value])
-    text = value.replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
+    """A plan's id as a reader sees it (the ``display_name`` filter, for themes): the
+    standard name for a standard id, else the id made readable."""
+    return names_display_name(value, words=names)
