@@ -243,6 +243,8 @@ LABELS: dict[str, object] = {
     "fin_debt_service": "Debt service",
     "fin_dscr": "DSCR",
     "fin_loans": "Loan schedules",
+    "fin_loan": "Loan",
+    "fin_loan_amount": "Amount",
     "fin_payment": "Payment",
     "fin_balance": "Balance",
     "fin_opening": "Opening",
