@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -88,7 +87,9 @@ def read(path: Path, language: str | None = None) -> Catalog:
 
 def write(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, include_lineno=False, ignore_obsolete=True)
+    write_po(
+        buffer, catalog, width=0, include_lineno=False, ignore_obsolete=True, include_previous=True
+    )
     path.write_bytes(buffer.getvalue())
 
 
@@ -132,16 +133,12 @@ def update(language: str) -> Catalog:
     return catalog
 
 
-def _messages_of(catalog: Catalog) -> Iterator:
-    return (m for m in catalog if m.id)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planbuilder.render.catalog")
     parser.add_argument("command", choices=["extract", "update", "check"])
     command = parser.parse_args(argv).command
     if command == "check":
-        problems = differences(read(TEMPLATE), template())
+        problems = differences(read(TEMPLATE) if TEMPLATE.is_file() else Catalog(), template())
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -154,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     for language in languages():
         catalog = update(language)
         write(po_path(language), catalog)
-        untranslated = sum(1 for m in _messages_of(catalog) if not _done(m))
+        untranslated = sum(1 for m in catalog if m.id and not is_finished(m))
         print(f"{po_path(language)}: {untranslated} to translate or check")
     return 0
 
 
-def _done(message) -> bool:
+def is_finished(message) -> bool:
+    """Translated in every form and not fuzzy: shown instead of the English."""
     strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
     return all(strings) and not message.fuzzy
 
