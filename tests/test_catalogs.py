@@ -234,3 +234,19 @@ def test_a_spanish_plan_built_with_the_cli_reads_in_spanish(make_plan, tmp_path)
     assert "Préstamo Importe Tipo de interés Plazo (meses)" in pdf
     assert "60 (3 de carencia)" in pdf
     assert english_left(texts, "es") == []
+
+
+def test_vietnamese_quarters_and_month_spans(make_plan, tmp_path):
+    plan = make_plan(
+        {
+            "plan.yaml": "title: Kế hoạch\ncompany: Tiệm bánh\nlocale: vi_VN\nas_of: 2027-06-30\n",
+            "financials.yaml": "start: 2027-01\nhorizon_months: 36\nstarting_cash: 90000000\n"
+            "revenue:\n  - {name: Bánh mì, monthly: 120000000}\n",
+        }
+    )
+    out = tmp_path / "out"
+    assert main(["build", str(plan), "-o", str(out), "--no-pdf", "-q"]) == 0
+    financials = built_text(out)["financials.html"]
+    assert "Q1/2029 Q2/2029 Q3/2029 Q4/2029 NTC 2029" in financials  # statement columns
+    assert "01/2029 – 03/2029" in financials  # a quarter's row in the monthly projection
+    assert "thg" not in financials
