@@ -230,6 +230,7 @@ def test_a_spanish_plan_built_with_the_cli_reads_in_spanish(make_plan, tmp_path)
     financials = texts["financials.html"]
     assert "Préstamo ICO · Banco Norte · 60.000,00 €, 7,25 %, 60 meses" in financials
     assert "Resultado neto" in financials and "RCSD (DSCR)" in financials
+    assert re.search(r"\d,\d\d veces", financials)  # a coverage ratio
     pdf = next(text for name, text in texts.items() if name.endswith(".pdf"))
     assert "Préstamo Importe Tipo de interés Plazo (meses)" in pdf
     assert "60 (3 de carencia)" in pdf

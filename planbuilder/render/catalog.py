@@ -11,9 +11,10 @@ word::
     python -m planbuilder.render.catalog update    # merges it into every language's .po
 
 ``update`` keeps every translation whose English is unchanged, marks one whose English
-changed as fuzzy (it shows in English until a translator checks it and removes the flag)
-and adds new words with an empty translation. ``check`` exits with status 1 while the
-template differs from the words.
+changed as fuzzy (it shows in English until a translator checks it and removes the flag),
+adds new words with an empty translation and drops words no longer in the template (git
+history keeps them). ``check`` exits with status 1 while the template differs from the
+words.
 """
 
 from __future__ import annotations

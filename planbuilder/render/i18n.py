@@ -4,8 +4,8 @@ The catalogs are ``planbuilder/locale/<language>/LC_MESSAGES/planbuilder.po`` (E
 the source language; ``render/catalog.py`` writes the template and merges it into each
 language). They hold every word of ``labels.LABELS`` (context = the word's key) and the
 plural forms of words with a number (``ngettext``). They are compiled in memory with Babel
-when first used, so a wheel needs no build step and a ``.po`` edit takes effect at once;
-fuzzy and empty entries are left out, so those words show in English.
+when first used (once per process), so a wheel needs no build step; fuzzy and empty
+entries are left out, so those words show in English.
 """
 
 from __future__ import annotations
