@@ -25,6 +25,21 @@ MINUS = "\u2212"
 #: Decimals a KPI's value shows when the KPI does not set ``precision``.
 KPI_PRECISION = {"count": 0, "percent": 1, "days": 1, "ratio": 2}
 
+#: Date patterns (CLDR syntax) of languages whose business documents write dates otherwise
+#: than Babel's data: Vietnamese banks print 30/06/2027 in tables, "ngày 30 tháng 6 năm
+#: 2027" in running text and on the cover, and 06/2027 for a month (Babel's "thg 6 2027"
+#: wraps in a narrow column). Keys: a ``date`` style, ``month``, ``month_short`` (a
+#: statement column) and ``quarter``; a missing key keeps Babel's own format.
+DATE_PATTERNS: dict[str, dict[str, str]] = {
+    "vi": {
+        "medium": "dd/MM/y",
+        "long": "'ngày' d 'tháng' M 'năm' y",
+        "month": "MM/y",
+        "month_short": "MM/y",
+        "quarter": "QQQ/y",
+    },
+}
+
 #: Enough digits that rounding and formatting never raise, however far a projection
 #: grows a valid amount (the default context stops at 28 digits).
 _WIDE = Context(prec=2000, Emax=10**6, Emin=-(10**6))
@@ -110,19 +125,28 @@ class Formatter:
         with localcontext(_WIDE):
             return self._minus(pattern.apply(Decimal(value) / 100, self.babel_locale))
 
+    def _date_pattern(self, key: str) -> str | None:
+        return DATE_PATTERNS.get(self.babel_locale.language, {}).get(key)
+
     def date(self, value: dt.date | None, style: str = "medium") -> str:
+        """``value`` in a Babel style (``medium`` in tables, ``long`` in prose and on the
+        cover), or the language's own pattern for that style (``DATE_PATTERNS``)."""
         if value is None:
             return ""
-        return format_date(value, format=style, locale=self.locale)
+        return format_date(value, format=self._date_pattern(style) or style, locale=self.locale)
 
     def month(self, value: str | int | dt.date | None) -> str:
-        """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``."""
+        """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``
+        (``03/2027`` in Vietnamese)."""
         if value is None:
             return ""
         if isinstance(value, int):
             value = first_day(value)
         elif isinstance(value, str):
             value = first_day(month_index(value))
+        pattern = self._date_pattern("month")
+        if pattern:
+            return format_date(value, pattern, locale=self.locale)
         return format_skeleton("yMMM", value, locale=self.locale)
 
     def period(self, period) -> str:
@@ -136,14 +160,17 @@ class Formatter:
         the calendar quarters), ``FY 2027``, or a partial fiscal year ``2026, Feb–Dec``."""
         first, last = first_day(period.first), first_day(period.last)
         if period.kind == "month":
-            pattern = self.babel_locale.datetime_skeletons["yMMM"].pattern
-            return format_date(first, re.sub("y+", "yy", pattern), locale=self.locale)
+            pattern = self._date_pattern("month_short") or re.sub(
+                "y+", "yy", self.babel_locale.datetime_skeletons["yMMM"].pattern
+            )
+            return format_date(first, pattern, locale=self.locale)
         span = format_skeleton("MMM", first, locale=self.locale)
         if period.last != period.first:
             span += f"–{format_skeleton('MMM', last, locale=self.locale)}"
         if period.kind == "quarter":
             if period.first % 3 == 0 and period.months == 3:
-                return format_date(first, "QQQ yy", locale=self.locale)
+                quarter = self._date_pattern("quarter") or "QQQ yy"
+                return format_date(first, quarter, locale=self.locale)
             return f"{span} {format_date(last, 'yy', locale=self.locale)}"
         if getattr(period, "partial", False):
             return f"{period.fiscal_year}, {span}"

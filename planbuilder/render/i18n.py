@@ -1,8 +1,11 @@
-"""Plural forms of the theme's words: gettext catalogs, read from ``.po`` at run time.
+"""The theme's words in other languages: gettext catalogs, read from ``.po`` at run time.
 
 The catalogs are ``planbuilder/locale/<language>/LC_MESSAGES/planbuilder.po`` (English is
-the source language). They are compiled in memory with Babel when first used, so a wheel
-needs no build step and a ``.po`` edit takes effect at once.
+the source language; ``render/catalog.py`` writes the template and merges it into each
+language). They hold every word of ``labels.LABELS`` (context = the word's key) and the
+plural forms of words with a number (``ngettext``). They are compiled in memory with Babel
+when first used (once per process), so a wheel needs no build step; fuzzy and empty
+entries are left out, so those words show in English.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import functools
 import gettext
 import io
 from pathlib import Path
+from typing import IO
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -27,9 +31,14 @@ def translations(language: str) -> gettext.NullTranslations:
     if not po.is_file():
         return gettext.NullTranslations()
     with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language, domain=DOMAIN)
+        return compile_po(handle, language)
+
+
+def compile_po(handle: IO[bytes], language: str) -> gettext.GNUTranslations:
+    """A ``.po`` file compiled to gettext translations, without its fuzzy entries."""
+    catalog = read_po(handle, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 

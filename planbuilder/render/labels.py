@@ -1,17 +1,20 @@
 """Words the themes show around the plan's own text, in the plan's language.
 
-English is complete; ``translations.py`` holds other languages, and any word a
-language lacks falls back to English.
+English is complete and is the source language: other languages translate these words in
+the gettext catalogs ``planbuilder/locale/<language>/LC_MESSAGES/planbuilder.po``, one
+message per word with its key as context (see ``render/catalog.py``). Any word a catalog
+lacks, or has only as a fuzzy or empty entry, shows in English.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 from babel import Locale
 
 from planbuilder.names import display_name as names_display_name
-from planbuilder.render.translations import TRANSLATIONS
+from planbuilder.render.i18n import translations
 
 LABELS: dict[str, object] = {
     "dashboard": "Dashboard",
@@ -245,6 +248,8 @@ LABELS: dict[str, object] = {
     "fin_debt_service": "Debt service",
     "fin_dscr": "DSCR",
     "fin_loans": "Loan schedules",
+    "fin_loan": "Loan",
+    "fin_loan_amount": "Amount",
     "fin_payment": "Payment",
     "fin_balance": "Balance",
     "fin_opening": "Opening",
@@ -356,18 +361,28 @@ LABELS: dict[str, object] = {
 @functools.lru_cache(maxsize=16)
 def labels_for(locale: str) -> dict[str, object]:
     """The words for ``locale``'s language, English wherever a translation lacks one."""
-    language = Locale.parse(locale).language
-    return _merge(LABELS, TRANSLATIONS.get(language, {}))
+    catalog = translations(Locale.parse(locale).language)
+    return _translate(LABELS, "", catalog.pgettext)
 
 
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _merge(base[key], value)
+def _translate(words: dict, prefix: str, pgettext) -> dict:
+    """``words`` with each English text replaced by its translation, same keys."""
+    return {
+        key: _translate(value, f"{prefix}{key}.", pgettext)
+        if isinstance(value, dict)
+        else pgettext(f"{prefix}{key}", value)
+        for key, value in words.items()
+    }
+
+
+def label_messages(words: dict, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Every word as (context, English): the context is its key, a nested key joined
+    with dots (``change_areas.chapter``, ``moved_times.1``)."""
+    for key, value in words.items():
+        if isinstance(value, dict):
+            yield from label_messages(value, f"{prefix}{key}.")
         else:
-            merged[key] = value
-    return merged
+            yield f"{prefix}{key}", value
 
 
 def standard_names(locale: str) -> dict[str, str]:
