@@ -260,8 +260,8 @@ VI: dict[str, object] = {
     "fin_cash_flow_statement": "Báo cáo lưu chuyển tiền tệ",
     "fin_statements_note": (
         "Số tiền tính bằng {currency} chẵn; theo tháng trong hai năm đầu, sau đó theo "
-        "quý, kèm tổng mỗi năm tài chính. Số dư là số cuối mỗi kỳ. Mỗi số được làm "
-        "tròn riêng nên dòng tổng có thể chênh 1 so với tổng các dòng."
+        "quý, kèm tổng mỗi năm tài chính. Số dư là số cuối mỗi kỳ. Mỗi dòng tổng "
+        "bằng tổng các số hiển thị."
     ),
     "fin_operating_expenses": "Chi phí hoạt động",
     "fin_depreciation": "Khấu hao",
@@ -587,8 +587,7 @@ ES: dict[str, object] = {
     "fin_statements_note": (
         "Importes en {currency} enteros; meses durante los dos primeros años, después "
         "trimestres, y un total por ejercicio. Los saldos son los del final de cada "
-        "periodo. Cada importe se redondea por separado, por lo que un total puede diferir "
-        "en 1 de la suma de sus líneas."
+        "periodo. Cada total es la suma de los importes mostrados."
     ),
     "fin_operating_expenses": "Gastos de explotación",
     "fin_depreciation": "Amortización",
