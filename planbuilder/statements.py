@@ -114,7 +114,7 @@ def _balance_rows(p: Projection) -> list[_Row]:
 def _cash_flow_rows(p: Projection) -> list[_Row]:
     return [
         ("fin_net_profit", "", "item", "net_profit"),
-        ("fin_depreciation", "", "item", "depreciation"),
+        ("fin_depreciation", "", "item", "add_back_depreciation"),
         ("fin_change_receivables", "", "sub", "change_receivables"),
         ("fin_change_inventory", "", "sub", "change_inventory"),
         ("fin_change_payables", "", "sub", "change_payables"),
@@ -185,8 +185,10 @@ def printed_months(p: Projection) -> list[dict[str, Decimal]]:
     working capital, equity, loans), so the cash-flow statement adds up to the change in
     the printed cash. Other flows are rounded on their running total within the fiscal
     year. Net profit is the change in the printed retained earnings plus owner draws; what
-    it differs from the income statement's rounded lines goes into the largest revenue,
-    cost-of-sales or expense line of the month. Subtotals are sums of printed lines."""
+    it differs from the sum of the income statement's rounded lines is spread over its
+    revenue, cost-of-sales and expense lines, a unit at a time, each unit to the line it
+    leaves nearest its exact amount. Subtotals are sums of printed lines. Figures carry
+    the sign they print with (costs negative)."""
     with localcontext(_WIDE):
         return _printed_months(p)
 
@@ -241,27 +243,24 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
     for k, month in enumerate(months):
         t = k + 1
         depreciation = accumulated[t] - accumulated[k]
-        net_profit = retained[t] - retained[k] + draws[k]
-        # The income statement's lines, each signed as it adds to net profit.
-        lines = [r[k] for r in revenue] + [-cost_of_sales[k]] + [-e[k] for e in expenses]
-        exact = [*month.revenue, month.cost_of_sales, *month.expenses]
-        rest = net_profit - (sum(lines, ZERO) - depreciation - interest[k] - tax[k])
-        if rest:
-            largest = max(range(len(exact)), key=lambda i: (abs(exact[i]), -i))
-            lines[largest] += rest
+        # The income statement's lines as printed: revenue positive, costs negative.
         n = len(revenue)
+        lines = [r[k] for r in revenue] + [-cost_of_sales[k]] + [-e[k] for e in expenses]
+        exact = [*month.revenue, -month.cost_of_sales, *(-e for e in month.expenses)]
+        net_profit = retained[t] - retained[k] + draws[k]
+        _spread(lines, exact, net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k])
         row = {f"revenue:{i}": lines[i] for i in range(n)}
-        row |= {f"expense:{i}": -lines[n + 1 + i] for i in range(len(expenses))}
+        row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(expenses))}
         row["revenue"] = sum(lines[:n], ZERO)
-        row["cost_of_sales"] = -lines[n]
-        row["gross"] = row["revenue"] - row["cost_of_sales"]
-        row["expenses"] = -sum(lines[n + 1 :], ZERO)
-        row["ebitda"] = row["gross"] - row["expenses"]
-        row["depreciation"] = depreciation
+        row["cost_of_sales"] = lines[n]
+        row["gross"] = row["revenue"] + row["cost_of_sales"]
+        row["expenses"] = sum(lines[n + 1 :], ZERO)
+        row["ebitda"] = row["gross"] + row["expenses"]
+        row["depreciation"] = -depreciation
         row["ebit"] = row["ebitda"] - depreciation
-        row["interest"] = interest[k]
+        row["interest"] = -interest[k]
         row["profit_before_tax"] = row["ebit"] - interest[k]
-        row["tax"] = tax[k]
+        row["tax"] = -tax[k]
         row["net_profit"] = row["profit_before_tax"] - tax[k]
 
         row["cash"] = cash[t]
@@ -283,6 +282,7 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         row["change_inventory"] = inventory[k] - inventory[t]
         row["change_payables"] = payables[t] - payables[k]
         row["change_tax_payable"] = tax_payable[t] - tax_payable[k]
+        row["add_back_depreciation"] = depreciation
         row["operating_cash"] = (
             net_profit
             + depreciation
@@ -302,6 +302,18 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         row["opening_cash"] = cash[k]
         out.append(row)
     return out
+
+
+def _spread(lines: list[Decimal], exact: Sequence[Decimal], rest: Decimal) -> None:
+    """Adds ``rest`` whole units to ``lines``, one unit at a time, each to the line it
+    leaves nearest its exact amount (on a tie, the largest line, then the first)."""
+    step = _UNIT if rest > 0 else -_UNIT
+    for _ in range(abs(int(rest))):
+        best = min(
+            range(len(lines)),
+            key=lambda i: (abs(lines[i] + step - exact[i]), -abs(exact[i]), i),
+        )
+        lines[best] += step
 
 
 def _column(printed: Sequence[dict[str, Decimal]], first: int, last: int) -> dict[str, Decimal]:
