@@ -240,6 +240,8 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
     ]
 
     out = []
+    printed_to_date: list[Decimal] = []
+    exact_to_date: list[Decimal] = []
     for k, month in enumerate(months):
         t = k + 1
         depreciation = accumulated[t] - accumulated[k]
@@ -247,8 +249,19 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         n = len(revenue)
         lines = [r[k] for r in revenue] + [-cost_of_sales[k]] + [-e[k] for e in expenses]
         exact = [*month.revenue, -month.cost_of_sales, *(-e for e in month.expenses)]
+        if restarts[k]:
+            printed_to_date = [ZERO] * len(lines)
+            exact_to_date = [ZERO] * len(lines)
+        exact_to_date = [a + b for a, b in zip(exact_to_date, exact, strict=True)]
         net_profit = retained[t] - retained[k] + draws[k]
-        _spread(lines, exact, net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k])
+        rest = net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k]
+        _spread(
+            [a + b for a, b in zip(printed_to_date, lines, strict=True)],
+            exact_to_date,
+            rest,
+            lines,
+        )
+        printed_to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
         row = {f"revenue:{i}": lines[i] for i in range(n)}
         row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(expenses))}
         row["revenue"] = sum(lines[:n], ZERO)
@@ -304,15 +317,19 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
     return out
 
 
-def _spread(lines: list[Decimal], exact: Sequence[Decimal], rest: Decimal) -> None:
-    """Adds ``rest`` whole units to ``lines``, one unit at a time, each to the line it
-    leaves nearest its exact amount (on a tie, the largest line, then the first)."""
+def _spread(
+    to_date: list[Decimal], exact: Sequence[Decimal], rest: Decimal, lines: list[Decimal]
+) -> None:
+    """Adds ``rest`` whole units to ``lines``, one unit at a time, each to the line whose
+    fiscal year to date (``to_date``, printed) it leaves nearest its exact amount to date
+    (on a tie, the largest line, then the first), so that a year's rounding evens out."""
     step = _UNIT if rest > 0 else -_UNIT
     for _ in range(abs(int(rest))):
         best = min(
             range(len(lines)),
-            key=lambda i: (abs(lines[i] + step - exact[i]), -abs(exact[i]), i),
+            key=lambda i: (abs(to_date[i] + step - exact[i]), -abs(exact[i]), i),
         )
+        to_date[best] += step
         lines[best] += step
 
 
