@@ -324,7 +324,16 @@ def _spread(
     fiscal year to date (``to_date``, printed) it leaves nearest its exact amount to date
     (on a tie, the largest line, then the first), so that a year's rounding evens out."""
     step = _UNIT if rest > 0 else -_UNIT
-    for _ in range(abs(int(rest))):
+    units = abs(int(rest))
+    if units > 2 * len(lines):
+        # Beyond two units a line (amounts past 28 digits lose their last digits in the
+        # projection), the excess goes to the largest line at once, not unit by unit.
+        excess = (units - 2 * len(lines)) * step
+        largest = max(range(len(lines)), key=lambda i: (abs(exact[i]), -i))
+        to_date[largest] += excess
+        lines[largest] += excess
+        units = 2 * len(lines)
+    for _ in range(units):
         best = min(
             range(len(lines)),
             key=lambda i: (abs(to_date[i] + step - exact[i]), -abs(exact[i]), i),
