@@ -255,12 +255,8 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         exact_to_date = [a + b for a, b in zip(exact_to_date, exact, strict=True)]
         net_profit = retained[t] - retained[k] + draws[k]
         rest = net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k]
-        _spread(
-            [a + b for a, b in zip(printed_to_date, lines, strict=True)],
-            exact_to_date,
-            rest,
-            lines,
-        )
+        to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
+        _spread(lines, exact, to_date, exact_to_date, rest)
         printed_to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
         row = {f"revenue:{i}": lines[i] for i in range(n)}
         row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(expenses))}
@@ -318,25 +314,32 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
 
 
 def _spread(
-    to_date: list[Decimal], exact: Sequence[Decimal], rest: Decimal, lines: list[Decimal]
+    lines: list[Decimal],
+    month: Sequence[Decimal],
+    to_date: list[Decimal],
+    exact: Sequence[Decimal],
+    rest: Decimal,
 ) -> None:
-    """Adds ``rest`` whole units to ``lines``, one unit at a time, each to the line whose
-    fiscal year to date (``to_date``, printed) it leaves nearest its exact amount to date
-    (on a tie, the largest line, then the first), so that a year's rounding evens out."""
+    """Adds ``rest`` whole units to the month's ``lines`` (exact amounts ``month``), one
+    unit at a time, each to the line whose fiscal year to date (``to_date`` printed,
+    ``exact``) it leaves nearest its exact amount (on a tie, the largest line of the
+    month, then the first), so that a year's rounding evens out."""
     step = _UNIT if rest > 0 else -_UNIT
     units = abs(int(rest))
     if units > 2 * len(lines):
         # Beyond two units a line (amounts past 28 digits lose their last digits in the
         # projection), the excess goes to the largest line at once, not unit by unit.
         excess = (units - 2 * len(lines)) * step
-        largest = max(range(len(lines)), key=lambda i: (abs(exact[i]), -i))
+        largest = max(range(len(lines)), key=lambda i: (abs(month[i]), -i))
         to_date[largest] += excess
         lines[largest] += excess
         units = 2 * len(lines)
+    # Lines with an amount this month take the units; a line with nothing prints 0.
+    candidates = [i for i, amount in enumerate(month) if amount] or range(len(lines))
     for _ in range(units):
         best = min(
-            range(len(lines)),
-            key=lambda i: (abs(to_date[i] + step - exact[i]), -abs(exact[i]), i),
+            candidates,
+            key=lambda i: (abs(to_date[i] + step - exact[i]), -abs(month[i]), i),
         )
         to_date[best] += step
         lines[best] += step

@@ -60,6 +60,15 @@ def _check_statements(projection) -> None:
         assert i["fin_operating_expenses"] == sum(_subs(i_lines, "fin_operating_expenses"), D(0))
         for total, parts in _INCOME.items():
             assert i[total] == sum((i[p] for p in parts), D(0)), (column, total)
+        if column.kind == "month":
+            # Rounding lands only on lines with an amount that month: no stray 1s.
+            exact = [*column.revenue, column.cost_of_sales, *column.expenses]
+            printed = [*_subs(i_lines, "fin_revenue")[::-1], i["fin_cost_of_sales"]]
+            printed += _subs(i_lines, "fin_operating_expenses")[::-1]
+            if any(exact):
+                assert [p for p, e in zip(printed, exact, strict=True) if not e] == [
+                    0 for e in exact if not e
+                ], column
         # Balance sheet: the totals add up, and assets equal liabilities plus equity.
         assert b["fin_total_assets"] == (
             b["fin_closing"]
