@@ -139,7 +139,8 @@ def _cash_flow_rows(p: Projection) -> list[_Row]:
 
 def whole(amount: Decimal) -> Decimal:
     """``amount`` rounded half-even to whole units, as the Formatter prints money."""
-    return _WIDE.add(amount.quantize(_UNIT, rounding=ROUND_HALF_EVEN, context=_WIDE), ZERO)
+    rounded = amount.quantize(_UNIT, rounding=ROUND_HALF_EVEN, context=_WIDE)
+    return rounded if rounded else ZERO  # never "−0"
 
 
 def _running(values: Sequence[Decimal], restarts: Sequence[bool]) -> list[Decimal]:
@@ -348,13 +349,16 @@ def _spread(
 def _column(printed: Sequence[dict[str, Decimal]], first: int, last: int) -> dict[str, Decimal]:
     """Months ``first``..``last`` (positions in ``printed``) as one column: flows added up,
     balances at the end, opening cash at the start."""
+    if first == last:
+        return printed[first]
     span = printed[first : last + 1]
-    column = {
-        key: value
-        if key in _BALANCES or key.startswith("loan:")
-        else sum((m[key] for m in span), ZERO)
-        for key, value in span[-1].items()
-    }
+    with localcontext(_WIDE):
+        column = {
+            key: value
+            if key in _BALANCES or key.startswith("loan:")
+            else sum([m[key] for m in span], ZERO)
+            for key, value in span[-1].items()
+        }
     column["opening_cash"] = span[0]["opening_cash"]
     return column
 
@@ -392,7 +396,7 @@ def statements(projection: Projection, per_page: int | None = None) -> tuple[Sta
         ("cash_flow_statement", _cash_flow_rows(projection)),
     )
     if per_page is None:
-        largest = max((abs(v) for column in values.values() for v in column.values()), default=ZERO)
+        largest = max((max(map(abs, c.values())) for c in values.values()), default=ZERO)
         per_page = columns_that_fit(largest)
     return tuple(
         Statement(
