@@ -258,3 +258,5 @@ def test_the_built_site_statements_add_up_on_paper(tmp_path):
                 assert value["Cash"] == opening + value["Net cash flow"]
             checked += 1
     assert checked == 3 * 31
+    # The loan schedule beside them keeps cents (the tasting-room loan's monthly interest).
+    assert '<td class="num">$516.67</td>' in html
