@@ -1,6 +1,7 @@
 """The three statements as tables (part of the compute stage): line names down the left,
 periods across, a total column per fiscal year, split into pages of columns that fit a
-landscape page. Every figure comes from ``finance.Period``; templates only print."""
+landscape page. Every figure comes from ``finance.Period``, in whole units that add up
+(README, "Money rule"); templates only print."""
 
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ def _cash_flow_rows(p: Projection) -> list[_Row]:
 
 
 # ---------------------------------------------------------------------------------------
-# Whole units: what the statements print (README, "Rounding").
+# Whole units: what the statements print (README, "Money rule").
 
 
 def whole(amount: Decimal) -> Decimal:
@@ -187,9 +188,10 @@ def printed_months(p: Projection) -> list[dict[str, Decimal]]:
     the printed cash. Other flows are rounded on their running total within the fiscal
     year. Net profit is the change in the printed retained earnings plus owner draws; what
     it differs from the sum of the income statement's rounded lines is spread over its
-    revenue, cost-of-sales and expense lines, a unit at a time, each unit to the line it
-    leaves nearest its exact amount. Subtotals are sums of printed lines. Figures carry
-    the sign they print with (costs negative)."""
+    revenue, cost-of-sales and expense lines with an amount that month, a unit at a time,
+    each unit to the line it leaves nearest its exact amount for the fiscal year to date.
+    Subtotals are sums of printed lines. Figures carry the sign they print with (costs
+    negative)."""
     with localcontext(_WIDE):
         return _printed_months(p)
 
