@@ -285,8 +285,8 @@ LABELS: dict[str, object] = {
     "fin_cash_flow_statement": "Cash-flow statement",
     "fin_statements_note": (
         "Amounts in whole {currency}; months for the first two years, then quarters, and "
-        "a total for each fiscal year. Balances are those at the end of each period. Each "
-        "amount is rounded on its own, so a total may differ by 1 from the sum of its rows."
+        "a total for each fiscal year. Balances are those at the end of each period. Every "
+        "total is the sum of the amounts shown."
     ),
     "fin_operating_expenses": "Operating expenses",
     "fin_depreciation": "Depreciation",
