@@ -24,9 +24,7 @@ editions:
 """
 )
 
-PAGE_BREAKS = "\n\n".join(
-    f"<p style='break-before: page'>Part {n}.</p>" for n in range(1, 4)
-)
+PAGE_BREAKS = "\n\n".join(f"<p style='break-before: page'>Part {n}.</p>" for n in range(1, 4))
 
 
 def two_edition_plan(make_plan) -> Path:
