@@ -154,13 +154,17 @@ class Progress:
 
 @contextlib.contextmanager
 def _layout_pool(args: argparse.Namespace):
-    """The worker processes ``--jobs`` asks for (``None``: the build chooses)."""
-    if not getattr(args, "jobs", None):
+    """Worker processes for the PDF layouts (``--jobs``, default one per core), the
+    first started at once: it imports WeasyPrint while this process checks the plan and
+    renders the print documents, on another core. ``None`` (lay out here) on one core."""
+    cores = os.cpu_count() or 1
+    if getattr(args, "no_pdf", False) or (not args.jobs and cores < 2):
         yield None
         return
     from planbuilder.pdfcache import LayoutPool
 
-    pool = LayoutPool(args.jobs)
+    pool = LayoutPool(args.jobs or cores)
+    pool.start(1)
     try:
         yield pool
     finally:

@@ -245,6 +245,10 @@ class LayoutWorker:
         with self._lock:
             self._ensure()
 
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
     def _ensure(self) -> None:
         if self._process is not None and self._process.is_alive():
             return
@@ -333,9 +337,10 @@ class LayoutPool:
         self._running: dict[Future, LayoutWorker] = {}
         self._executor = None
 
-    def start(self) -> None:
-        """Start every worker process now, so that WeasyPrint is imported meanwhile."""
-        for worker in self._all:
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` worker processes now (default all): they import WeasyPrint
+        while the caller checks the plan and renders the print documents."""
+        for worker in self._all[:count]:
             worker.start()
 
     def submit(self, job: LayoutJob, on_page: Callable[[int], None] | None = None) -> Future:
@@ -352,7 +357,8 @@ class LayoutPool:
         if not future.set_running_or_notify_cancel():
             return
         with self._lock:
-            worker = self._idle.pop()
+            worker = next((w for w in self._idle if w.started), self._idle[0])
+            self._idle.remove(worker)
             self._running[future] = worker
         try:
             data = worker.run(job, on_page)
