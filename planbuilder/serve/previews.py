@@ -143,6 +143,11 @@ class PdfPreviews:
         edition = self._previewed
         if edition is None or self._build is None:
             return None
+        if edition not in self._editions:  # renamed or removed since it was asked for
+            if self._running is not None and not self._cancelling:
+                self._cancelling = True
+                self._worker.cancel()
+            return None
         keyed = self._keyed.get(edition)
         current = keyed is not None and keyed.generation == self._generation
         wanted = keyed.request.key if current and keyed.request is not None else None
