@@ -492,7 +492,9 @@ def lay_out(
 
     The rest are laid out in ``pool`` (or, for several PDFs on several cores, in a pool
     made for this run) or else here, one after the other. With ``background`` the run
-    is returned at once and finishes on its own; a pool is then always used.
+    is returned at once and finishes on its own; a pool is then always used. Each PDF is
+    a phase of ``progress`` ("laying out the PDF: …"), followed by its pages as they are
+    laid out ("… · page n"), from worker processes too.
     """
     made: dict[str, Future] = {}
     reused: set[str] = set()
@@ -509,12 +511,7 @@ def lay_out(
     parallel = len(todo) > 1 and (os.cpu_count() or 1) > 1
     if pool is None and not background and not parallel:
         for number, request in enumerate(todo, 1):
-            phase = f"laying out the PDF: {request.label} ({number}/{len(todo)})"
-            progress(phase)
-
-            def on_page(page: int, phase: str = phase) -> None:
-                progress(f"{phase}{PAGE_SEPARATOR}page {page}")
-
+            on_page = _page_progress(progress, request, number, len(todo))
             try:
                 made[request.name] = _done(layout_pdf(request.job, on_page))
             except Exception as exc:
@@ -524,13 +521,8 @@ def lay_out(
     if own:
         pool = LayoutPool(min(len(todo), os.cpu_count() or 1))
     for number, request in enumerate(todo, 1):
-        # One line per edition, each counting its pages (from the worker that lays it out).
-        phase = f"laying out the PDF: {request.label} ({number}/{len(todo)})"
-        progress(phase)
-
-        def on_page(page: int, phase: str = phase) -> None:
-            progress(f"{phase}{PAGE_SEPARATOR}page {page}")
-
+        # Every edition's phase first: a terminal gives each its own line to count on.
+        on_page = _page_progress(progress, request, number, len(todo))
         made[request.name] = pool.submit(request.job, on_page)
     run = PdfRun(requests, made, reused, pool)
     if own:
@@ -545,6 +537,19 @@ def lay_out(
             _wait_quietly(run)
             pool.close()
     return run
+
+
+def _page_progress(
+    progress: Callable[[str], None], request: PdfRequest, number: int, count: int
+) -> Callable[[int], None]:
+    """Announce the layout of ``request``; what reports its pages."""
+    phase = f"laying out the PDF: {request.label} ({number}/{count})"
+    progress(phase)
+
+    def on_page(page: int) -> None:
+        progress(f"{phase}{PAGE_SEPARATOR}page {page}")
+
+    return on_page
 
 
 def _wait_quietly(run: PdfRun) -> None:
