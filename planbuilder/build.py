@@ -190,6 +190,7 @@ def build_pdf(
     edition: str | None = None,
     paper: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    pool: LayoutPool | None = None,
 ) -> BuildResult:
     """Build only the PDF: every edition into ``PLAN/_build/``, or one edition to ``target``."""
     return build(
@@ -201,6 +202,7 @@ def build_pdf(
         today=today,
         paper=paper,
         progress=progress,
+        pool=pool,
     )
 
 
@@ -221,6 +223,7 @@ def build(
     previous: BuildResult | None = None,
     changed: Collection[Path] | None = None,
     background: bool = False,
+    pdf_later: bool = False,
     pool: LayoutPool | None = None,
     cache: PdfCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
@@ -240,7 +243,10 @@ def build(
     ``previous`` (an earlier result) and ``changed`` (the files changed since), only the
     pages those changes reach are rendered again (see ``_changed_sections``). With ``background``
     the result comes back once the site is written; the PDFs are laid out in ``pool``
-    and, never written, arrive in memory through ``result.pdfs``. ``changes_since`` (a
+    and, never written, arrive in memory through ``result.pdfs``. With ``pdf_later`` the
+    site links the editions but no print document is rendered: the caller makes the one it
+    needs with ``pdf_request`` (the dev server, for the edition being previewed).
+    ``changes_since`` (a
     git revision) marks on the site what changed since then (``diff.marks_since``).
     """
     progress("checking the plan")
@@ -320,7 +326,7 @@ def build(
             return failed(error(str(exc), Position(root)))
         problems += found
     requests: list[PdfRequest] = []
-    if chosen and (not layout or not has_errors(_finish(problems, strict))):
+    if chosen and not pdf_later and (not layout or not has_errors(_finish(problems, strict))):
         file_name = (lambda _e: Path(pdf_file).name) if pdf_file is not None else None
         requests, found = _pdf_requests(report, theme, root, chosen, paper, layout, file_name)
         problems += found
@@ -381,6 +387,22 @@ def build(
         pdf_paths=tuple(targets),
         reused=tuple(t for t, made in zip(targets, outcome.pdfs, strict=True) if made.reused),
     )
+
+
+def pdf_request(
+    result: BuildResult, edition: str, paper: str | None = None
+) -> tuple[PdfRequest | None, list[Problem]]:
+    """The print document of one edition of a successful build, rendered and keyed for
+    layout; ``None`` with the problems when it cannot be made (``KeyError``: no such
+    edition)."""
+    if result.report is None or result.theme is None:
+        return None, [error("the plan did not build", Position(result.root))]
+    report, theme = result.report, result.theme
+    [chosen] = select_editions(report, theme, edition)
+    requests, problems = _pdf_requests(report, theme, result.root, (chosen,), paper, True)
+    if has_errors(problems):
+        return None, problems
+    return (requests[0] if requests else None), problems
 
 
 def _pdf_requests(

@@ -8,8 +8,10 @@ it prints one line and a hint, and the traceback only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -90,11 +92,14 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 class Progress:
     """Phases of a build on stderr: one line per phase; on a terminal, a phase's detail
-    (the pages of a PDF as they are laid out) updates its line in place; ``--verbose``
-    times every message."""
+    (the pages of a PDF as they are laid out) updates that phase's own line in place, so
+    editions laid out in parallel each count up on their line; ``--verbose`` times every
+    message. Messages may come from several threads."""
 
     #: ``planbuilder.pdfcache.PAGE_SEPARATOR`` (not imported: it would load the PDF code)
     SEPARATOR = " · "
+    #: A line further up than this has scrolled away: it is not updated any more.
+    REACH = 20
 
     def __init__(self, quiet: bool, verbose: bool, stream=None):
         self.stream = stream or sys.stderr
@@ -102,10 +107,15 @@ class Progress:
         self.verbose = verbose
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
-        self.phase: str | None = None
+        self.lines: list[str] = []  # the phases shown, the last one on the open line
         self.open = False  # a terminal line is waiting for its end
+        self._lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
+        with self._lock:
+            self._show(message)
+
+    def _show(self, message: str) -> None:
         now = time.perf_counter()
         if self.verbose:
             print(f"[{now - self.started:6.2f} s] {message}", file=self.stream, flush=True)
@@ -113,22 +123,52 @@ class Progress:
         if not self.show:
             return
         phase = message.rsplit(self.SEPARATOR, 1)[0] if self.SEPARATOR in message else message
-        if self.tty:
-            if phase != self.phase and self.open:
+        known = phase in self.lines
+        if not self.tty:
+            if not known:
+                print(f"{phase}…", file=self.stream, flush=True)
+                self.lines.append(phase)
+            return
+        up = len(self.lines) - 1 - self.lines.index(phase) if known else 0
+        if known and up > self.REACH:
+            return
+        if not known:
+            if self.open:
                 self.stream.write("\n")
+            self.lines.append(phase)
+        if up:  # that phase's line is further up: go there, rewrite it, come back
+            self.stream.write(f"\033[{up}A\r\033[K{message}…\033[{up}B\r")
+        else:
             self.stream.write(f"\r\033[K{message}…")
-            self.stream.flush()
-            self.open = True
-        elif phase != self.phase:
-            print(f"{phase}…", file=self.stream, flush=True)
-        self.phase = phase
+        self.stream.flush()
+        self.open = True
 
     def done(self) -> None:
         """End the terminal's open line, before the build's own output."""
-        if self.open:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.open = False
+        with self._lock:
+            if self.open:
+                self.stream.write("\n")
+                self.stream.flush()
+                self.open = False
+
+
+@contextlib.contextmanager
+def _layout_pool(args: argparse.Namespace):
+    """Worker processes for the PDF layouts (``--jobs``, default one per core), the
+    first started at once: it imports WeasyPrint while this process checks the plan and
+    renders the print documents, on another core. ``None`` (lay out here) on one core."""
+    cores = os.cpu_count() or 1
+    if getattr(args, "no_pdf", False) or (not args.jobs and cores < 2):
+        yield None
+        return
+    from planbuilder.pdfcache import LayoutPool
+
+    pool = LayoutPool(args.jobs or cores)
+    pool.start(1)
+    try:
+        yield pool
+    finally:
+        pool.close(terminate=True)
 
 
 def _report_pdfs(result, quiet: bool) -> None:
@@ -143,16 +183,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     progress = Progress(args.quiet, args.verbose)
-    result = build(
-        args.plan,
-        args.output,
-        pdf=not args.no_pdf,
-        strict=args.strict,
-        edition=args.edition,
-        paper=args.paper,
-        progress=progress,
-        changes_since=args.changes_since,
-    )
+    with _layout_pool(args) as pool:
+        result = build(
+            args.plan,
+            args.output,
+            pdf=not args.no_pdf,
+            strict=args.strict,
+            edition=args.edition,
+            paper=args.paper,
+            progress=progress,
+            changes_since=args.changes_since,
+            pool=pool,
+        )
     progress.done()
     print_problems(result.problems)
     if not result.ok:
@@ -177,14 +219,16 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
     from planbuilder.build import build_pdf
 
     progress = Progress(args.quiet, args.verbose)
-    result = build_pdf(
-        args.plan,
-        args.output,
-        strict=args.strict,
-        edition=args.edition,
-        paper=args.paper,
-        progress=progress,
-    )
+    with _layout_pool(args) as pool:
+        result = build_pdf(
+            args.plan,
+            args.output,
+            strict=args.strict,
+            edition=args.edition,
+            paper=args.paper,
+            progress=progress,
+            pool=pool,
+        )
     progress.done()
     print_problems(result.problems)
     if not result.ok:
@@ -458,6 +502,13 @@ def make_parser() -> argparse.ArgumentParser:
             type=_choice("A4", "letter"),
             choices=("A4", "letter"),
             help="paper size (default: `paper:` or A4)",
+        )
+        sub.add_argument(
+            "-j",
+            "--jobs",
+            type=int,
+            metavar="N",
+            help="lay out at most N PDFs at once, each in its own process (default: one per core)",
         )
         sub.add_argument("-q", "--quiet", action="store_true", help="print only problems")
         sub.add_argument(

@@ -189,46 +189,223 @@ def _write_private(path: Path, text: str) -> None:
 # -- worker processes ------------------------------------------------------------------
 
 
+class LayoutCancelled(Exception):
+    """A layout was stopped before it finished (its process was ended)."""
+
+
+def _worker_main(connection) -> None:
+    """A layout process: WeasyPrint is imported at once (so the first job does not wait
+    for it), then each job received is laid out, sending ``("page", n)`` as pages are
+    laid out and ``("done", pdf)`` or ``("error", exception)``; ``None`` ends it."""
+    import signal
+
+    # Ctrl-C is for the parent, which ends its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import weasyprint  # noqa: F401
+
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if job is None:
+            return
+        try:
+            data = layout_pdf(job, lambda page: connection.send(("page", page)))
+        except Exception as exc:
+            connection.send(("error", _picklable(exc)))
+        else:
+            connection.send(("done", data))
+
+
+def _picklable(exc: Exception) -> Exception:
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class LayoutWorker:
+    """One child process that lays out PDFs, one at a time, WeasyPrint kept imported
+    between jobs. ``cancel()`` ends a layout under way by ending the process: WeasyPrint
+    has no way to stop a layout, a process can always be stopped. The next job starts a
+    fresh process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = None
+        self._connection = None
+        self._running = False
+
+    def start(self) -> None:
+        """Start the process now (it imports WeasyPrint while the caller does other work)."""
+        with self._lock:
+            self._ensure()
+
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
+    def _ensure(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_worker_main, args=(theirs,), name="planbuilder-layout", daemon=True
+        )
+        process.start()
+        theirs.close()
+        self._process, self._connection = process, ours
+
+    def run(self, job: LayoutJob, on_page: Callable[[int], None] | None = None) -> bytes:
+        """Lay out ``job`` in the process; ``LayoutCancelled`` when ``cancel()`` ended it."""
+        with self._lock:
+            self._ensure()
+            process, connection = self._process, self._connection
+            self._running = True
+        try:
+            connection.send(job)
+            while True:
+                try:
+                    kind, value = connection.recv()
+                except (EOFError, OSError):
+                    if self._process is not process:
+                        raise LayoutCancelled() from None
+                    raise RuntimeError("the layout process stopped unexpectedly") from None
+                if kind == "page":
+                    if on_page is not None:
+                        on_page(value)
+                elif kind == "done":
+                    return value
+                else:
+                    raise value
+        finally:
+            with self._lock:
+                self._running = False
+                ended = self._process is not process
+            if ended:
+                connection.close()
+                process.join()
+
+    def cancel(self) -> bool:
+        """End the layout under way, if any; whether one was ended."""
+        with self._lock:
+            if not self._running or self._process is None:
+                return False
+            process, self._process, self._connection = self._process, None, None
+        process.terminate()
+        return True
+
+    def close(self, *, terminate: bool = False) -> None:
+        """End the process: at once with ``terminate``, else once its job is done."""
+        with self._lock:
+            process, connection = self._process, self._connection
+            self._process = self._connection = None
+        if process is None:
+            return
+        if terminate:
+            process.terminate()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                connection.send(None)
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        connection.close()
+
+
 class LayoutPool:
     """Worker processes that lay out PDFs; WeasyPrint stays imported in them between jobs.
 
     WeasyPrint is single-threaded Python, so editions are laid out in parallel processes.
+    Each worker sends back the pages it lays out (``submit(job, on_page)``), and a layout
+    under way can be ended (``cancel(future)``).
     """
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self._executor = None
         self._lock = threading.Lock()
+        self._idle: list[LayoutWorker] = [LayoutWorker() for _ in range(self.workers)]
+        self._all = list(self._idle)
+        self._running: dict[Future, LayoutWorker] = {}
+        self._executor = None
 
-    def submit(self, job: LayoutJob) -> Future:
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` worker processes now (default all): they import WeasyPrint
+        while the caller checks the plan and renders the print documents."""
+        for worker in self._all[:count]:
+            worker.start()
+
+    def submit(self, job: LayoutJob, on_page: Callable[[int], None] | None = None) -> Future:
+        future: Future = Future()
         with self._lock:
             if self._executor is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from concurrent.futures import ThreadPoolExecutor
 
-                context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
-            return self._executor.submit(layout_pdf, job)
+                self._executor = ThreadPoolExecutor(self.workers, "planbuilder-layout")
+            self._executor.submit(self._run, future, job, on_page)
+        return future
+
+    def _run(self, future: Future, job: LayoutJob, on_page) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        with self._lock:
+            worker = next((w for w in self._idle if w.started), self._idle[0])
+            self._idle.remove(worker)
+            self._running[future] = worker
+        try:
+            data = worker.run(job, on_page)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(data)
+        finally:
+            with self._lock:
+                del self._running[future]
+                self._idle.append(worker)
+
+    def cancel(self, future: Future) -> None:
+        """Drop a layout not yet started, or end one under way (``LayoutCancelled``)."""
+        if future.cancel():
+            return
+        with self._lock:
+            worker = self._running.get(future)
+        if worker is not None:
+            worker.cancel()
 
     def close(self, *, terminate: bool = False) -> None:
         """Stop the workers; with ``terminate`` a layout under way is abandoned."""
         with self._lock:
             executor, self._executor = self._executor, None
-        if executor is None:
-            return
+            running = list(self._running)
         if terminate:
-            for process in list((getattr(executor, "_processes", None) or {}).values()):
-                process.terminate()
-        executor.shutdown(wait=True, cancel_futures=True)
+            for future in running:
+                self.cancel(future)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        for worker in self._all:
+            worker.close(terminate=terminate)
 
 
 class PdfRun:
     """The PDFs of one build: done at once, or still being laid out in the background."""
 
     def __init__(
-        self, requests: Sequence[PdfRequest], made: Mapping[str, Future], reused: set[str]
+        self,
+        requests: Sequence[PdfRequest],
+        made: Mapping[str, Future],
+        reused: set[str],
+        pool: LayoutPool | None = None,
     ):
         self._requests = list(requests)
+        self._pool = pool  # where layouts under way are ended on ``cancel()``
         self._made = dict(made)  # file name → future bytes
         self._reused = reused
         self._future: Future = Future()
@@ -279,10 +456,14 @@ class PdfRun:
         self._future.add_done_callback(lambda _future: callback(self))
 
     def cancel(self) -> None:
-        """Drop layouts not yet started; the run then counts as cancelled."""
-        for future in self._made.values():
-            future.cancel()
+        """Drop layouts not yet started and end those under way; the run then counts as
+        cancelled."""
         self._future.cancel()
+        for future in self._made.values():
+            if self._pool is not None:
+                self._pool.cancel(future)
+            else:
+                future.cancel()
 
 
 def _done(data: bytes | None = None, error: BaseException | None = None) -> Future:
@@ -311,7 +492,9 @@ def lay_out(
 
     The rest are laid out in ``pool`` (or, for several PDFs on several cores, in a pool
     made for this run) or else here, one after the other. With ``background`` the run
-    is returned at once and finishes on its own; a pool is then always used.
+    is returned at once and finishes on its own; a pool is then always used. Each PDF is
+    a phase of ``progress`` ("laying out the PDF: …"), followed by its pages as they are
+    laid out ("… · page n"), from worker processes too.
     """
     made: dict[str, Future] = {}
     reused: set[str] = set()
@@ -325,16 +508,10 @@ def lay_out(
             todo.append(request)
     if not todo:
         return PdfRun(requests, made, reused)
-    labels = ", ".join(r.label for r in todo)
     parallel = len(todo) > 1 and (os.cpu_count() or 1) > 1
     if pool is None and not background and not parallel:
         for number, request in enumerate(todo, 1):
-            phase = f"laying out the PDF: {request.label} ({number}/{len(todo)})"
-            progress(phase)
-
-            def on_page(page: int, phase: str = phase) -> None:
-                progress(f"{phase}{PAGE_SEPARATOR}page {page}")
-
+            on_page = _page_progress(progress, request, number, len(todo))
             try:
                 made[request.name] = _done(layout_pdf(request.job, on_page))
             except Exception as exc:
@@ -343,13 +520,11 @@ def lay_out(
     own = pool is None
     if own:
         pool = LayoutPool(min(len(todo), os.cpu_count() or 1))
-    if len(todo) > 1:
-        progress(f"laying out {len(todo)} PDFs in parallel: {labels}")
-    else:
-        progress(f"laying out the PDF: {labels} (1/1)")
-    for request in todo:
-        made[request.name] = pool.submit(request.job)
-    run = PdfRun(requests, made, reused)
+    for number, request in enumerate(todo, 1):
+        # Every edition's phase first: a terminal gives each its own line to count on.
+        on_page = _page_progress(progress, request, number, len(todo))
+        made[request.name] = pool.submit(request.job, on_page)
+    run = PdfRun(requests, made, reused, pool)
     if own:
         if background:
             # Close the pool once its work is done, without holding up the caller.
@@ -362,6 +537,19 @@ def lay_out(
             _wait_quietly(run)
             pool.close()
     return run
+
+
+def _page_progress(
+    progress: Callable[[str], None], request: PdfRequest, number: int, count: int
+) -> Callable[[int], None]:
+    """Announce the layout of ``request``; what reports its pages."""
+    phase = f"laying out the PDF: {request.label} ({number}/{count})"
+    progress(phase)
+
+    def on_page(page: int) -> None:
+        progress(f"{phase}{PAGE_SEPARATOR}page {page}")
+
+    return on_page
 
 
 def _wait_quietly(run: PdfRun) -> None:

@@ -255,6 +255,8 @@ def test_pdf_is_built_in_the_background(plan):
         assert content_type == "application/pdf" and body.startswith(b"%PDF-")
         for edition in ("investor", "lender", "internal"):  # every edition of the sample
             assert f'href="_pdf/{edition}"'.encode() in get(dev, "/")[1]
+            # laid out when asked for: the page says so until it is ready
+            wait_for(lambda e=edition: get(dev, f"/_pdf/{e}")[0] == 200, timeout=60, interval=0.2)
             code, body, _ = get(dev, f"/_pdf/{edition}")
             assert code == 200 and body.startswith(b"%PDF-")
         assert get(dev, "/_pdf/nope")[0] == 404

@@ -30,15 +30,22 @@ class LayoutJob:
 
 
 class _PageCounter(logging.Handler):
-    """Calls ``on_page(n)`` as WeasyPrint lays out page ``n`` (from its progress log)."""
+    """Calls ``on_page(n)`` as WeasyPrint lays out page ``n`` (from its progress log).
+
+    Page numbers only count up: WeasyPrint logs every page again in the quick passes that
+    fill in ``counter(pages)`` and the contents' page numbers."""
 
     def __init__(self, on_page: Callable[[int], None]):
         super().__init__(logging.INFO)
         self.on_page = on_page
+        self.last = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         if "Creating layout - Page" in str(record.msg) and record.args:
-            self.on_page(int(record.args[0]))
+            page = int(record.args[0])
+            if page > self.last:
+                self.last = page
+                self.on_page(page)
 
 
 def layout_pdf(job: LayoutJob, on_page: Callable[[int], None] | None = None) -> bytes:

@@ -1,5 +1,6 @@
 """The dev server's builder: rebuilds on change into a fresh generation folder, keeps the
-last good site, and makes the PDF in a separate process so the HTML never waits for it."""
+last good site, and hands each good build to the PDF previews (``previews``), which lay
+out the edition being previewed in a separate process: the HTML never waits for it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pathlib import Path
 from planbuilder import load
 from planbuilder.build import DEFAULT_OUT, BuildResult, build
 from planbuilder.diagnostics import overlay_html, problem_json, problem_text
-from planbuilder.pdfcache import LayoutPool, MemoryCache, PdfRun
 from planbuilder.problems import Position, Problem, error
+from planbuilder.serve.previews import PdfPreviews
 from planbuilder.serve.watch import ChangeQueue
 
 #: Generation folders kept around, so a page being served while a new build
@@ -35,8 +36,7 @@ class LiveState:
     attempts: int = 0
     last_duration: float = 0.0
     incremental: bool = False  # the last good build rendered only changed section pages
-    pdfs: tuple[tuple[str, bytes], ...] = ()  # (edition name, PDF), in edition order
-    pdf_generation: int = 0  # the HTML generation the PDF was made from
+    pdf_generation: int = 0  # the build the latest PDF preview was made from
     watched: tuple[Path, ...] = field(default=())
 
 
@@ -65,10 +65,8 @@ class LiveBuilder:
         self._lock = threading.Lock()
         self._state = LiveState()
         self._thread: threading.Thread | None = None
-        # One worker: PDFs are previews, and the site rebuilds must keep a core.
-        self._pool = LayoutPool(1) if pdf else None
-        self._pdf_cache = MemoryCache()
-        self._pdf_run: PdfRun | None = None
+        # One layout at a time, of the edition previewed: the site rebuilds keep a core.
+        self.previews = PdfPreviews(on_ready=self._pdf_ready, log=log) if pdf else None
         self._last: BuildResult | None = None
         # Each save changes one file: the others need not be parsed again.
         if load.parse_cache is None:
@@ -105,9 +103,7 @@ class LiveBuilder:
             today=self.today,
             previous=self._last,
             changed=changed,
-            background=True,
-            pool=self._pool,
-            cache=self._pdf_cache,
+            pdf_later=True,
         )
         problems = result.problems
         watched = (self.plan_dir, *(result.theme.layers if result.theme else ()))
@@ -145,8 +141,8 @@ class LiveBuilder:
         # Only stylesheets changed: pages can swap them in without a reload.
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         self.on_event({"type": "css" if css_only else "reload", "generation": generation})
-        if result.pdfs is not None:
-            self._follow_pdfs(generation, result.pdfs)
+        if self.previews is not None:
+            self.previews.update(generation, result)
         return state
 
     def _prune(self) -> None:
@@ -160,34 +156,12 @@ class LiveBuilder:
         overlay = overlay_html(problems, built=built)
         self.on_event({"type": "error", "problems": found, "overlay": overlay})
 
-    # -- PDFs in a worker process ----------------------------------------------
-    def _follow_pdfs(self, generation: int, run: PdfRun) -> None:
-        """Show the PDFs of ``run`` once laid out; layouts that a newer build made
-        obsolete, and that have not started yet, are dropped."""
+    # -- PDF previews ----------------------------------------------------------
+    def _pdf_ready(self, edition: str, generation: int) -> None:
         with self._lock:
-            old, self._pdf_run = self._pdf_run, run
-        if old is not None and old is not run:
-            old.cancel()
-        run.add_done_callback(lambda done: self._pdf_done(generation, done))
-
-    def _pdf_done(self, generation: int, run: PdfRun) -> None:
-        if run.cancelled():
-            return
-        try:
-            outcome = run.result()
-        except Exception as exc:
-            self.log(f"PDF failed: {type(exc).__name__}: {exc}")
-            return
-        with self._lock:
-            if generation < self._state.pdf_generation:
-                return  # a newer build's PDFs are already shown
-            self._state = replace(
-                self._state,
-                pdfs=tuple((p.edition, p.data) for p in outcome.pdfs),
-                pdf_generation=generation,
-            )
-        self.log(f"PDF ready ({', '.join(p.edition for p in outcome.pdfs)})")
-        self.on_event({"type": "pdf", "generation": generation})
+            if generation > self._state.pdf_generation:
+                self._state = replace(self._state, pdf_generation=generation)
+        self.on_event({"type": "pdf", "generation": generation, "edition": edition})
 
     # -- the background loop ---------------------------------------------------
     def start(self) -> None:
@@ -214,9 +188,5 @@ class LiveBuilder:
         self.queue.close()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        with self._lock:
-            run, self._pdf_run = self._pdf_run, None
-        if run is not None:
-            run.cancel()
-        if self._pool is not None:
-            self._pool.close(terminate=True)
+        if self.previews is not None:
+            self.previews.close()

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from html import escape as html_escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,8 @@ from planbuilder.serve.watch import Watcher
 
 PREFIX = "/_planbuilder/"
 KEEPALIVE_SECONDS = 10
+#: How long a PDF request waits for a layout under way before answering "still laying out".
+PDF_WAIT_SECONDS = 5
 DEFAULT_PORT = 8000
 
 _TYPES = {
@@ -173,19 +176,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, data, content_type, head)
 
     def _pdf(self, live: DevServer, state: LiveState, edition: str, head: bool) -> None:
-        """``/_pdf`` is the first edition, ``/_pdf/<edition>`` any other."""
-        if not live.builder.pdf_enabled:
+        """``/_pdf`` is the first edition, ``/_pdf/<edition>`` any other. The edition asked
+        for becomes the one laid out after each save; its PDF is served only when made
+        from the current sources (after waiting a little), else a page that says so."""
+        previews = live.builder.previews
+        if previews is None:
             return self._send(
                 HTTPStatus.NOT_FOUND, b"PDF preview is off (--no-pdf)", _TYPES[".txt"], head
             )
-        if not state.pdfs:
-            page = inject(_PDF_PENDING, state, live.plan_dir)
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), _TYPES[".html"], head)
-        pdfs = dict(state.pdfs)
-        data = pdfs.get(edition) if edition else state.pdfs[0][1]
-        if data is None:
+        try:
+            preview = previews.get(edition or None, wait=PDF_WAIT_SECONDS)
+        except KeyError:
             return self._send(HTTPStatus.NOT_FOUND, b"no such edition", _TYPES[".txt"], head)
-        self._send(HTTPStatus.OK, data, _TYPES[".pdf"], head)
+        if preview.data is not None:
+            return self._send(HTTPStatus.OK, preview.data, _TYPES[".pdf"], head)
+        if preview.problem is not None:
+            page = _PDF_FAILED.format(problem=html_escape(preview.problem))
+            page = inject(page, state, live.plan_dir)
+            return self._send(HTTPStatus.OK, page.encode(), _TYPES[".html"], head)
+        page = inject(_PDF_PENDING, state, live.plan_dir)
+        self._send(HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), _TYPES[".html"], head)
 
     def _send(self, status: HTTPStatus, body: bytes, content_type: str, head: bool) -> None:
         self.send_response(status)
@@ -269,8 +279,12 @@ _NOT_FOUND = (
 )
 _PDF_PENDING = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='2'>"
-    "<title>Building the PDF</title></head><body><p>The PDF is being built; this page "
-    "refreshes by itself.</p></body></html>"
+    "<title>Laying out the PDF</title></head><body><p>The PDF is being laid out from the "
+    "current sources; this page refreshes by itself.</p></body></html>"
+)
+_PDF_FAILED = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>PDF not made</title></head>"
+    "<body><h1>The PDF could not be made</h1><pre>{problem}</pre></body></html>"
 )
 
 
@@ -412,5 +426,6 @@ class DevServer:
             "last_build_ms": round(state.last_duration * 1000),
             "incremental": state.incremental,
             "pdf_generation": state.pdf_generation,
+            "pdf": self.builder.previews.status() if self.builder.previews else None,
             "clients": len(self._clients),
         }
