@@ -167,7 +167,9 @@ def test_statements_keep_line_names_and_fiscal_year_totals_in_view(browser, samp
         )
         page.evaluate(SETTLE)
         scrolled = page.evaluate(STATEMENT_CELLS)
-        assert any(s["month"][0] < t["month"][0] - 50 for s, t in zip(scrolled, tables))
+        assert any(
+            s["month"][0] < t["month"][0] - 50 for s, t in zip(scrolled, tables, strict=True)
+        )
         for t in scrolled:
             assert _inside(t["name"], t["visible"]), t
             assert _inside(t["total"], t["visible"]), t
