@@ -5,9 +5,13 @@ values at first sight."""
 
 from __future__ import annotations
 
+import shutil
 from contextlib import contextmanager
 
 import pytest
+
+from planbuilder.build import build
+from tests.conftest import SAMPLE, TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -263,3 +267,23 @@ def test_the_milestone_total_on_a_phone_is_one_clean_line(browser, sample_site):
         # The filtered total is laid out like the full one: one flex line, not a table row.
         display = totals.filter(visible=True).first.evaluate("r => getComputedStyle(r).display")
         assert display == "flex"
+
+
+@pytest.fixture(scope="module")
+def spanish_site(tmp_path_factory):
+    """The sample's site in Spanish: longer words and amounts ("125.700 US$")."""
+    plan = tmp_path_factory.mktemp("es") / "plan"
+    shutil.copytree(SAMPLE, plan, ignore=shutil.ignore_patterns("_build"))
+    meta = plan / "plan.yaml"
+    text = meta.read_text(encoding="utf-8")
+    assert "locale: en_US" in text
+    meta.write_text(text.replace("locale: en_US", "locale: es_ES"), encoding="utf-8")
+    result = build(plan, plan / "_build", today=TODAY, pdf=False)
+    assert result.ok
+    return result.site_dir
+
+
+@pytest.mark.parametrize("name", ["index.html", "financials.html"])
+def test_a_spanish_site_fits_a_phone_too(browser, spanish_site, name):
+    with opened(browser, spanish_site, name, 390) as page:
+        assert page.evaluate(CUT_TEXT) == []
