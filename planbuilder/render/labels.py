@@ -278,6 +278,8 @@ LABELS: dict[str, object] = {
     "search_none": "Nothing matches these words.",
     "search_kinds": {"page": "Page", "goal": "Goal", "milestone": "Milestone", "kpi": "KPI"},
     "download_csv": "Download as CSV",
+    # Above a table or chart wider than the screen (shown only while it scrolls).
+    "scroll_sideways": "Scroll sideways to see all of it",
     "cash_projected_for": "projected for",
     "fin_fy": "FY",
     "fin_income_statement": "Income statement",
