@@ -91,10 +91,9 @@ def test_metadata_and_bookmarks(sample_pdf, sample_build):
     meta = sample_pdf.metadata
     assert meta.title == "Growth plan 2026–2027 · Brightwater Coffee Roasters LLC · Team edition"
     assert meta.author == "Maya Okafor"
-    # Never the wall clock: the last commit of the plan folder (or the plan's date).
-    stamp = sample_build.report.plan.meta.stamp
-    expected = stamp.strftime("D:%Y%m%d%H%M%S") if stamp else "D:20260115"
-    assert meta["/CreationDate"].startswith(expected)
+    # The document date (the plan's), inside git too: never the clock or a commit's time.
+    assert meta["/CreationDate"].startswith("D:20260115")
+    assert meta["/ModDate"].startswith("D:20260115")
     titles = outline_titles(sample_pdf.outline)
     assert titles[:2] == ["Executive summary", "The company"]
     assert {"Milestones", "Key performance indicators", "Maya Okafor", "Cafés and offices"} <= set(
