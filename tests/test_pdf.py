@@ -42,7 +42,7 @@ def test_page_count(sample_pdfs):
     # The cover, the contents and every chapter from a new page. A change means content
     # moved onto or off a page: look at the PDF before changing these numbers.
     pages = {name: len(reader.pages) for name, reader in sample_pdfs.items()}
-    assert pages == {"internal": 46, "investor": 28, "lender": 28}
+    assert pages == {"internal": 46, "investor": 28, "lender": 29}
 
 
 def test_table_of_contents_points_at_the_right_pages(pages, sample_pdf):
@@ -78,7 +78,8 @@ def test_every_milestone_title_is_in_the_pdf(pages, sample_build):
 def test_milestone_table_repeats_its_header_when_split(pages):
     table_pages = [p for p in pages if "How much" in p and "Who" in p and "Status" in p]
     assert len(table_pages) >= 2, "the sample's milestone table spans two pages"
-    assert sum(p.count("Total $186,500.00") for p in pages) == 1
+    # The milestone table's total, once (spending by milestone's total adds actual costs).
+    assert sum(len(re.findall(r"Total \$186,500\.00(?! \$)", p)) for p in pages) == 1
 
 
 def test_sections_and_markdown_content(pages):
