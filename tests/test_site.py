@@ -241,7 +241,7 @@ def test_milestones_page_has_timeline_filters_and_variance(sample_site: Path):
     assert "<script" not in source  # filters are CSS only
     page = text(sample_site / "milestones.html")
     assert "$740.00 (1.9%) over budget" in page  # the words give the sign
-    assert "−$384.50 (3.9%) under budget" in page
+    assert "$384.50 (3.9%) under budget" in page  # no double negative
 
 
 def test_kpis_page_has_trend_and_a_chart_per_kpi_with_actuals(sample_site: Path):
