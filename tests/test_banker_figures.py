@@ -288,3 +288,28 @@ def test_figure_registry_without_actuals_has_no_actuals_figures(make_plan):
     plan = make_plan({"financials.yaml": "start: 2027-01\nhorizon_months: 12\n"})
     report = prepare(plan, today=TODAY).report
     assert not [name for name in figure_registry(report).names if name.startswith("actuals.")]
+
+
+def test_a_kpi_chart_states_values_at_the_kpis_precision():
+    import xml.etree.ElementTree as ET
+
+    from planbuilder.compute import kpi_view
+    from planbuilder.model import Kpi
+    from planbuilder.render.charts import kpi_chart
+    from planbuilder.render.labels import LABELS
+
+    kpi = Kpi(
+        id="room",
+        name="Room revenue",
+        unit="money",
+        precision=0,
+        target=D(18000),
+        target_date=_day(JAN + 5),
+        actuals=(("2027-01", D("4500")), ("2027-02", D("5200"))),
+    )
+    svg = ET.fromstring(str(kpi_chart("c", kpi_view(kpi), US, LABELS)))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert svg.find(f"{ns}title").text == (
+        "Room revenue: monthly actuals against the target $18,000"
+    )
+    assert svg.find(f"{ns}desc").text == "Jan 2027 $4,500, Feb 2027 $5,200"
