@@ -96,6 +96,11 @@ class MilestoneView:
         return "over" if self.cost_variance > 0 else "under" if self.cost_variance < 0 else "on"
 
     @property
+    def cost_variance_amount(self) -> Decimal | None:
+        """How far from budget, without the sign (the words say over or under)."""
+        return None if self.cost_variance is None else abs(self.cost_variance)
+
+    @property
     def cost_variance_size(self) -> Decimal | None:
         """How far from budget, in % of it, without the sign."""
         return None if self.cost_variance_pct is None else abs(self.cost_variance_pct)
@@ -200,6 +205,13 @@ class Report:
     # outside the projection), and whether as_of falls inside it.
     cash_month: Period | None = None
     cash_month_in_range: bool = True
+
+    @property
+    def document_date(self) -> dt.date:
+        """The date the document carries, in its metadata too: the plan's ``date``, else
+        its ``as_of`` (never the build's or a commit's time, so the PDF says when the plan
+        was written and stays the same bytes for the same sources)."""
+        return self.plan.meta.date or self.as_of
 
     @property
     def noted_milestones(self) -> tuple[MilestoneView, ...]:

@@ -159,7 +159,10 @@ def _financial_figures(money, add) -> None:
         add(f"{key}.net-profit", period.net_profit, "money")
         add(f"{key}.closing-cash", period.closing_cash, "money")
         add(f"{key}.dscr", period.dscr, "ratio")
+    _actual_figures(money.variance, add)
     add("projection.break-even", base.break_even, "month")
+    # The same month under the name that says what breaks even (EBITDA at or above zero).
+    add("projection.ebitda-break-even", base.break_even, "month")
     add("projection.payback", base.payback, "month")
     lowest = base.min_cash
     add("projection.lowest-cash", lowest.closing_cash, "money")
@@ -167,6 +170,33 @@ def _financial_figures(money, add) -> None:
     add("projection.ending-cash", base.ending_cash, "money")
     add("projection.min-dscr", base.min_dscr, "ratio")
     add("projection.required-dscr", fin.min_dscr, "ratio")
+
+
+def _actual_figures(variance, add) -> None:
+    """Forecast against actuals, over every month with actuals and per month:
+    ``actuals.revenue``, ``actuals.revenue-forecast``, ``actuals.revenue-difference``
+    (actual − forecast) and ``actuals.revenue-difference-pct`` (of the forecast, to one
+    decimal); the same for ``costs`` and ``capex``."""
+    if not variance:
+        return
+    add("actuals.first-month", variance[0].month, "month")
+    add("actuals.last-month", variance[-1].month, "month")
+    add("actuals.months", Decimal(len(variance)), "count")
+    scopes = [("actuals", variance)]
+    scopes += [(f"actuals.{v.month // 12:04d}-{v.month % 12 + 1:02d}", (v,)) for v in variance]
+    for prefix, months in scopes:
+        for key in ("revenue", "costs", "capex"):
+            lines = [line for v in months for line in v.lines if line.key == key]
+            if not lines or any(line.actual is None for line in lines):
+                continue
+            forecast = sum((line.forecast for line in lines), Decimal(0))
+            actual = sum((line.actual for line in lines), Decimal(0))
+            add(f"{prefix}.{key}", actual, "money")
+            add(f"{prefix}.{key}-forecast", forecast, "money")
+            add(f"{prefix}.{key}-difference", actual - forecast, "money")
+            if forecast:
+                share = ((actual - forecast) / forecast * 100).quantize(Decimal("0.1"))
+                add(f"{prefix}.{key}-difference-pct", share, "percent")
 
 
 def plain_value(figure: Figure) -> str:

@@ -779,12 +779,29 @@ def project(
 
 
 @dataclass(frozen=True, slots=True)
+class VarianceLine:
+    """One line of a month's forecast against its actual: ``key`` is ``revenue``,
+    ``costs`` (cost of sales and operating expenses, as the income statement has them)
+    or ``capex`` (capital spending, which the statements capitalise)."""
+
+    key: str
+    forecast: Decimal
+    actual: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.actual is None else self.actual - self.forecast
+
+
+@dataclass(frozen=True, slots=True)
 class Variance:
     month: int
     forecast_revenue: Decimal
     actual_revenue: Decimal | None
-    forecast_expenses: Decimal  # cost of sales + operating expenses + investment
+    forecast_expenses: Decimal  # cost of sales + operating expenses (no capex)
     actual_expenses: Decimal | None
+    forecast_capex: Decimal = ZERO
+    actual_capex: Decimal | None = None
 
     @property
     def revenue_variance(self) -> Decimal | None:
@@ -795,6 +812,17 @@ class Variance:
         if self.actual_expenses is None:
             return None
         return self.actual_expenses - self.forecast_expenses
+
+    @property
+    def lines(self) -> tuple[VarianceLine, ...]:
+        """Revenue, costs, and capital spending when either side has some."""
+        found = [
+            VarianceLine("revenue", self.forecast_revenue, self.actual_revenue),
+            VarianceLine("costs", self.forecast_expenses, self.actual_expenses),
+        ]
+        if self.forecast_capex or self.actual_capex:
+            found.append(VarianceLine("capex", self.forecast_capex, self.actual_capex))
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -820,6 +848,36 @@ class DebtYear:
 
 
 @dataclass(frozen=True, slots=True)
+class DebtSpan:
+    """Payments over a span of months, added up: the fiscal years a debt summary shows
+    (``first_year`` to ``last_year``), or a loan's whole life."""
+
+    first: int
+    last: int
+    interest: Decimal
+    principal: Decimal
+    closing: Decimal  # owed at the span's end
+    first_year: int = 0
+    last_year: int = 0
+
+    @property
+    def payment(self) -> Decimal:
+        return self.interest + self.principal
+
+
+def _span_total(spans: Sequence[DebtSpan]) -> DebtSpan:
+    return DebtSpan(
+        min(s.first for s in spans),
+        max(s.last for s in spans),
+        sum((s.interest for s in spans), ZERO),
+        sum((s.principal for s in spans), ZERO),
+        sum((s.closing for s in spans), ZERO),
+        min(s.first_year for s in spans),
+        max(s.last_year for s in spans),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class LoanYears:
     """The debt summary of one loan over the projection, and its whole life."""
 
@@ -840,6 +898,31 @@ class LoanYears:
     @property
     def payment(self) -> Decimal:
         return self.interest + self.principal
+
+    @property
+    def shown(self) -> DebtSpan:
+        """The fiscal years the summary shows, added up; owed at the horizon."""
+        return DebtSpan(
+            self.years[0].first,
+            self.years[-1].last,
+            self.interest,
+            self.principal,
+            self.horizon_balance,
+            self.years[0].fiscal_year,
+            self.years[-1].fiscal_year,
+        )
+
+    @property
+    def life(self) -> DebtSpan:
+        """Every payment of the schedule, first to last (for an existing loan: what is left
+        of it from the projection's start); nothing owed at its end."""
+        return DebtSpan(
+            self.schedule[0].month,
+            self.schedule[-1].month,
+            self.life_interest,
+            sum((p.principal for p in self.schedule), ZERO),
+            self.schedule[-1].closing,
+        )
 
     @property
     def schedule_pages(self) -> tuple[tuple[LoanPayment, ...], ...]:
@@ -897,6 +980,18 @@ def _debt_totals(debt: Sequence[LoanYears]) -> tuple[DebtYear, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class MilestoneSpend:
+    """A milestone's budget beside its actual cost once done, and what the projection
+    spends on it within the horizon (the actual cost when done, else the budget; nothing
+    when an expense line stands in for it)."""
+
+    milestone: Milestone
+    budget: Decimal
+    actual: Decimal | None
+    projected: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Assumption:
     """One driver of the projection and where it is written. The theme words it from
     ``key`` (``growth_from`` → "Subscriptions: monthly growth from Jan 2026")."""
@@ -936,7 +1031,7 @@ class FinancialReport:
     loans: tuple[tuple[Loan, tuple[LoanPayment, ...]], ...]
     sources: tuple[tuple[str, str, Decimal], ...]
     uses: tuple[Use, ...]
-    milestone_spending: tuple[tuple[Milestone, Decimal], ...]  # within the projection
+    milestone_spending: tuple[MilestoneSpend, ...]  # every milestone with a budget
     variance: tuple[Variance, ...]
     assumptions: tuple[Assumption, ...]
     debt: tuple[LoanYears, ...] = ()  # the debt summary, one entry per loan
@@ -954,6 +1049,26 @@ class FinancialReport:
     @property
     def uses_total(self) -> Decimal:
         return sum((use.amount for use in self.uses), ZERO)
+
+    @property
+    def milestone_budget(self) -> Decimal:
+        """The budgets of the milestones in "spending by milestone" (all with a budget)."""
+        return sum((row.budget for row in self.milestone_spending), ZERO)
+
+    @property
+    def milestone_actual(self) -> Decimal:
+        """What the done milestones really cost."""
+        return sum((row.actual or ZERO for row in self.milestone_spending), ZERO)
+
+    @property
+    def debt_shown(self) -> DebtSpan | None:
+        """All loans over the fiscal years the debt summary shows."""
+        return _span_total([d.shown for d in self.debt]) if self.debt else None
+
+    @property
+    def debt_life(self) -> DebtSpan | None:
+        """All loans over their whole lives."""
+        return _span_total([d.life for d in self.debt]) if self.debt else None
 
     @property
     def balanced(self) -> bool:
@@ -1092,17 +1207,19 @@ def financial_report(
             if month in horizon:
                 spent[milestone.id] += amount
     by_month = {m.first: m for m in base.months}
+    # Costs as the income statement has them; capex on its own line, as the statements
+    # capitalise it (so the forecast's costs are not inflated by a roaster bought).
     variance = tuple(
         Variance(
             month,
             by_month[month].revenue_total,
             revenue,
-            by_month[month].cost_of_sales
-            + by_month[month].expenses_total
-            + by_month[month].investment,
+            by_month[month].costs,
             expenses,
+            by_month[month].investment,
+            capex,
         )
-        for month, revenue, expenses in fin.actuals
+        for month, revenue, expenses, capex in fin.actuals
         if month in by_month
     )
     # (kind, name, amount): the theme words the kind ("Equity", "Loan").
@@ -1121,7 +1238,11 @@ def financial_report(
         loans=tuple((d.loan, d.schedule) for d in debt),
         sources=sources,
         uses=uses_of(fin.use_of_funds, words),
-        milestone_spending=tuple((m, spent[m.id]) for m in milestones if spent.get(m.id)),
+        milestone_spending=tuple(
+            MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
+            for m in milestones
+            if fin.milestone_spending and (m.budget or (m.done and m.actual_cost))
+        ),
         variance=variance,
         assumptions=_assumptions(fin, words),
         debt=debt,

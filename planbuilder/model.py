@@ -221,7 +221,8 @@ class Financials:
     loans: tuple[Loan, ...]
     use_of_funds: tuple[UseOfFunds, ...]
     scenarios: tuple[Scenario, ...]
-    actuals: tuple[tuple[int, Decimal | None, Decimal | None], ...]  # month, revenue, expenses
+    # month, revenue, expenses (cost of sales and operating expenses), capex
+    actuals: tuple[tuple[int, Decimal | None, Decimal | None, Decimal | None], ...]
     collateral: str | None
     position: Position | None = field(default=None, compare=False)
     #: (field, position) of each top-level field given in financials.yaml
@@ -504,7 +505,7 @@ def _financials(fin: dict[str, Any], sources) -> Financials:
             for name, s in fin.get("scenarios", {}).items()
         ),
         actuals=tuple(
-            (month_index(m), a.get("revenue"), a.get("expenses"))
+            (month_index(m), a.get("revenue"), a.get("expenses"), a.get("capex"))
             for m, a in sorted(fin.get("actuals", {}).items())
         ),
         collateral=fin.get("collateral"),

@@ -228,7 +228,8 @@ KPI = Record(
         "direction": Field(Choice("up", "down"), default="up"),
         "precision": Field(
             Integer(0, 6),
-            help="decimals its values show (default: counts 0, percents and days 1, ratios 2)",
+            help="decimals its values show (default: counts 0, percents and days 1, ratios 2, "
+            "money the currency's minor unit; 0 for whole units)",
         ),
         "target": Field(Number(), help=_NUMBER_HELP),
         "target_date": Field(Date()),
@@ -503,7 +504,12 @@ MONTHLY_ACTUALS = Record(
     "monthly actuals",
     {
         "revenue": Field(Money(), help=_MONEY_HELP),
-        "expenses": Field(Money(), help=_MONEY_HELP),
+        "expenses": Field(
+            Money(), help="cost of sales and operating expenses, without capex; " + _MONEY_HELP
+        ),
+        "capex": Field(
+            Money(), help="capital spending (equipment, fit-out) of the month; " + _MONEY_HELP
+        ),
     },
 )
 FINANCIALS = Record(

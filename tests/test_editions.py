@@ -154,18 +154,21 @@ def test_vietnamese_plan_renders_and_extracts(tmp_path):
     assert all("Plan-Sans" in f for f in fonts), fonts  # no glyph patched in from elsewhere
 
 
-def test_source_date_epoch_sets_the_document_date(tmp_path, monkeypatch):
+def test_the_pdf_dates_are_the_document_date_whatever_the_environment(tmp_path, monkeypatch):
+    """CreationDate and ModDate are the plan's `date` (finding 22 of the banker review):
+    neither SOURCE_DATE_EPOCH nor a commit's time, and the bytes stay the same."""
     plan = tmp_path / "plan"
     shutil.copytree(VI_PLAN, plan)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     first = build_pdf(plan, tmp_path / "a.pdf", today=TODAY, edition="ngan-hang")
     second = build_pdf(plan, tmp_path / "b.pdf", today=TODAY, edition="ngan-hang")
-    assert PdfReader(first.pdf_path).metadata["/CreationDate"].startswith("D:20260101000000")
+    meta = PdfReader(first.pdf_path).metadata
+    assert meta["/CreationDate"].startswith("D:20270110")  # the plan's date
+    assert meta["/ModDate"].startswith("D:20270110")
     assert first.pdf_path.read_bytes() == second.pdf_path.read_bytes()
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    outside_git = build_pdf(plan, tmp_path / "c.pdf", today=TODAY, edition="ngan-hang")
-    if outside_git.report.plan.meta.version is None:  # tmp_path is not in a repository
-        assert PdfReader(outside_git.pdf_path).metadata["/CreationDate"].startswith("D:20270110")
+    unset = build_pdf(plan, tmp_path / "c.pdf", today=TODAY, edition="ngan-hang")
+    assert PdfReader(unset.pdf_path).metadata["/CreationDate"].startswith("D:20270110")
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
@@ -180,7 +183,7 @@ def test_version_stamp_and_draft_marking_from_git(tmp_path):
     cover = text(PdfReader(clean.pdf_path), 0)
     assert "Phiên bản v1.0" in cover and "BẢN NHÁP" not in cover.upper()  # a Vietnamese plan
     meta = PdfReader(clean.pdf_path).metadata
-    assert meta["/CreationDate"].startswith("D:20270203040506")  # the commit's date
+    assert meta["/CreationDate"].startswith("D:20270110")  # the plan's date, not the commit's
     assert meta.subject.endswith("· phiên bản v1.0")
     (plan / "goals.yaml").write_text((plan / "goals.yaml").read_text().replace("180", "190"))
     dirty = build_pdf(plan, tmp_path / "dirty.pdf", today=TODAY, edition="ngan-hang")

@@ -362,10 +362,12 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
 
     title = f"{kpi.name}: {labels['actuals'].lower()}"
     if path:
-        title += f" {labels['against_target']} {fmt.kpi_value(path[-1][1], kpi.unit)}"
-    desc = ", ".join(f"{fmt.month(m)} {fmt.kpi_value(v, kpi.unit)}" for m, v in kpi.actuals) or str(
-        labels["no_data"]
-    )
+        target = fmt.kpi_value(path[-1][1], kpi.unit, kpi.precision)
+        title += f" {labels['against_target']} {target}"
+    # At the KPI's own precision, as its tables show it.
+    desc = ", ".join(
+        f"{fmt.month(m)} {fmt.kpi_value(v, kpi.unit, kpi.precision)}" for m, v in kpi.actuals
+    ) or str(labels["no_data"])
     head, tail = _open(ident, width, height, title, desc, "kpi-chart")
     body = [_el("rect", width=width, height=height, fill="#ffffff")]
     for tick in ticks:

@@ -39,6 +39,13 @@ DATE_PATTERNS: dict[str, dict[str, str]] = {
         "quarter": "QQQ/y",
     },
 }
+#: The money rule (README, "Numbers"): a style names the kind of table a figure sits in,
+#: so that the same kind of figure looks the same in the site and the PDF. ``summary``
+#: (statements, key figures, funding and loan requests, debt summary, coverage,
+#: scenarios, budgets by goal or owner) shows whole units; ``schedule`` (loan
+#: amortisation, milestone budgets beside their actual costs, forecast and actual, the
+#: monthly projection) shows the currency's minor unit. ``True``: whole units.
+MONEY_STYLES = {"summary": True, "schedule": False}
 
 #: Enough digits that rounding and formatting never raise, however far a projection
 #: grows a valid amount (the default context stops at 28 digits).
@@ -63,10 +70,15 @@ class Formatter:
         digits = get_currency_precision(self.currency)
         return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN, context=_WIDE)
 
-    def money(self, amount: Decimal | int | None, whole: bool = False) -> str:
-        """``$4,500.00`` / ``4.500,00 €`` / ``4.500 ₫``; ``whole`` drops the minor unit."""
+    def money(
+        self, amount: Decimal | int | None, whole: bool = False, style: str | None = None
+    ) -> str:
+        """``$4,500.00`` / ``4.500,00 €`` / ``4.500 ₫``; ``whole`` drops the minor unit, and
+        a named ``style`` (``MONEY_STYLES``) decides it by the kind of table."""
         if amount is None:
             return ""
+        if style is not None:
+            whole = MONEY_STYLES[style]
         with localcontext(_WIDE):
             return self._minus(self._money(amount, whole))
 
@@ -94,10 +106,12 @@ class Formatter:
             return ""
         return self.number(self.quantize(Decimal(amount)), get_currency_precision(self.currency))
 
-    def signed_money(self, amount: Decimal | None, whole: bool = False) -> str:
+    def signed_money(
+        self, amount: Decimal | None, whole: bool = False, style: str | None = None
+    ) -> str:
         if amount is None:
             return ""
-        text = self.money(abs(amount), whole)
+        text = self.money(abs(amount), whole, style)
         if amount > 0:
             return "+" + text
         if amount < 0:
@@ -116,12 +130,13 @@ class Formatter:
                 format_decimal(value, locale=self.locale, decimal_quantization=False)
             )
 
-    def percent(self, value: Decimal | None, digits: int = 1) -> str:
-        """``value`` is in percent (12.5 means 12.5 %), shown the locale's way."""
+    def percent(self, value: Decimal | None, digits: int = 1, fixed: bool = False) -> str:
+        """``value`` is in percent (12.5 means 12.5 %), shown the locale's way, with up to
+        ``digits`` decimals, or exactly ``digits`` when ``fixed`` (``96.0%`` by ``96.4%``)."""
         if value is None:
             return ""
         pattern = copy.copy(self.babel_locale.percent_formats[None])
-        pattern.frac_prec = (0, digits)
+        pattern.frac_prec = (digits if fixed else 0, digits)
         with localcontext(_WIDE):
             return self._minus(pattern.apply(Decimal(value) / 100, self.babel_locale))
 
@@ -202,7 +217,7 @@ class Formatter:
         if precision is None:
             precision = KPI_PRECISION.get(unit or "count", 0)
         if unit == "percent":
-            return self.percent(value, precision)
+            return self.percent(value, precision, fixed=True)
         shown = self.number(value, precision)
         if unit == "days":
             return _ngettext(self.locale, "%(num)s day", "%(num)s days", value).replace(

@@ -83,12 +83,8 @@ def print_html(
 
 
 def _document_date(report: Report) -> str:
-    """The date stamped in the PDF, never the wall clock: ``SOURCE_DATE_EPOCH``, else the
-    last commit of the plan folder, else the plan's own date."""
-    meta = report.plan.meta
-    if meta.stamp is not None:
-        return meta.stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (meta.date or report.as_of).isoformat()
+    """The date stamped in the PDF's metadata: the document's own (``Report.document_date``)."""
+    return report.document_date.isoformat()
 
 
 def layout_job(
