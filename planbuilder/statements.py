@@ -16,20 +16,37 @@ Projection = Any
 
 #: Period columns a landscape page holds at most beside the line names (A4 and Letter).
 COLUMNS_PER_PAGE = 13
-#: Room for the period columns on a landscape Letter page (the narrower paper) beside the
-#: 42 mm line-name column, and the width of one character of a 7.5 pt figure, in mm
-#: (print.css sets those sizes).
-_ROOM_MM = 198
-_CHAR_MM = 1.5
-_PADDING_MM = 2.6
+#: Widths in mm at the statements' 7 pt (print.css), from the bundled DejaVu Sans Bold (a
+#: subtotal row is bold): a digit, a grouping separator, the minus sign, a cell's padding.
+_DIGIT_MM = 1.72
+_SEPARATOR_MM = 0.94
+_MINUS_MM = 2.07
+_PADDING_MM = 1.6
+#: The widest period label ("Jan 2026", "sept 2026", "12/2026"), padding included.
+_PERIOD_LABEL_MM = 14.0
+#: A landscape Letter page (the narrower paper) between its margins, less the line-name
+#: column: room for the longest line name of every bundled language on one line at 7 pt
+#: (Vietnamese "Lưu chuyển tiền từ hoạt động kinh doanh", 58 mm in bold) and its padding.
+_ROOM_MM = 243.4 - 60
 
 
-def columns_that_fit(largest: Decimal) -> int:
-    """How many period columns fit a page when the widest figure is ``largest`` (whole
-    units, with grouping separators and a minus sign): never fewer than four."""
+def figure_mm(largest: Decimal) -> float:
+    """The width of a column whose widest figure is ``largest`` (whole units, with
+    grouping separators and a minus sign), or of its period label if that is wider."""
     digits = len(str(abs(int(largest))))
-    chars = digits + (digits - 1) // 3 + 1
-    return max(4, min(COLUMNS_PER_PAGE, int(_ROOM_MM // (chars * _CHAR_MM + _PADDING_MM))))
+    figure = digits * _DIGIT_MM + (digits - 1) // 3 * _SEPARATOR_MM + _MINUS_MM + _PADDING_MM
+    return max(figure, _PERIOD_LABEL_MM)
+
+
+def columns_that_fit(largest: Decimal, year_largest: Decimal | None = None) -> int:
+    """How many period columns fit a page when the widest figure of a month or quarter is
+    ``largest`` and that of a fiscal-year total ``year_largest`` (one total per page):
+    never fewer than four."""
+    room = _ROOM_MM
+    if year_largest is not None:
+        room -= figure_mm(year_largest)
+        return max(4, min(COLUMNS_PER_PAGE, 1 + int(room // figure_mm(largest))))
+    return max(4, min(COLUMNS_PER_PAGE, int(room // figure_mm(largest))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +179,21 @@ def statements(projection: Projection, per_page: int | None = None) -> tuple[Sta
         ("cash_flow_statement", _cash_flow_rows(projection)),
     )
     if per_page is None:
-        largest = max(
-            (abs(value(c)) for _, rows in tables for *_, value in rows if value for c in columns),
-            default=Decimal(0),
-        )
-        per_page = columns_that_fit(largest)
+
+        def widest(kind: bool) -> Decimal:
+            return max(
+                (
+                    abs(value(c))
+                    for _, rows in tables
+                    for *_, value in rows
+                    if value
+                    for c in columns
+                    if (c.kind == "year") == kind
+                ),
+                default=Decimal(0),
+            )
+
+        per_page = columns_that_fit(widest(False), widest(True))
     pages = column_pages(columns, per_page)
     out = []
     for key, rows in tables:
