@@ -158,7 +158,7 @@ def test_mistakes_in_a_plans_theme_yaml_are_reported_with_their_line(tmp_path):
         (
             6,
             "chapter `noted`: unknown key `colour`",
-            "keys: `template`, `orientation`, `needs`, `in_all`, `after`, `title`",
+            "keys: `template`, `orientation`, `needs`, `in_all`, `after`, `title`, `appendix`",
         ),
         (7, "chapter `empty`: needs a `template`", "empty: {template: chapters/empty.html}"),
     ]
