@@ -6,6 +6,7 @@
 - two glyphs of one line overlap (text spilling out of its cell over the next);
 - a page is nearly blank: it holds one or two lines of text and nothing else;
 - a header cell of a landscape table (a statement's period label) holds two lines;
+- the running header takes two lines;
 - a heading, or a table caption, ends a page while the block it introduces starts the next;
 - a table split over pages leaves fewer than three rows on one of them;
 - the contents page is not the page right after the cover.
@@ -251,6 +252,14 @@ def _two_line_headers(page, number: int) -> list[str]:
     return []
 
 
+def _running_header_lines(page, number: int) -> list[str]:
+    """The running header (in the top margin) on more than one line."""
+    head = [c for c in page.chars if c["text"].strip() and c["bottom"] < MARGIN_Y - 1]
+    if len({round(c["bottom"]) for c in head}) > 1:
+        return [f"page {number}: the running header takes two lines"]
+    return []
+
+
 def _last_line(view: PageView) -> Line | None:
     return max(view.lines, key=lambda line: line.bottom, default=None)
 
@@ -286,6 +295,7 @@ def check(path: Path | str) -> list[str]:
                 problems += _overlapping(page, number)
                 problems += _nearly_blank(views[-1])
                 problems += _two_line_headers(page, number)
+                problems += _running_header_lines(page, number)
         contents = [
             v.number for v in views if sum(bool(LEADER.search(x.text)) for x in v.lines) >= 2
         ]
