@@ -25,9 +25,10 @@ _PADDING_MM = 1.6
 #: The widest period label ("Jan 2026", "sept 2026", "12/2026"), padding included.
 _PERIOD_LABEL_MM = 14.0
 #: A landscape Letter page (the narrower paper) between its margins, less the line-name
-#: column: room for the longest line name of every bundled language on one line at 7 pt
-#: (Vietnamese "Lưu chuyển tiền từ hoạt động kinh doanh", 58 mm in bold) and its padding.
-_ROOM_MM = 243.4 - 60
+#: column: room for the English and Spanish line names on one line at 7 pt (43 mm in
+#: bold) and padding. A longer name (Vietnamese "Lưu chuyển tiền từ hoạt động kinh
+#: doanh", 58 mm) takes what the columns leave, on two lines on Letter paper.
+_ROOM_MM = 243.4 - 48
 
 
 def figure_mm(largest: Decimal) -> float:
@@ -152,7 +153,8 @@ def _cash_flow_rows(p: Projection) -> list[_Row]:
 
 def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period, ...]]:
     """Columns in pages of at most ``per_page``, breaking after a fiscal-year total
-    whenever a whole fiscal year still fits; no column is ever dropped."""
+    whenever a whole fiscal year still fits; a year that needs several pages is shared
+    evenly between them (never a total alone); no column is ever dropped."""
     years: list[list[Period]] = [[]]
     for column in columns:
         years[-1].append(column)
@@ -162,10 +164,18 @@ def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period,
     for year in (y for y in years if y):
         if pages[-1] and len(pages[-1]) + len(year) > per_page:
             pages.append([])
-        for column in year:
-            if len(pages[-1]) == per_page:
+        if len(year) <= per_page:
+            pages[-1] += year
+            continue
+        count = -(-len(year) // per_page)  # pages the year needs
+        size, extra = divmod(len(year), count)
+        start = 0
+        for i in range(count):
+            end = start + size + (1 if i < extra else 0)
+            if pages[-1]:
                 pages.append([])
-            pages[-1].append(column)
+            pages[-1] += year[start:end]
+            start = end
     return [tuple(page) for page in pages if page]
 
 

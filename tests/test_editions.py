@@ -86,7 +86,11 @@ def test_lender_edition_opens_with_contents_then_the_funding_request(sample_pdfs
     entries = [m.groups() for m in map(re.compile(r"^(.+?) \.{5,} (\d+)$").match, toc) if m]
     assert [t for t, _ in entries] == EXPECTED_CHAPTERS["lender"]
     for title, number in entries:
-        assert text(reader, int(number) - 1).startswith(title)
+        page = text(reader, int(number) - 1)
+        if title == "Collateral and guarantees":  # a paragraph: it runs on after the chapter before
+            assert f" {title} " in page
+        else:
+            assert page.startswith(title)
 
 
 def test_cover_names_edition_audience_and_version(sample_pdfs, sample_build):

@@ -106,8 +106,9 @@ def test_the_check_sees_spilled_text_a_nearly_blank_page_and_a_wrapped_period(tm
     </table>
     <p style="margin-left: 172mm; white-space: nowrap">Tesorería positiva</p>
     <p style="break-before: page">Collateral and guarantees</p><p>One line alone.</p>
-    <table style="page: wide; break-before: page"><thead><tr><th>Jan 2026</th><th>FY</th></tr>
-    </thead><tbody><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></tbody></table>"""
+    <div style="page: wide"><table style="width: 30mm">
+    <thead><tr><th>Jan 2026</th><th>FY</th></tr></thead>
+    <tbody><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></tbody></table></div>"""
     pdf = tmp_path / "bad.pdf"
     HTML(string=html).write_pdf(pdf)
     problems = check(pdf)
@@ -176,8 +177,9 @@ def test_no_table_caption_repeats_its_heading(sample_build):
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        repeated = {a for a, b in itertools.pairwise(lines) if a == b and len(a) > 8}
-        assert repeated <= {"Confidential"}, (path.name, repeated)
+        headings = {"Profit and loss by year", "Scenarios", "Assumptions", "Forecast and actual"}
+        repeated = {a for a, b in itertools.pairwise(lines) if a == b and a in headings}
+        assert repeated == set(), path.name
 
 
 def test_bookmarks_carry_titles_without_status_words(sample_pdfs, spanish_build):
@@ -198,7 +200,8 @@ def test_bookmarks_carry_titles_without_status_words(sample_pdfs, spanish_build)
     ):
         found = titles(reader.outline)
         assert "Install the 15 kg roaster and afterburner" in found
-        assert [t for t in found if any(w in t for w in words.values())] == []
+        # a heading may be a status ("Overdue" in the review), never carry one after its title
+        assert [t for t in found if any(w in t and t != w for w in words.values())] == []
 
 
 def test_use_of_funds_comes_where_the_edition_puts_it(sample_pdfs):
