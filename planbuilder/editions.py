@@ -3,7 +3,9 @@
 ``plan.yaml`` may define ``editions:``, each with a list of ``chapters``: section
 slugs (``market`` for ``sections/03-market.md``), the chapters the theme declares in
 its ``theme.yaml`` (goals, financials, ...),
-``contents`` (where the table of contents goes; first by default) or ``all``.
+``contents`` (where the table of contents goes; first by default) or ``all``. The
+appendices ``all`` brings (``appendix: true`` in ``theme.yaml``) close the edition, after
+every chapter the list names, so ``[all, use-of-funds]`` puts the use of funds before them.
 A section whose front matter says ``editions: [internal]`` appears only there.
 """
 
@@ -60,6 +62,7 @@ def _available(plan: Plan, data: str | None) -> bool:
 
 def _expand(plan: Plan, theme: Theme, name: str, wanted: list[str]) -> tuple[list[Chapter], int]:
     chapters: list[Chapter] = []
+    appendices: list[Chapter] = []  # from `all`: after every other chapter
     declared = {c.id: c for c in theme.chapters}
     contents_at = 0
     slugs = {s.slug: s for s in plan.sections}
@@ -73,16 +76,21 @@ def _expand(plan: Plan, theme: Theme, name: str, wanted: list[str]) -> tuple[lis
             contents_at = len(chapters)
         elif item == ALL:
             chapters += [Chapter("section", s.slug) for s in plan.sections if visible(s.slug)]
-            chapters += [
+            brought = [
                 Chapter(c.id, c.id, c)
                 for c in theme.chapters
                 if c.in_all and _available(plan, c.needs)
             ]
+            chapters += [c for c in brought if not (c.spec and c.spec.appendix)]
+            appendices += [c for c in brought if c.spec and c.spec.appendix]
         elif item in slugs:
             if visible(item):
                 chapters.append(Chapter("section", item))
         elif item in declared and _available(plan, declared[item].needs):
             chapters.append(Chapter(item, item, declared[item]))
+    if contents_at == len(chapters):  # `contents` last: after the appendices too
+        contents_at += len(appendices)
+    chapters += appendices
     seen: set[str] = set()
     unique = [c for c in chapters if not (c.id in seen or seen.add(c.id))]
     return unique, min(contents_at, len(unique))

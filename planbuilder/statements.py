@@ -22,20 +22,38 @@ _WIDE = Context(prec=2000, Emax=10**6, Emin=-(10**6))
 
 #: Period columns a landscape page holds at most beside the line names (A4 and Letter).
 COLUMNS_PER_PAGE = 13
-#: Room for the period columns on a landscape Letter page (the narrower paper) beside the
-#: 42 mm line-name column, and the width of one character of a 7.5 pt figure, in mm
-#: (print.css sets those sizes).
-_ROOM_MM = 198
-_CHAR_MM = 1.5
-_PADDING_MM = 2.6
+#: Widths in mm at the statements' 7 pt (print.css), from the bundled DejaVu Sans Bold (a
+#: subtotal row is bold): a digit, a grouping separator, the minus sign, a cell's padding.
+_DIGIT_MM = 1.72
+_SEPARATOR_MM = 0.94
+_MINUS_MM = 2.07
+_PADDING_MM = 1.6
+#: The widest period label ("Jan 2026", "sept 2026", "12/2026"), padding included.
+_PERIOD_LABEL_MM = 14.0
+#: A landscape Letter page (the narrower paper) between its margins, less the line-name
+#: column: room for the English and Spanish line names on one line at 7 pt (43 mm in
+#: bold) and padding. A longer name (Vietnamese "Lưu chuyển tiền từ hoạt động kinh
+#: doanh", 58 mm) takes what the columns leave, on two lines on Letter paper.
+_ROOM_MM = 243.4 - 48
 
 
-def columns_that_fit(largest: Decimal) -> int:
-    """How many period columns fit a page when the widest figure is ``largest`` (whole
-    units, with grouping separators and a minus sign): never fewer than four."""
+def figure_mm(largest: Decimal) -> float:
+    """The width of a column whose widest figure is ``largest`` (whole units, with
+    grouping separators and a minus sign), or of its period label if that is wider."""
     digits = len(str(abs(int(largest))))
-    chars = digits + (digits - 1) // 3 + 1
-    return max(4, min(COLUMNS_PER_PAGE, int(_ROOM_MM // (chars * _CHAR_MM + _PADDING_MM))))
+    figure = digits * _DIGIT_MM + (digits - 1) // 3 * _SEPARATOR_MM + _MINUS_MM + _PADDING_MM
+    return max(figure, _PERIOD_LABEL_MM)
+
+
+def columns_that_fit(largest: Decimal, year_largest: Decimal | None = None) -> int:
+    """How many period columns fit a page when the widest figure of a month or quarter is
+    ``largest`` and that of a fiscal-year total ``year_largest`` (one total per page):
+    never fewer than four."""
+    room = _ROOM_MM
+    if year_largest is not None:
+        room -= figure_mm(year_largest)
+        return max(4, min(COLUMNS_PER_PAGE, 1 + int(room // figure_mm(largest))))
+    return max(4, min(COLUMNS_PER_PAGE, int(room // figure_mm(largest))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +385,8 @@ def _column(printed: Sequence[dict[str, Decimal]], first: int, last: int) -> dic
 
 def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period, ...]]:
     """Columns in pages of at most ``per_page``, breaking after a fiscal-year total
-    whenever a whole fiscal year still fits; no column is ever dropped."""
+    whenever a whole fiscal year still fits; a year that needs several pages is shared
+    evenly between them (never a total alone); no column is ever dropped."""
     years: list[list[Period]] = [[]]
     for column in columns:
         years[-1].append(column)
@@ -377,10 +396,18 @@ def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period,
     for year in (y for y in years if y):
         if pages[-1] and len(pages[-1]) + len(year) > per_page:
             pages.append([])
-        for column in year:
-            if len(pages[-1]) == per_page:
+        if len(year) <= per_page:
+            pages[-1] += year
+            continue
+        count = -(-len(year) // per_page)  # pages the year needs
+        size, extra = divmod(len(year), count)
+        start = 0
+        for i in range(count):
+            end = start + size + (1 if i < extra else 0)
+            if pages[-1]:
                 pages.append([])
-            pages[-1].append(column)
+            pages[-1] += year[start:end]
+            start = end
     return [tuple(page) for page in pages if page]
 
 
@@ -398,8 +425,20 @@ def statements(projection: Projection, per_page: int | None = None) -> tuple[Sta
         ("cash_flow_statement", _cash_flow_rows(projection)),
     )
     if per_page is None:
-        largest = max((max(map(abs, c.values())) for c in values.values()), default=ZERO)
-        per_page = columns_that_fit(largest)
+
+        def widest(year: bool) -> Decimal:
+            """The largest printed figure in the year-total columns, or in the others."""
+            return max(
+                (
+                    abs(figure)
+                    for c in columns
+                    if (c.kind == "year") == year
+                    for figure in values[c.first, c.last].values()
+                ),
+                default=ZERO,
+            )
+
+        per_page = columns_that_fit(widest(False), widest(True))
     return tuple(
         Statement(
             key,

@@ -33,7 +33,7 @@ NEEDS = (
     "collateral",
 )
 ORIENTATIONS = ("portrait", "landscape")
-_CHAPTER_KEYS = ("template", "orientation", "needs", "in_all", "after", "title")
+_CHAPTER_KEYS = ("template", "orientation", "needs", "in_all", "after", "title", "appendix")
 _CHAPTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -48,6 +48,7 @@ class ChapterSpec:
     in_all: bool = True  # part of `all`
     after: str | None = None  # a template laid out after the chapter's section
     title: str | None = None  # the heading, when the theme's words have none for ``id``
+    appendix: bool = False  # `all` puts it after every other chapter of the edition
     declared_at: Position | None = field(default=None, compare=False)  # its theme.yaml line
 
     @property
@@ -244,8 +245,8 @@ def _chapter(ident: str, spec: object, where: Position, problems: list[Problem])
             hint=did_you_mean(str(needs), NEEDS) or "one of: " + ", ".join(NEEDS),
         )
         return None
-    if not isinstance(in_all, bool):
-        bad("`in_all` is true or false")
+    if not isinstance(in_all, bool) or not isinstance(spec.get("appendix", False), bool):
+        bad(f"`{'in_all' if not isinstance(in_all, bool) else 'appendix'}` is true or false")
         return None
     for key in ("after", "title"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
@@ -259,6 +260,7 @@ def _chapter(ident: str, spec: object, where: Position, problems: list[Problem])
         in_all=in_all,
         after=spec.get("after"),
         title=spec.get("title"),
+        appendix=spec.get("appendix", False),
         declared_at=where,
     )
 

@@ -99,6 +99,24 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
+def spanish_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The sample plan in Spanish (locale es_ES, amounts in EUR), its PDFs built once per
+    session: longer words than English, in the same layout."""
+    root = tmp_path_factory.mktemp("spanish") / "sample-es"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("_build"))
+    plan = root / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    spanish = text.replace("\nlocale: en_US ", "\nlocale: es_ES ").replace(
+        "\ncurrency: USD ", "\ncurrency: EUR "
+    )
+    assert spanish.count("es_ES") == 1 and spanish.count("currency: EUR") == 1
+    plan.write_text(spanish, encoding="utf-8")
+    result = build(root, root.parent / "out", today=TODAY, site=False)
+    assert result.ok, "\n".join(problem_text(p) for p in result.problems)
+    return result
+
+
+@pytest.fixture(scope="session")
 def sample_site(sample_build: BuildResult) -> Path:
     return sample_build.site_dir
 

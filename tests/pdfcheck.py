@@ -2,7 +2,11 @@
 
 ``check(path)`` returns the problems a reader would see on paper, one sentence each:
 
-- a glyph lies outside the page (a column cut off);
+- a glyph lies outside the page (a column cut off), or body text runs into the side margin;
+- two glyphs of one line overlap (text spilling out of its cell over the next);
+- a page is nearly blank: it holds one or two lines of text and nothing else;
+- a header cell of a landscape table (a statement's period label) holds two lines;
+- the running header takes two lines;
 - a heading, or a table caption, ends a page while the block it introduces starts the next;
 - a table split over pages leaves fewer than three rows on one of them;
 - the contents page is not the page right after the cover.
@@ -22,6 +26,7 @@ from pathlib import Path
 MM = 72 / 25.4
 #: The default theme's page margin (print.css ``@page { margin: 22mm 18mm }``).
 MARGIN_Y = 22 * MM
+MARGIN_X = 18 * MM
 #: h3 is 11 pt; the bold 10.5 pt values of the key-figure cards (``.fin-figures dd``) are
 #: not headings, and a card may well end a page.
 HEADING_MIN_PT = 10.9
@@ -175,6 +180,86 @@ def _outside(page, number: int) -> list[str]:
     return [f"page {number}: {len(out)} glyphs lie outside the page: {''.join(out)[:40]!r}"]
 
 
+def _css_text(char: dict) -> bool:
+    """Text the theme sets in whole or half points; a chart's SVG labels are scaled to
+    other sizes, and tests/test_charts.py is theirs."""
+    return abs(char["size"] * 2 - round(char["size"] * 2)) < 0.01
+
+
+def _into_margin(page, number: int) -> list[str]:
+    """Body glyphs (between the top and bottom margins) that cross a side margin."""
+    out = [
+        c["text"]
+        for c in page.chars
+        if c["text"].strip()
+        and _css_text(c)
+        and MARGIN_Y <= c["top"] <= page.height - MARGIN_Y
+        and (c["x0"] < MARGIN_X - 1 or c["x1"] > page.width - MARGIN_X + 1)
+        and c["x0"] >= 0
+        and c["x1"] <= page.width  # outside the page: reported already
+    ]
+    if not out:
+        return []
+    return [f"page {number}: {len(out)} glyphs run into the side margin: {''.join(out)[:40]!r}"]
+
+
+def _overlapping(page, number: int) -> list[str]:
+    """Glyphs of one line drawn over each other: text that spills out of its cell."""
+    chars = sorted(
+        (c for c in page.chars if c["text"].strip() and c["x1"] - c["x0"] > 0.5),
+        key=lambda c: (round(c["bottom"]), c["x0"]),
+    )
+    for a, b in itertools.pairwise(chars):
+        if abs(a["bottom"] - b["bottom"]) > 0.5 or abs(a["size"] - b["size"]) > 0.1:
+            continue
+        overlap = a["x1"] - b["x0"]
+        if overlap > 0.5 * min(a["x1"] - a["x0"], b["x1"] - b["x0"]):
+            line = "".join(c["text"] for c in chars if abs(c["bottom"] - a["bottom"]) <= 0.5)
+            return [f"page {number}: glyphs overlap on the line {line[:50]!r}"]
+    return []
+
+
+def _nearly_blank(view: PageView) -> list[str]:
+    """A page holding one or two lines of text and no table or drawing: a heading and
+    a line that would have fitted elsewhere, or a stray caption or footnote."""
+    if view.tables or not view.lines or len(view.lines) > 2:
+        return []
+    text = " / ".join(line.text for line in view.lines)
+    return [f"page {view.number} is nearly blank: it holds only {text[:60]!r}"]
+
+
+def _two_line_headers(page, number: int) -> list[str]:
+    """On a landscape page, a header cell (light fill) whose text takes two lines: a
+    statement's period labels stay on one line."""
+    if page.width <= page.height:
+        return []
+    for rect in page.rects:
+        if not _near(tuple(rect.get("non_stroking_color") or ()), HEADER_FILL):
+            continue
+        inside = [
+            c
+            for c in page.chars
+            if c["text"].strip()
+            and rect["x0"] - 0.5 <= c["x0"]
+            and c["x1"] <= rect["x1"] + 0.5
+            and rect["top"] - 0.5 <= c["top"]
+            and c["bottom"] <= rect["bottom"] + 0.5
+        ]
+        baselines = {round(c["bottom"]) for c in inside}
+        if len(baselines) > 1:
+            text = "".join(c["text"] for c in sorted(inside, key=lambda c: (c["bottom"], c["x0"])))
+            return [f"page {number}: a header cell takes two lines: {text[:40]!r}"]
+    return []
+
+
+def _running_header_lines(page, number: int) -> list[str]:
+    """The running header (in the top margin) on more than one line."""
+    head = [c for c in page.chars if c["text"].strip() and c["bottom"] < MARGIN_Y - 1]
+    if len({round(c["bottom"]) for c in head}) > 1:
+        return [f"page {number}: the running header takes two lines"]
+    return []
+
+
 def _last_line(view: PageView) -> Line | None:
     return max(view.lines, key=lambda line: line.bottom, default=None)
 
@@ -205,6 +290,12 @@ def check(path: Path | str) -> list[str]:
         for number, page in enumerate(pdf.pages, 1):
             problems += _outside(page, number)
             views.append(_view(page, number) if number > 1 else PageView(1, [], [], 0, 0))
+            if number > 1:  # the cover is laid out without margins, on purpose
+                problems += _into_margin(page, number)
+                problems += _overlapping(page, number)
+                problems += _nearly_blank(views[-1])
+                problems += _two_line_headers(page, number)
+                problems += _running_header_lines(page, number)
         contents = [
             v.number for v in views if sum(bool(LEADER.search(x.text)) for x in v.lines) >= 2
         ]

@@ -86,7 +86,11 @@ def test_lender_edition_opens_with_contents_then_the_funding_request(sample_pdfs
     entries = [m.groups() for m in map(re.compile(r"^(.+?) \.{5,} (\d+)$").match, toc) if m]
     assert [t for t, _ in entries] == EXPECTED_CHAPTERS["lender"]
     for title, number in entries:
-        assert text(reader, int(number) - 1).startswith(title)
+        page = text(reader, int(number) - 1)
+        if title == "Collateral and guarantees":  # a paragraph: it runs on after the chapter before
+            assert f" {title} " in page
+        else:
+            assert page.startswith(title)
 
 
 def test_cover_names_edition_audience_and_version(sample_pdfs, sample_build):
@@ -94,8 +98,11 @@ def test_cover_names_edition_audience_and_version(sample_pdfs, sample_build):
     assert "Loan application" in cover
     assert "CONFIDENTIAL — PREPARED FOR LAKEPORT COMMUNITY BANK" in cover.upper()
     version = sample_build.report.plan.meta.version
-    if version:  # the sample lives in this repository
-        assert f"Version {version}" in cover
+    if version:  # the sample lives in this repository, which has no tags: a bare hash
+        # is for the team, not for the bank
+        assert "Version" not in cover
+        assert version not in cover
+        assert f"Version {version}" in text(sample_pdfs["internal"], 0)
 
 
 def test_running_header_names_the_edition(sample_pdfs):

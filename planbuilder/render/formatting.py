@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
@@ -171,22 +170,23 @@ class Formatter:
         return f"{self.month(period.first)} – {self.month(period.last)}"
 
     def period_short(self, period, year_word: str = "FY") -> str:
-        """A statement column's one-line label: ``Jan 26``, ``Q1 27`` (``Feb–Apr 27`` off
-        the calendar quarters), ``FY 2027``, or a partial fiscal year ``2026, Feb–Dec``."""
+        """A statement column's one-line label: ``Jan 2026``, ``Q1 2027`` (``Feb–Apr 2027``
+        off the calendar quarters), ``FY 2027``, or a partial fiscal year ``2026, Feb–Dec``;
+        the year in full, as everywhere else (``Jan 26`` reads as a day)."""
         first, last = first_day(period.first), first_day(period.last)
         if period.kind == "month":
-            pattern = self._date_pattern("month_short") or re.sub(
-                "y+", "yy", self.babel_locale.datetime_skeletons["yMMM"].pattern
-            )
-            return format_date(first, pattern, locale=self.locale)
+            pattern = self._date_pattern("month_short")
+            if pattern:
+                return format_date(first, pattern, locale=self.locale)
+            return format_skeleton("yMMM", first, locale=self.locale)
         span = format_skeleton("MMM", first, locale=self.locale)
         if period.last != period.first:
             span += f"–{format_skeleton('MMM', last, locale=self.locale)}"
         if period.kind == "quarter":
             if period.first % 3 == 0 and period.months == 3:
-                quarter = self._date_pattern("quarter") or "QQQ yy"
+                quarter = self._date_pattern("quarter") or "QQQ y"
                 return format_date(first, quarter, locale=self.locale)
-            return f"{span} {format_date(last, 'yy', locale=self.locale)}"
+            return f"{span} {format_date(last, 'y', locale=self.locale)}"
         if getattr(period, "partial", False):
             return f"{period.fiscal_year}, {span}"
         return f"{year_word} {period.fiscal_year}"
