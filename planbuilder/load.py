@@ -233,14 +233,43 @@ _PLAIN_TAGS = frozenset(
 )
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class Marks(Mapping):
+    """Positions in one file, kept as (line, column) pairs; a ``Position`` is made only
+    when one is read (a large file has hundreds of thousands of values, and a position
+    is wanted for a few of them: the ones a problem or the model points at)."""
+
+    __slots__ = ("_file", "_offset", "_pairs")
+
+    def __init__(self, file: Path | str, pairs: dict[Path_, tuple[int, int]], offset: int = 0):
+        self._file = str(file)
+        self._pairs = pairs
+        self._offset = offset
+
+    def __getitem__(self, key: Path_) -> Position:
+        line, column = self._pairs[key]
+        return Position(self._file, line + self._offset, column)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pairs
+
+    def __iter__(self):
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording positions."""
 
     def __init__(self, path: Path, loader: yaml.SafeLoader):
         self.path = path
         self.loader = loader
-        self.positions: dict[Path_, Position] = {}
-        self.key_positions: dict[Path_, Position] = {}
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
 
@@ -253,7 +282,9 @@ class _Builder:
             raise _TooBig()
         if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
             raise _TooDeep(node.start_mark)
-        self.positions.setdefault(path, self.mark(node))
+        if path not in self.positions:
+            start = node.start_mark
+            self.positions[path] = (start.line + 1, start.column + 1)
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
                 error(
@@ -286,20 +317,23 @@ class _Builder:
                 # Keys keep their literal text: `2027-01` stays a month, not a date.
                 key = str(key_node.value)
                 if key in result:
-                    first = self.key_positions[(*path, key)]
+                    first_line = self.key_positions[(*path, key)][0]
                     self.problems.append(
                         error(
                             f"duplicate key `{key}`",
                             self.mark(key_node),
-                            hint=f"it is already set at line {first.line}; keep one of them",
+                            hint=f"it is already set at line {first_line}; keep one of them",
                         )
                     )
                     continue
-                self.key_positions[(*path, key)] = self.mark(key_node)
+                start = key_node.start_mark
+                self.key_positions[(*path, key)] = (start.line + 1, start.column + 1)
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # what the constructor returns for text, without its calls
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
@@ -436,16 +470,14 @@ def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[
     finally:
         if loader is not None:
             loader.dispose()
+    positions = Marks(path, builder.positions, line_offset)
+    key_positions = Marks(path, builder.key_positions, line_offset)
     if line_offset:
-        builder.positions = {k: _shift(v, line_offset) for k, v in builder.positions.items()}
-        builder.key_positions = {
-            k: _shift(v, line_offset) for k, v in builder.key_positions.items()
-        }
         builder.problems = [
             Problem(p.severity, p.message, _shift(p.position, line_offset), p.hint, p.code)
             for p in builder.problems
         ]
-    return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
+    return YamlDoc(path, data, positions, key_positions), builder.problems
 
 
 def _too_deep(exc: Exception, loader: Any, path: Path, line_offset: int) -> Problem:

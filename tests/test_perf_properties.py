@@ -182,3 +182,24 @@ def test_the_layout_reports_each_page(tmp_path):
     pages: list[int] = []
     data = layout_pdf(job, pages.append)
     assert data.startswith(b"%PDF-") and pages == [1, 2, 3]
+
+
+def test_positions_are_made_only_when_read(tmp_path):
+    # A value's position is the same Position as before, shifted for front matter, but
+    # the parsed file keeps plain (line, column) pairs until one is read.
+    from planbuilder.load import Marks, parse_yaml
+    from planbuilder.problems import Position
+
+    doc, problems = parse_yaml("a:\n  - x\n  - {b: 2}\n", tmp_path / "f.yaml", line_offset=3)
+    assert problems == []
+    assert isinstance(doc.positions, Marks)
+    assert doc.positions[("a", 1, "b")] == Position(str(tmp_path / "f.yaml"), 6, 9)
+    assert doc.key_pos(("a",)) == Position(str(tmp_path / "f.yaml"), 4, 1)
+    assert doc.pos(("a", 1, "missing")) == Position(str(tmp_path / "f.yaml"), 6, 5)
+    assert dict(doc.positions) == {
+        (): Position(str(tmp_path / "f.yaml"), 4, 1),
+        ("a",): Position(str(tmp_path / "f.yaml"), 5, 3),
+        ("a", 0): Position(str(tmp_path / "f.yaml"), 5, 5),
+        ("a", 1): Position(str(tmp_path / "f.yaml"), 6, 5),
+        ("a", 1, "b"): Position(str(tmp_path / "f.yaml"), 6, 9),
+    }
