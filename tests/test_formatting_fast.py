@@ -126,6 +126,19 @@ def test_numbers_are_babels_text(locale, currency):
 
 
 @pytest.mark.parametrize(("locale", "currency"), PAIRS)
+def test_percents_are_babels_text(locale, currency):
+    fmt = Formatter(locale, currency)
+    loc = Locale.parse(locale)
+    for value in VALUES:
+        for digits in (0, 1, 2):
+            pattern = copy.copy(loc.percent_formats[None])
+            pattern.frac_prec = (0, digits)
+            with localcontext(_WIDE):
+                expected = pattern.apply(value / 100, loc)
+            assert fmt.percent(value, digits) == expected.replace("-", MINUS), (value, digits)
+
+
+@pytest.mark.parametrize(("locale", "currency"), PAIRS)
 def test_dates_and_months_are_babels_text(locale, currency):
     fmt = Formatter(locale, currency)
     day = dt.date(2019, 1, 1)
@@ -141,3 +154,4 @@ def test_the_fast_path_is_taken_for_the_common_locales():
     for locale, currency in [("en_US", "USD"), ("es_ES", "EUR"), ("vi_VN", "VND")]:
         assert _shape(locale, "currency", currency) is not None
         assert _shape(locale, "decimal", "") is not None
+        assert _shape(locale, "percent", "") is not None

@@ -115,10 +115,14 @@ class Formatter:
         """``value`` is in percent (12.5 means 12.5 %), shown the locale's way."""
         if value is None:
             return ""
-        pattern = copy.copy(self.babel_locale.percent_formats[None])
-        pattern.frac_prec = (0, digits)
         with localcontext(_WIDE):
-            return self._minus(pattern.apply(Decimal(value) / 100, self.babel_locale))
+            share = Decimal(value) / 100
+            shape = _shape(self.locale, "percent", "")
+            if shape is not None and share.is_finite():
+                return self._minus(shape.apply(share, 0, digits))
+            pattern = copy.copy(self.babel_locale.percent_formats[None])
+            pattern.frac_prec = (0, digits)
+            return self._minus(pattern.apply(share, self.babel_locale))
 
     def date(self, value: dt.date | None, style: str = "medium") -> str:
         if value is None:
@@ -242,10 +246,12 @@ def _shape(locale: str, kind: str, currency: str) -> _Shape | None:
     """The locale's standard ``currency`` or ``decimal`` pattern, read once; ``None`` when
     the pattern uses something the fast path does not lay out (Babel formats it then)."""
     loc = _locale(locale)
-    pattern: NumberPattern = (
-        loc.currency_formats["standard"] if kind == "currency" else loc.decimal_formats[None]
-    )
-    if pattern.exp_prec or "@" in pattern.pattern or pattern.scale or not pattern.number_pattern:
+    pattern: NumberPattern = {
+        "currency": lambda: loc.currency_formats["standard"],
+        "decimal": lambda: loc.decimal_formats[None],
+        "percent": lambda: loc.percent_formats[None],
+    }[kind]()
+    if pattern.exp_prec or "@" in pattern.pattern or not pattern.number_pattern:
         return None
     affixes = [*pattern.prefix, *pattern.suffix]
     if any("¤¤¤" in text for text in affixes):
@@ -259,6 +265,7 @@ def _shape(locale: str, kind: str, currency: str) -> _Shape | None:
     return _Shape(
         prefix=(affixes[0], affixes[1]),
         suffix=(affixes[2], affixes[3]),
+        scale=pattern.scale,
         int_min=pattern.int_prec[0],
         grouping=pattern.grouping,
         frac_prec=pattern.frac_prec,
@@ -273,6 +280,7 @@ class _Shape:
 
     prefix: tuple[str, str]
     suffix: tuple[str, str]
+    scale: int  # a percent pattern shows the value times 100
     int_min: int
     grouping: tuple[int, int]
     frac_prec: tuple[int, int]
@@ -282,6 +290,8 @@ class _Shape:
     def apply(self, value: Decimal, frac_min: int, frac_max: int) -> str:
         """Babel's ``NumberPattern.apply`` for a finite ``Decimal`` with these decimals
         (in the caller's decimal context, as Babel's)."""
+        if self.scale:
+            value = value.scaleb(self.scale)
         negative = int(value.is_signed())
         value = abs(value).normalize()
         whole, _, frac = f"{value.quantize(_quantum(frac_max)):f}".partition(".")
@@ -295,7 +305,7 @@ class _Shape:
     def apply_natural(self, value: Decimal) -> str:
         """``format_decimal(value, decimal_quantization=False)``: every decimal the
         value has, at least the pattern's."""
-        exponent = abs(value).normalize().as_tuple().exponent
+        exponent = abs(value.scaleb(self.scale)).normalize().as_tuple().exponent
         natural = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         low, high = self.frac_prec
         return self.apply(value, low, max(high, natural))
