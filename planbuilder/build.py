@@ -42,7 +42,7 @@ from planbuilder.render.environment import make_environment
 from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
-from planbuilder.render.site import site_pages
+from planbuilder.render.site import site_pages, stale_pages
 from planbuilder.themes import Theme
 from planbuilder.validate import Validated, validate
 from planbuilder.write import (
@@ -300,7 +300,9 @@ def build(
     only = None
     if site:
         progress("rendering the site")
-        only = _changed_sections(previous, changed, report, prepared.problems)
+        only = _changed_sections(previous, changed, report, theme, prepared.problems)
+        if only is not None and marks is not None:
+            only = replace(only, pages=_ALL_OTHERS)  # review marks may badge any page
         links = tuple(
             (e, pdf_href.format(file=pdf_name(report, e), edition=e.name)) for e in chosen
         )
@@ -311,7 +313,7 @@ def build(
                 root=root,
                 pdf_links=links,
                 only_sections=only.sections if only is not None else None,
-                only_others=only is not None and only.others,
+                only_pages=only.pages if only is not None else (),
                 previous=previous.site_files if only is not None else None,
                 changes=marks,
             )
@@ -424,16 +426,27 @@ def _remember(run: PdfRun | None, cache: PdfCache | None) -> None:
 
 @dataclass(frozen=True)
 class _Changes:
-    """What an incremental build renders again: some chapters, and maybe the other pages."""
+    """What an incremental build renders again: some chapters, and some other pages."""
 
     sections: set[str]
-    others: bool  # the dashboard and the pages made from YAML (goals, milestones, …)
+    pages: Collection[str]  # ids of pages other than chapters (``milestones``, ``search``)
+
+
+class _Everything:
+    """Every page id: the pages other than chapters, all rendered again."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ALL_OTHERS = _Everything()
 
 
 def _changed_sections(
     previous: BuildResult | None,
     changed: Collection[Path] | None,
     report: Report,
+    theme: Theme,
     checked: Collection[Problem] = (),
 ) -> _Changes | None:
     """What needs rendering after ``changed``, or ``None`` for a full render.
@@ -441,9 +454,11 @@ def _changed_sections(
     Incremental only after a build without errors whose every problem is found again by
     the checks (``checked``: a problem met while rendering a page that is not rendered
     again would be lost), when only chapters and YAML parts changed. A chapter edit
-    renders that chapter's page alone when nothing but its body differs; a YAML edit
-    renders the pages other than chapters, and chapters keep theirs when the plan's
-    metadata, chapter titles and list of pages are unchanged (they are in every page).
+    renders that chapter's page alone when nothing but its body differs. After a YAML
+    edit, when the plan's metadata, chapter titles and list of pages are unchanged (they
+    are in every page), the pages that show what changed are rendered again
+    (``site.stale_pages``): the dashboard, the pages whose values differ, and the chapters
+    that quote a figure or name a target when those changed.
     """
     if not changed or previous is None or previous.report is None:
         return None
@@ -462,7 +477,7 @@ def _changed_sections(
     if len(chapters) == len(changed):
         if _without_bodies(before) != _without_bodies(report):
             return None
-        return _Changes(bodies, others=False)
+        return _Changes(bodies, pages=())
     if before.plan.meta != report.plan.meta or before.as_of != report.as_of:
         return None
     if _without_bodies(before).plan.sections != _without_bodies(report).plan.sections:
@@ -471,7 +486,8 @@ def _changed_sections(
         (p.id, p.title) for p in site_pages(report)
     ]:
         return None
-    return _Changes(bodies, others=True)
+    pages, quoting = stale_pages(before, report, theme)
+    return _Changes(bodies | quoting, pages=pages)
 
 
 def _without_bodies(report: Report) -> Report:
