@@ -363,7 +363,7 @@ def build(
     targets = [pdf_paths[0]] if pdf_file is not None else [out / p.name for p in outcome.pdfs]
     try:
         if site:
-            write_tree(files, out)
+            write_tree(files, out, _earlier_output(previous, only))
         else:
             for path, made in zip(targets, outcome.pdfs, strict=True):
                 write_file(made.data, path)
@@ -488,6 +488,21 @@ def _changed_sections(
         return None
     pages, quoting = stale_pages(before, report, theme)
     return _Changes(bodies | quoting, pages=pages)
+
+
+def _earlier_output(
+    previous: BuildResult | None, only: _Changes | None
+) -> tuple[OutputFiles, Path] | None:
+    """The previous build's site files and folder, for ``write_tree`` to link unchanged
+    files from: after an incremental build into a new folder beside it (the dev
+    server's generations)."""
+    if only is None or previous is None or previous.site_files is None:
+        return None
+    if previous.out_dir is None:
+        return None
+    earlier = OutputFiles()
+    earlier.files = {f"{SITE_DIR}/{k}": v for k, v in previous.site_files.files.items()}
+    return earlier, previous.out_dir
 
 
 def _without_bodies(report: Report) -> Report:

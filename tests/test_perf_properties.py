@@ -203,3 +203,49 @@ def test_positions_are_made_only_when_read(tmp_path):
         ("a", 1): Position(str(tmp_path / "f.yaml"), 6, 5),
         ("a", 1, "b"): Position(str(tmp_path / "f.yaml"), 6, 9),
     }
+
+
+def test_a_rebuild_links_the_unchanged_files_of_the_previous_generation(make_plan, tmp_path):
+    plan = make_plan(
+        {**chapters(3), "team.yaml": "- {id: ada, name: Ada Lovelace, role: Founder}\n"}
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    team = plan / "team.yaml"
+    team.write_text("- {id: ada, name: Ada King, role: Founder}\n")
+    second = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={team})
+    assert second.incremental
+    kept = "sections/part-1.html"
+    assert (second.site_dir / kept).stat().st_ino == (first.site_dir / kept).stat().st_ino
+    assert (second.site_dir / "static/site.css").samefile(first.site_dir / "static/site.css")
+    # The page that changed is a file of its own; the earlier one is left as it was.
+    assert not (second.site_dir / "team.html").samefile(first.site_dir / "team.html")
+    assert "Ada King" in (second.site_dir / "team.html").read_text()
+    assert "Ada Lovelace" in (first.site_dir / "team.html").read_text()
+
+
+def test_a_rebuild_never_links_through_a_link_in_the_previous_generation(make_plan, tmp_path):
+    plan = make_plan(
+        {**chapters(3), "team.yaml": "- {id: ada, name: Ada Lovelace, role: Founder}\n"}
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site")
+    page = first.site_dir / "sections/part-1.html"
+    expected = page.read_bytes()
+    page.unlink()
+    page.symlink_to(secret)
+    (first.site_dir / "sections/part-2.html").unlink()  # gone: written again
+    moved = first.site_dir / "static"
+    moved.rename(tmp_path / "static-moved")
+    moved.symlink_to(tmp_path / "static-moved")
+    team = plan / "team.yaml"
+    team.write_text("- {id: ada, name: Ada King, role: Founder}\n")
+    second = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={team})
+    assert second.ok and second.incremental
+    written = second.site_dir / "sections/part-1.html"
+    assert not written.is_symlink() and written.read_bytes() == expected
+    css = second.site_dir / "static/site.css"
+    assert not css.is_symlink() and not css.samefile(tmp_path / "static-moved/site.css")
+    assert (second.site_dir / "sections/part-2.html").read_bytes() == (
+        first.site_files.files["sections/part-2.html"]
+    )
