@@ -249,3 +249,15 @@ def test_a_rebuild_never_links_through_a_link_in_the_previous_generation(make_pl
     assert (second.site_dir / "sections/part-2.html").read_bytes() == (
         first.site_files.files["sections/part-2.html"]
     )
+
+
+def test_search_words_without_links_are_those_of_the_full_pattern():
+    import itertools
+
+    pieces = ["# Head", "**bold**", "a_b", "`code`", "> quote", "| x | y |", "[text]", "(p)", "!"]
+    for combo in itertools.permutations(pieces, 4):
+        text = " ".join(combo) + "\n"
+        assert "](" not in text
+        slow = " ".join(site._MARKUP.sub(lambda m: m.group(1) or " ", text).split())
+        assert site._plain(text) == slow
+    assert site._plain("see [the *market*](market.md) ![](a.png)") == "see the *market*"

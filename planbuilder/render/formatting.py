@@ -44,7 +44,7 @@ class Formatter:
 
     @property
     def babel_locale(self) -> Locale:
-        return Locale.parse(self.locale)
+        return _locale(self.locale)  # parsed once: a new Locale loads its data again
 
     def quantize(self, amount: Decimal) -> Decimal:
         digits = get_currency_precision(self.currency)

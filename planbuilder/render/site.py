@@ -183,6 +183,7 @@ CSV_FILES = {
     "projection": "data/projection.csv",
 }
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|]+")
+_MARKS = re.compile(r"[#*_`>|]+")
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ class SearchEntry:
 
 def _plain(markdown: str) -> str:
     """Markdown as searchable words: link targets and markup characters dropped."""
+    if "](" not in markdown:  # no link or image: only markup characters to drop
+        return " ".join(_MARKS.sub(" ", markdown).split())
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
