@@ -261,3 +261,23 @@ def test_search_words_without_links_are_those_of_the_full_pattern():
         slow = " ".join(site._MARKUP.sub(lambda m: m.group(1) or " ", text).split())
         assert site._plain(text) == slow
     assert site._plain("see [the *market*](market.md) ![](a.png)") == "see the *market*"
+
+
+def test_a_build_puts_the_collectors_thresholds_back(make_plan, tmp_path, monkeypatch):
+    import gc
+
+    from planbuilder import build as build_module
+
+    before = gc.get_threshold()
+    seen = []
+    original = build_module.prepare
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "prepare", watched)
+    plan = make_plan(chapters(2))
+    assert build(plan, tmp_path / "out", pdf=False, today=TODAY).ok
+    assert seen == [(build_module.BUILD_GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
