@@ -166,10 +166,26 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 # line and column too. It stops at 1,000 levels itself (so its recursive composer stays
 # within the C stack); the tree it returns is checked against ``MAX_DEPTH`` below.
 _CLoader = getattr(yaml, "CSafeLoader", None)
+#: The implicit tag of a scalar by (text, implicit flags): the same for every file.
+_SCALAR_TAGS: dict[tuple, str] = {}
 if _CLoader is not None:
 
     class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
         """``_PlanLoader`` on libyaml."""
+
+        def resolve(self, kind, value, implicit):
+            """``Resolver.resolve``, remembered for short scalars: libyaml asks it for
+            every scalar, and a large file repeats the same ids, dates and flags."""
+            if kind is not yaml.ScalarNode or len(value) > 64 or self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)
+            key = (value, *implicit)
+            tag = _SCALAR_TAGS.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_SCALAR_TAGS) >= 50_000:
+                    _SCALAR_TAGS.clear()
+                _SCALAR_TAGS[key] = tag
+            return tag
 
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
