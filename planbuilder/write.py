@@ -93,6 +93,7 @@ def write_tree(
         if earlier_dir.is_symlink() or earlier_dir.parent != out_dir.parent:
             earlier, earlier_dir = OutputFiles(), None
     folders: set[Path] = set()
+    real: dict[Path, bool] = {}
     try:
         for relative, content in sorted(files.files.items()):
             target = staging / relative
@@ -104,7 +105,7 @@ def write_tree(
                 old is not None
                 and earlier_dir is not None
                 and (old is content or (isinstance(old, bytes) and old == content))
-                and _link_regular(earlier_dir, relative, target, content)
+                and _link_regular(earlier_dir, relative, target, content, real)
             ):
                 continue
             if isinstance(content, Path):
@@ -118,12 +119,18 @@ def write_tree(
         raise
 
 
-def _link_regular(folder: Path, relative: str, target: Path, content: bytes | Path) -> bool:
+def _link_regular(
+    folder: Path, relative: str, target: Path, content: bytes | Path, real: dict[Path, bool]
+) -> bool:
     """Hard-link ``folder/relative`` to ``target`` when it is a regular file reached
-    without a symbolic link (and, for bytes, of their size); ``False`` leaves nothing."""
+    without a symbolic link (and, for bytes, of their size); ``False`` leaves nothing.
+    ``real`` remembers which folders are their own real path."""
     source = folder / relative
     try:
-        if os.path.realpath(source) != str(source):
+        parent = source.parent
+        if parent not in real:
+            real[parent] = os.path.realpath(parent) == str(parent)
+        if not real[parent]:
             return False  # a link on the way: never followed
         info = os.lstat(source)
         if not stat.S_ISREG(info.st_mode):
