@@ -121,9 +121,16 @@ def stale_pages(before: Report, after: Report, theme: Theme) -> tuple[set[str], 
     if not overridden and PAGE_READS["search"](before) == PAGE_READS["search"](after):
         pages.discard("search")
     chapters = set()
-    if prose_context(before) != prose_context(after):
+    if _quotable(before) != _quotable(after):
         chapters = {s.slug for s in after.plan.sections if _QUOTES.search(s.body)}
     return pages, chapters
+
+
+def _quotable(report: Report) -> tuple:
+    """What prose resolves ``{=name}`` and ``{>target}`` against: figures by name (their
+    order follows the milestones', which a title edit may change), targets, formatter."""
+    prose = prose_context(report)
+    return {f.name: f for f in prose.figures}, prose.targets, prose.fmt
 
 
 #: Parts of the plan the site shows on another part's page.
