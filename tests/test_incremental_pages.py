@@ -114,3 +114,31 @@ def test_a_template_override_renders_every_page_other_than_chapters(
     )
     assert after.incremental
     assert "team" in rendered and "kpis" in rendered
+
+
+def test_reordered_milestones_leave_the_quoting_chapters_alone(make_plan, tmp_path, monkeypatch):
+    # Milestones due the same day are listed by title, and so are their figures: renaming
+    # one changes the order of the figures, not what any of them is.
+    milestones = (
+        "- {id: alpha, title: Alpha launch, due: 2027-05-31, budget: 1000.00}\n"
+        "- {id: beta, title: Beta launch, due: 2027-05-31, budget: 2000.00}\n"
+    )
+    plan = make_plan(
+        {
+            "milestones.yaml": milestones,
+            "sections/01-plan.md": (
+                "---\ntitle: Plan\n---\nAlpha costs {=milestone.alpha.budget}.\n"
+            ),
+        }
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    assert first.ok, first.problems
+    path = plan / "milestones.yaml"
+    path.write_text(milestones.replace("Alpha launch", "Zeta launch"))
+    rendered = rendered_templates(monkeypatch)
+    after = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path})
+    assert after.incremental
+    assert "section:plan" not in rendered and "milestones" in rendered
+    assert (
+        after.site_files.files["sections/plan.html"] is first.site_files.files["sections/plan.html"]
+    )
