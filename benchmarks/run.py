@@ -206,10 +206,13 @@ def bench_incremental(table: Table, tmp: Path, chapters: int, milestones: int) -
     if not plan.exists():
         make_large_plan(plan, chapters, milestones)
     out = tmp / "incremental-out"
+    generations = iter(range(1, 100))
 
     def timed(**kwargs):
+        # Each build into a new generation folder, as the dev server does.
+        gen = out / f"gen-{next(generations):05d}"
         wall, cpu = time.perf_counter(), time.process_time()
-        result = build(plan, out, pdf=False, today=TODAY, **kwargs)
+        result = build(plan, gen, pdf=False, today=TODAY, **kwargs)
         assert result.ok, result.errors[:3]
         return Run(time.perf_counter() - wall, time.process_time() - cpu, 0), result
 

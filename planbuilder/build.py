@@ -9,7 +9,10 @@ never raises: every function returns its problems with the result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import os
+import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -43,7 +46,7 @@ from planbuilder.render.labels import standard_names
 from planbuilder.render.markdown import Target, render_section
 from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
-from planbuilder.render.site import site_pages
+from planbuilder.render.site import site_pages, stale_pages
 from planbuilder.themes import Theme
 from planbuilder.validate import Validated, validate
 from planbuilder.write import (
@@ -206,6 +209,40 @@ def build_pdf(
     )
 
 
+#: Allocations between collections of the youngest generation while a build runs. A build
+#: makes millions of short-lived objects while it holds a large model, and with the
+#: default (700) the collector walks that model again and again: 10 to 15 % of a large
+#: plan's build. Cycles are still collected, less often.
+BUILD_GC_THRESHOLD = 10_000
+_gc_lock = threading.Lock()
+_gc_builds = 0  # builds running now
+_gc_saved = gc.get_threshold()  # the thresholds to put back when the last one ends
+
+
+def _fewer_collections(function):
+    """Run ``function`` with ``BUILD_GC_THRESHOLD``; the thresholds are put back when the
+    last build running (the dev server may run one while a command runs another) ends."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        global _gc_builds, _gc_saved
+        with _gc_lock:
+            if _gc_builds == 0:
+                _gc_saved = gc.get_threshold()
+                gc.set_threshold(max(BUILD_GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+            _gc_builds += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            with _gc_lock:
+                _gc_builds -= 1
+                if _gc_builds == 0:
+                    gc.set_threshold(*_gc_saved)
+
+    return wrapper
+
+
+@_fewer_collections
 def build(
     plan_dir: Path | str,
     out_dir: Path | str | None = None,
@@ -307,7 +344,9 @@ def build(
     only = None
     if site:
         progress("rendering the site")
-        only = _changed_sections(previous, changed, report, prepared.problems)
+        only = _changed_sections(previous, changed, report, theme, prepared.problems)
+        if only is not None and marks is not None:
+            only = replace(only, pages=_ALL_OTHERS)  # review marks may badge any page
         links = tuple(
             (e, pdf_href.format(file=pdf_name(report, e), edition=e.name)) for e in chosen
         )
@@ -318,7 +357,7 @@ def build(
                 root=root,
                 pdf_links=links,
                 only_sections=only.sections if only is not None else None,
-                only_others=only is not None and only.others,
+                only_pages=only.pages if only is not None else (),
                 previous=previous.site_files if only is not None else None,
                 changes=marks,
             )
@@ -368,7 +407,7 @@ def build(
     targets = [pdf_paths[0]] if pdf_file is not None else [out / p.name for p in outcome.pdfs]
     try:
         if site:
-            write_tree(files, out)
+            write_tree(files, out, _earlier_output(previous, only))
         else:
             for path, made in zip(targets, outcome.pdfs, strict=True):
                 write_file(made.data, path)
@@ -447,16 +486,27 @@ def _remember(run: PdfRun | None, cache: PdfCache | None) -> None:
 
 @dataclass(frozen=True)
 class _Changes:
-    """What an incremental build renders again: some chapters, and maybe the other pages."""
+    """What an incremental build renders again: some chapters, and some other pages."""
 
     sections: set[str]
-    others: bool  # the dashboard and the pages made from YAML (goals, milestones, …)
+    pages: Collection[str]  # ids of pages other than chapters (``milestones``, ``search``)
+
+
+class _Everything:
+    """Every page id: the pages other than chapters, all rendered again."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ALL_OTHERS = _Everything()
 
 
 def _changed_sections(
     previous: BuildResult | None,
     changed: Collection[Path] | None,
     report: Report,
+    theme: Theme,
     checked: Collection[Problem] = (),
 ) -> _Changes | None:
     """What needs rendering after ``changed``, or ``None`` for a full render.
@@ -464,9 +514,11 @@ def _changed_sections(
     Incremental only after a build without errors whose every problem is found again by
     the checks (``checked``: a problem met while rendering a page that is not rendered
     again would be lost), when only chapters and YAML parts changed. A chapter edit
-    renders that chapter's page alone when nothing but its body differs; a YAML edit
-    renders the pages other than chapters, and chapters keep theirs when the plan's
-    metadata, chapter titles and list of pages are unchanged (they are in every page).
+    renders that chapter's page alone when nothing but its body differs. After a YAML
+    edit, when the plan's metadata, chapter titles and list of pages are unchanged (they
+    are in every page), the pages that show what changed are rendered again
+    (``site.stale_pages``): the dashboard, the pages whose values differ, and the chapters
+    that quote a figure or name a target when those changed.
     """
     if not changed or previous is None or previous.report is None:
         return None
@@ -485,7 +537,7 @@ def _changed_sections(
     if len(chapters) == len(changed):
         if _without_bodies(before) != _without_bodies(report):
             return None
-        return _Changes(bodies, others=False)
+        return _Changes(bodies, pages=())
     if before.plan.meta != report.plan.meta or before.as_of != report.as_of:
         return None
     if _without_bodies(before).plan.sections != _without_bodies(report).plan.sections:
@@ -494,7 +546,23 @@ def _changed_sections(
         (p.id, p.title) for p in site_pages(report)
     ]:
         return None
-    return _Changes(bodies, others=True)
+    pages, quoting = stale_pages(before, report, theme)
+    return _Changes(bodies | quoting, pages=pages)
+
+
+def _earlier_output(
+    previous: BuildResult | None, only: _Changes | None
+) -> tuple[OutputFiles, Path] | None:
+    """The previous build's site files and folder, for ``write_tree`` to link unchanged
+    files from: after an incremental build into a new folder beside it (the dev
+    server's generations)."""
+    if only is None or previous is None or previous.site_files is None:
+        return None
+    if previous.out_dir is None:
+        return None
+    earlier = OutputFiles()
+    earlier.files = {f"{SITE_DIR}/{k}": v for k, v in previous.site_files.files.items()}
+    return earlier, previous.out_dir
 
 
 def _without_bodies(report: Report) -> Report:

@@ -166,10 +166,26 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 # line and column too. It stops at 1,000 levels itself (so its recursive composer stays
 # within the C stack); the tree it returns is checked against ``MAX_DEPTH`` below.
 _CLoader = getattr(yaml, "CSafeLoader", None)
+#: The implicit tag of a scalar by (text, implicit flags): the same for every file.
+_SCALAR_TAGS: dict[tuple, str] = {}
 if _CLoader is not None:
 
     class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
         """``_PlanLoader`` on libyaml."""
+
+        def resolve(self, kind, value, implicit):
+            """``Resolver.resolve``, remembered for short scalars: libyaml asks it for
+            every scalar, and a large file repeats the same ids, dates and flags."""
+            if kind is not yaml.ScalarNode or len(value) > 64 or self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)
+            key = (value, *implicit)
+            tag = _SCALAR_TAGS.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_SCALAR_TAGS) >= 50_000:
+                    _SCALAR_TAGS.clear()
+                _SCALAR_TAGS[key] = tag
+            return tag
 
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
@@ -233,14 +249,43 @@ _PLAIN_TAGS = frozenset(
 )
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class Marks(Mapping):
+    """Positions in one file, kept as (line, column) pairs; a ``Position`` is made only
+    when one is read (a large file has hundreds of thousands of values, and a position
+    is wanted for a few of them: the ones a problem or the model points at)."""
+
+    __slots__ = ("_file", "_offset", "_pairs")
+
+    def __init__(self, file: Path | str, pairs: dict[Path_, tuple[int, int]], offset: int = 0):
+        self._file = str(file)
+        self._pairs = pairs
+        self._offset = offset
+
+    def __getitem__(self, key: Path_) -> Position:
+        line, column = self._pairs[key]
+        return Position(self._file, line + self._offset, column)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pairs
+
+    def __iter__(self):
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording positions."""
 
     def __init__(self, path: Path, loader: yaml.SafeLoader):
         self.path = path
         self.loader = loader
-        self.positions: dict[Path_, Position] = {}
-        self.key_positions: dict[Path_, Position] = {}
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
 
@@ -253,7 +298,9 @@ class _Builder:
             raise _TooBig()
         if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
             raise _TooDeep(node.start_mark)
-        self.positions.setdefault(path, self.mark(node))
+        if path not in self.positions:
+            start = node.start_mark
+            self.positions[path] = (start.line + 1, start.column + 1)
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
                 error(
@@ -286,20 +333,23 @@ class _Builder:
                 # Keys keep their literal text: `2027-01` stays a month, not a date.
                 key = str(key_node.value)
                 if key in result:
-                    first = self.key_positions[(*path, key)]
+                    first_line = self.key_positions[(*path, key)][0]
                     self.problems.append(
                         error(
                             f"duplicate key `{key}`",
                             self.mark(key_node),
-                            hint=f"it is already set at line {first.line}; keep one of them",
+                            hint=f"it is already set at line {first_line}; keep one of them",
                         )
                     )
                     continue
-                self.key_positions[(*path, key)] = self.mark(key_node)
+                start = key_node.start_mark
+                self.key_positions[(*path, key)] = (start.line + 1, start.column + 1)
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # what the constructor returns for text, without its calls
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
@@ -436,16 +486,14 @@ def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[
     finally:
         if loader is not None:
             loader.dispose()
+    positions = Marks(path, builder.positions, line_offset)
+    key_positions = Marks(path, builder.key_positions, line_offset)
     if line_offset:
-        builder.positions = {k: _shift(v, line_offset) for k, v in builder.positions.items()}
-        builder.key_positions = {
-            k: _shift(v, line_offset) for k, v in builder.key_positions.items()
-        }
         builder.problems = [
             Problem(p.severity, p.message, _shift(p.position, line_offset), p.hint, p.code)
             for p in builder.problems
         ]
-    return YamlDoc(path, data, builder.positions, builder.key_positions), builder.problems
+    return YamlDoc(path, data, positions, key_positions), builder.problems
 
 
 def _too_deep(exc: Exception, loader: Any, path: Path, line_offset: int) -> Problem:
@@ -517,11 +565,14 @@ def _confined_files(
     Hidden files are skipped, and so are files in hidden folders unless ``hidden_folders``.
     """
     found = []
+    # A file straight in a folder inside the plan is inside it unless it is a link: one
+    # lstat instead of resolving every path (a plan may have a thousand chapters).
+    flat_inside = "/" not in pattern and is_inside(folder, root)
     for path in sorted(folder.glob(pattern)):
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") for part in (parts[-1:] if hidden_folders else parts)):
             continue
-        if not is_inside(path, root):
+        if not (flat_inside and not path.is_symlink()) and not is_inside(path, root):
             problems.append(
                 error(
                     "file points outside the plan folder",

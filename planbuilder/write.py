@@ -71,17 +71,43 @@ def check_output_dir(out_dir: Path, plan_root: Path) -> None:
             )
 
 
-def write_tree(files: OutputFiles, out_dir: Path) -> None:
-    """Write ``files`` under ``out_dir``, replacing its previous content in one swap."""
+def write_tree(
+    files: OutputFiles, out_dir: Path, reuse: tuple[OutputFiles, Path] | None = None
+) -> None:
+    """Write ``files`` under ``out_dir``, replacing its previous content in one swap.
+
+    ``reuse`` is an earlier output written next to ``out_dir`` (its files, and the folder
+    they were written to: the dev server's previous generation). A file with the same
+    content there (the same object, or the same bytes) is hard-linked from it instead
+    of written again, so that writing a rebuild costs what changed. Only a regular file
+    inside that folder is linked, never through a symbolic link; anything else is written.
+    """
     out_dir = _unresolved(out_dir)
     if out_dir.is_symlink():
         raise OutputRefused(f"output folder {out_dir} is a symbolic link; refusing to replace it")
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the output is for sharing
+    earlier, earlier_dir = reuse if reuse is not None else (OutputFiles(), None)
+    if earlier_dir is not None:
+        earlier_dir = _unresolved(earlier_dir)
+        if earlier_dir.is_symlink() or earlier_dir.parent != out_dir.parent:
+            earlier, earlier_dir = OutputFiles(), None
+    folders: set[Path] = set()
+    real: dict[Path, bool] = {}
     try:
         for relative, content in sorted(files.files.items()):
             target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            old = earlier.files.get(relative)
+            if (
+                old is not None
+                and earlier_dir is not None
+                and (old is content or (isinstance(old, bytes) and old == content))
+                and _link_regular(earlier_dir, relative, target, content, real)
+            ):
+                continue
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
@@ -91,6 +117,34 @@ def write_tree(files: OutputFiles, out_dir: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _link_regular(
+    folder: Path, relative: str, target: Path, content: bytes | Path, real: dict[Path, bool]
+) -> bool:
+    """Hard-link ``folder/relative`` to ``target`` when it is a regular file reached
+    without a symbolic link (and, for bytes, of their size); ``False`` leaves nothing.
+    ``real`` remembers which folders are their own real path."""
+    source = folder / relative
+    try:
+        parent = source.parent
+        if parent not in real:
+            real[parent] = os.path.realpath(parent) == str(parent)
+        if not real[parent]:
+            return False  # a link on the way: never followed
+        info = os.lstat(source)
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        if isinstance(content, bytes) and info.st_size != len(content):
+            return False
+        os.link(source, target, follow_symlinks=False)
+        made = os.lstat(target)
+    except OSError:
+        return False
+    if (made.st_dev, made.st_ino) != (info.st_dev, info.st_ino):  # replaced meanwhile
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

@@ -182,3 +182,102 @@ def test_the_layout_reports_each_page(tmp_path):
     pages: list[int] = []
     data = layout_pdf(job, pages.append)
     assert data.startswith(b"%PDF-") and pages == [1, 2, 3]
+
+
+def test_positions_are_made_only_when_read(tmp_path):
+    # A value's position is the same Position as before, shifted for front matter, but
+    # the parsed file keeps plain (line, column) pairs until one is read.
+    from planbuilder.load import Marks, parse_yaml
+    from planbuilder.problems import Position
+
+    doc, problems = parse_yaml("a:\n  - x\n  - {b: 2}\n", tmp_path / "f.yaml", line_offset=3)
+    assert problems == []
+    assert isinstance(doc.positions, Marks)
+    assert doc.positions[("a", 1, "b")] == Position(str(tmp_path / "f.yaml"), 6, 9)
+    assert doc.key_pos(("a",)) == Position(str(tmp_path / "f.yaml"), 4, 1)
+    assert doc.pos(("a", 1, "missing")) == Position(str(tmp_path / "f.yaml"), 6, 5)
+    assert dict(doc.positions) == {
+        (): Position(str(tmp_path / "f.yaml"), 4, 1),
+        ("a",): Position(str(tmp_path / "f.yaml"), 5, 3),
+        ("a", 0): Position(str(tmp_path / "f.yaml"), 5, 5),
+        ("a", 1): Position(str(tmp_path / "f.yaml"), 6, 5),
+        ("a", 1, "b"): Position(str(tmp_path / "f.yaml"), 6, 9),
+    }
+
+
+def test_a_rebuild_links_the_unchanged_files_of_the_previous_generation(make_plan, tmp_path):
+    plan = make_plan(
+        {**chapters(3), "team.yaml": "- {id: ada, name: Ada Lovelace, role: Founder}\n"}
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    team = plan / "team.yaml"
+    team.write_text("- {id: ada, name: Ada King, role: Founder}\n")
+    second = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={team})
+    assert second.incremental
+    kept = "sections/part-1.html"
+    assert (second.site_dir / kept).stat().st_ino == (first.site_dir / kept).stat().st_ino
+    assert (second.site_dir / "static/site.css").samefile(first.site_dir / "static/site.css")
+    # The page that changed is a file of its own; the earlier one is left as it was.
+    assert not (second.site_dir / "team.html").samefile(first.site_dir / "team.html")
+    assert "Ada King" in (second.site_dir / "team.html").read_text()
+    assert "Ada Lovelace" in (first.site_dir / "team.html").read_text()
+
+
+def test_a_rebuild_never_links_through_a_link_in_the_previous_generation(make_plan, tmp_path):
+    plan = make_plan(
+        {**chapters(3), "team.yaml": "- {id: ada, name: Ada Lovelace, role: Founder}\n"}
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site")
+    page = first.site_dir / "sections/part-1.html"
+    expected = page.read_bytes()
+    page.unlink()
+    page.symlink_to(secret)
+    (first.site_dir / "sections/part-2.html").unlink()  # gone: written again
+    moved = first.site_dir / "static"
+    moved.rename(tmp_path / "static-moved")
+    moved.symlink_to(tmp_path / "static-moved")
+    team = plan / "team.yaml"
+    team.write_text("- {id: ada, name: Ada King, role: Founder}\n")
+    second = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={team})
+    assert second.ok and second.incremental
+    written = second.site_dir / "sections/part-1.html"
+    assert not written.is_symlink() and written.read_bytes() == expected
+    css = second.site_dir / "static/site.css"
+    assert not css.is_symlink() and not css.samefile(tmp_path / "static-moved/site.css")
+    assert (second.site_dir / "sections/part-2.html").read_bytes() == (
+        first.site_files.files["sections/part-2.html"]
+    )
+
+
+def test_search_words_without_links_are_those_of_the_full_pattern():
+    import itertools
+
+    pieces = ["# Head", "**bold**", "a_b", "`code`", "> quote", "| x | y |", "[text]", "(p)", "!"]
+    for combo in itertools.permutations(pieces, 4):
+        text = " ".join(combo) + "\n"
+        assert "](" not in text
+        slow = " ".join(site._MARKUP.sub(lambda m: m.group(1) or " ", text).split())
+        assert site._plain(text) == slow
+    assert site._plain("see [the *market*](market.md) ![](a.png)") == "see the *market*"
+
+
+def test_a_build_puts_the_collectors_thresholds_back(make_plan, tmp_path, monkeypatch):
+    import gc
+
+    from planbuilder import build as build_module
+
+    before = gc.get_threshold()
+    seen = []
+    original = build_module.prepare
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "prepare", watched)
+    plan = make_plan(chapters(2))
+    assert build(plan, tmp_path / "out", pdf=False, today=TODAY).ok
+    assert seen == [(build_module.BUILD_GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before

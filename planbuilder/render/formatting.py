@@ -6,13 +6,16 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton, parse_pattern
 from babel.numbers import (
+    NumberPattern,
     format_currency,
     format_decimal,
     get_currency_precision,
+    get_currency_symbol,
 )
 
 from planbuilder.calendar import first_day, month_index
@@ -63,7 +66,7 @@ class Formatter:
 
     @property
     def babel_locale(self) -> Locale:
-        return Locale.parse(self.locale)
+        return _locale(self.locale)  # parsed once: a new Locale loads its data again
 
     def quantize(self, amount: Decimal) -> Decimal:
         digits = get_currency_precision(self.currency)
@@ -87,13 +90,18 @@ class Formatter:
         return text.replace("-", MINUS) if "-" in text else text
 
     def _money(self, amount: Decimal | int, whole: bool) -> str:
+        shape = _shape(self.locale, "currency", self.currency)
         if not whole:
-            return format_currency(
-                self.quantize(Decimal(amount)), self.currency, locale=self.locale
-            )
+            value = self.quantize(Decimal(amount))
+            if shape is not None and value.is_finite():
+                digits = get_currency_precision(self.currency)
+                return shape.apply(value, digits, digits)
+            return format_currency(value, self.currency, locale=self.locale)
+        rounded = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        if shape is not None and rounded.is_finite():
+            return shape.apply(rounded, 0, 0)
         pattern = copy.copy(self.babel_locale.currency_formats["standard"])
         pattern.frac_prec = (0, 0)
-        rounded = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
         return pattern.apply(
             rounded, self.babel_locale, currency=self.currency, currency_digits=False
         )
@@ -125,6 +133,9 @@ class Formatter:
                 value = Decimal(value).quantize(
                     Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN
                 )
+            shape = _shape(self.locale, "decimal", "")
+            if shape is not None and Decimal(value).is_finite():
+                return self._minus(shape.apply_natural(Decimal(value)))
             return self._minus(
                 format_decimal(value, locale=self.locale, decimal_quantization=False)
             )
@@ -134,10 +145,14 @@ class Formatter:
         ``digits`` decimals, or exactly ``digits`` when ``fixed`` (``96.0%`` by ``96.4%``)."""
         if value is None:
             return ""
-        pattern = copy.copy(self.babel_locale.percent_formats[None])
-        pattern.frac_prec = (digits if fixed else 0, digits)
         with localcontext(_WIDE):
-            return self._minus(pattern.apply(Decimal(value) / 100, self.babel_locale))
+            share = Decimal(value) / 100
+            shape = _shape(self.locale, "percent", "")
+            if shape is not None and share.is_finite():
+                return self._minus(shape.apply(share, digits if fixed else 0, digits))
+            pattern = copy.copy(self.babel_locale.percent_formats[None])
+            pattern.frac_prec = (digits if fixed else 0, digits)
+            return self._minus(pattern.apply(share, self.babel_locale))
 
     def _date_pattern(self, key: str) -> str | None:
         return DATE_PATTERNS.get(self.babel_locale.language, {}).get(key)
@@ -147,7 +162,7 @@ class Formatter:
         cover), or the language's own pattern for that style (``DATE_PATTERNS``)."""
         if value is None:
             return ""
-        return format_date(value, format=self._date_pattern(style) or style, locale=self.locale)
+        return _date_text(self.locale, self._date_pattern(style) or style, value)
 
     def month(self, value: str | int | dt.date | None) -> str:
         """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``
@@ -160,8 +175,8 @@ class Formatter:
             value = first_day(month_index(value))
         pattern = self._date_pattern("month")
         if pattern:
-            return format_date(value, pattern, locale=self.locale)
-        return format_skeleton("yMMM", value, locale=self.locale)
+            return _date_text(self.locale, pattern, value)
+        return _skeleton_text(self.locale, "yMMM", value)
 
     def period(self, period) -> str:
         """A month (``Mar 2027``) or a span of months (``Jan 2028 – Mar 2028``)."""
@@ -177,16 +192,16 @@ class Formatter:
         if period.kind == "month":
             pattern = self._date_pattern("month_short")
             if pattern:
-                return format_date(first, pattern, locale=self.locale)
-            return format_skeleton("yMMM", first, locale=self.locale)
-        span = format_skeleton("MMM", first, locale=self.locale)
+                return _date_text(self.locale, pattern, first)
+            return _skeleton_text(self.locale, "yMMM", first)
+        span = _skeleton_text(self.locale, "MMM", first)
         if period.last != period.first:
-            span += f"–{format_skeleton('MMM', last, locale=self.locale)}"
+            span += f"–{_skeleton_text(self.locale, 'MMM', last)}"
         if period.kind == "quarter":
             if period.first % 3 == 0 and period.months == 3:
                 quarter = self._date_pattern("quarter") or "QQQ y"
-                return format_date(first, quarter, locale=self.locale)
-            return f"{span} {format_date(last, 'y', locale=self.locale)}"
+                return _date_text(self.locale, quarter, first)
+            return f"{span} {_date_text(self.locale, 'y', last)}"
         if getattr(period, "partial", False):
             return f"{period.fiscal_year}, {span}"
         return f"{year_word} {period.fiscal_year}"
@@ -247,3 +262,133 @@ def _ngettext(locale: str, singular: str, plural: str, n) -> str:
     """The catalog's form of ``n`` (a fraction takes the plural form, as in English)."""
     count = int(n) if Decimal(n) == Decimal(n).to_integral_value() else 2
     return translations(Locale.parse(locale).language).ngettext(singular, plural, count)
+
+
+# Formatting is most of the pages made from YAML (a large plan shows thousands of amounts
+# and dates), and Babel's public functions look up the locale, the pattern and the
+# currency symbol again on every call. Below, each pattern is read once per locale (and
+# date pattern string), and the digits are laid out by the same steps as Babel's
+# ``NumberPattern.apply``. tests/test_formatting_fast.py checks the output against Babel's
+# public functions, byte for byte.
+
+
+@lru_cache(maxsize=4096)
+def _date_text(locale: str, format: str, value: dt.date) -> str:
+    """``format_date(value, format, locale)``: a style name or a date pattern string."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return _date_pattern(locale, format).apply(value, _locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _skeleton_text(locale: str, skeleton: str, value: dt.date) -> str:
+    """``format_skeleton(skeleton, value, locale=locale)``."""
+    return format_skeleton(skeleton, value, locale=locale)
+
+
+@lru_cache(maxsize=256)
+def _date_pattern(locale: str, format: str):
+    """The parsed date pattern of a style name (``medium``) or a pattern string."""
+    if format in ("full", "long", "medium", "short"):
+        return _locale(locale).date_formats[format]
+    return parse_pattern(format)
+
+
+@lru_cache(maxsize=64)
+def _locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+@lru_cache(maxsize=256)
+def _shape(locale: str, kind: str, currency: str) -> _Shape | None:
+    """The locale's standard ``currency`` or ``decimal`` pattern, read once; ``None`` when
+    the pattern uses something the fast path does not lay out (Babel formats it then)."""
+    loc = _locale(locale)
+    pattern: NumberPattern = {
+        "currency": lambda: loc.currency_formats["standard"],
+        "decimal": lambda: loc.decimal_formats[None],
+        "percent": lambda: loc.percent_formats[None],
+    }[kind]()
+    if pattern.exp_prec or "@" in pattern.pattern or not pattern.number_pattern:
+        return None
+    affixes = [*pattern.prefix, *pattern.suffix]
+    if any("¤¤¤" in text for text in affixes):
+        return None  # the currency's name depends on the number (its plural form)
+    if currency:
+        symbol = get_currency_symbol(currency, loc)
+        affixes = [text.replace("¤¤", currency.upper()).replace("¤", symbol) for text in affixes]
+    if any("'" in text for text in affixes):
+        return None  # quoted literals: Babel strips the quotes over the whole text
+    symbols = loc.number_symbols["latn"]
+    return _Shape(
+        prefix=(affixes[0], affixes[1]),
+        suffix=(affixes[2], affixes[3]),
+        scale=pattern.scale,
+        int_min=pattern.int_prec[0],
+        grouping=pattern.grouping,
+        frac_prec=pattern.frac_prec,
+        group=symbols["group"],
+        decimal=symbols["decimal"],
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A number pattern bound to a locale (and currency): affixes, grouping, symbols."""
+
+    prefix: tuple[str, str]
+    suffix: tuple[str, str]
+    scale: int  # a percent pattern shows the value times 100
+    int_min: int
+    grouping: tuple[int, int]
+    frac_prec: tuple[int, int]
+    group: str
+    decimal: str
+
+    def apply(self, value: Decimal, frac_min: int, frac_max: int) -> str:
+        """Babel's ``NumberPattern.apply`` for a finite ``Decimal`` with these decimals
+        (in the caller's decimal context, as Babel's)."""
+        if self.scale:
+            value = value.scaleb(self.scale)
+        negative = int(value.is_signed())
+        value = abs(value).normalize()
+        whole, _, frac = f"{value.quantize(_quantum(frac_max)):f}".partition(".")
+        return (
+            self.prefix[negative]
+            + self._int(whole)
+            + self._frac(frac or "0", frac_min, frac_max)
+            + self.suffix[negative]
+        )
+
+    def apply_natural(self, value: Decimal) -> str:
+        """``format_decimal(value, decimal_quantization=False)``: every decimal the
+        value has, at least the pattern's."""
+        exponent = abs(value.scaleb(self.scale)).normalize().as_tuple().exponent
+        natural = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        low, high = self.frac_prec
+        return self.apply(value, low, max(high, natural))
+
+    def _int(self, digits: str) -> str:
+        if len(digits) < self.int_min:
+            digits = "0" * (self.int_min - len(digits)) + digits
+        size, rest = self.grouping
+        out = ""
+        while len(digits) > size:
+            out = self.group + digits[-size:] + out
+            digits = digits[:-size]
+            size = rest
+        return digits + out
+
+    def _frac(self, digits: str, low: int, high: int) -> str:
+        if len(digits) < low:
+            digits += "0" * (low - len(digits))
+        if high == 0 or (low == 0 and int(digits) == 0):
+            return ""
+        while len(digits) > low and digits[-1] == "0":
+            digits = digits[:-1]
+        return self.decimal + digits
+
+
+@lru_cache(maxsize=64)
+def _quantum(digits: int) -> Decimal:
+    return Decimal(10) ** (-digits)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +21,7 @@ from planbuilder.render.environment import make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import Target, heading_id
-from planbuilder.render.sections import render_sections
+from planbuilder.render.sections import prose_context, render_sections
 from planbuilder.render.templates import TemplateProblem, render_template
 from planbuilder.tables import to_csv
 from planbuilder.themes import Theme
@@ -68,6 +69,68 @@ def site_pages(report: Report, changes: object | None = None) -> list[Page]:
             Page("changes", str(labels["what_changed"]), "changes.html", "changes.html", "tracking")
         )
     return pages
+
+
+#: What each page made from YAML shows, as values of the report, for the bundled theme's
+#: templates (and the charts they draw). After a YAML edit that leaves the plan's metadata,
+#: ``as_of``, the chapters' titles and the list of pages as they were (those are in every
+#: page), a page listed here is rendered again only when its values differ; the pages not
+#: listed (the dashboard, which shows a little of everything) always are.
+#: tests/test_incremental_pages.py checks, part by part, that an incremental build gives
+#: the same bytes as a full one.
+PAGE_READS: dict[str, Callable[[Report], tuple]] = {
+    "business-model": lambda r: (r.plan.business_model,),
+    "goals": lambda r: (r.goals,),
+    "milestones": lambda r: (
+        r.milestones,
+        r.milestone_totals,
+        r.budget_total,
+        r.budget_by_owner,
+        r.budget_by_goal,
+        r.goals,
+        r.plan.goals,
+        r.plan.team,
+    ),
+    "kpis": lambda r: (r.kpis,),
+    "team": lambda r: (r.plan.team,),
+    "financials": lambda r: (r.financials,),
+    "search": lambda r: (r.plan.goals, r.milestones, r.plan.kpis),
+}
+
+#: Prose that quotes the plan: a figure (``{=name}``) or a reference (``{>target}``).
+_QUOTES = re.compile(r"\{[=>]")
+
+
+def stale_pages(before: Report, after: Report, theme: Theme) -> tuple[set[str], set[str]]:
+    """After a YAML edit (metadata, ``as_of``, chapter titles and pages unchanged): the ids
+    of the pages other than chapters to render again, and the slugs of the chapters
+    whose prose quotes a figure or names a target that may have changed.
+
+    A plan that overrides templates may show anything on any page: then every page other
+    than the chapters is rendered again.
+    """
+    overridden = theme.override is not None and (theme.override / "templates").is_dir()
+    pages = set()
+    for page in site_pages(after):
+        if page.group == "plan":
+            continue
+        reads = None if overridden else PAGE_READS.get(page.id)
+        if reads is None or reads(before) != reads(after):
+            pages.add(page.id)
+    pages.add("search")  # the search page is not in the list of pages
+    if not overridden and PAGE_READS["search"](before) == PAGE_READS["search"](after):
+        pages.discard("search")
+    chapters = set()
+    if _quotable(before) != _quotable(after):
+        chapters = {s.slug for s in after.plan.sections if _QUOTES.search(s.body)}
+    return pages, chapters
+
+
+def _quotable(report: Report) -> tuple:
+    """What prose resolves ``{=name}`` and ``{>target}`` against: figures by name (their
+    order follows the milestones', which a title edit may change), targets, formatter."""
+    prose = prose_context(report)
+    return {f.name: f for f in prose.figures}, prose.targets, prose.fmt
 
 
 #: Parts of the plan the site shows on another part's page.
@@ -127,6 +190,7 @@ CSV_FILES = {
     "projection": "data/projection.csv",
 }
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|]+")
+_MARKS = re.compile(r"[#*_`>|]+")
 
 
 @dataclass(frozen=True)
@@ -141,6 +205,8 @@ class SearchEntry:
 
 def _plain(markdown: str) -> str:
     """Markdown as searchable words: link targets and markup characters dropped."""
+    if "](" not in markdown:  # no link or image: only markup characters to drop
+        return " ".join(_MARKS.sub(" ", markdown).split())
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
@@ -264,7 +330,7 @@ def render_site(
     *,
     root: Path,
     only_sections: set[str] | None = None,
-    only_others: bool = False,
+    only_pages: Collection[str] = (),
     previous: OutputFiles | None = None,
     changes: object | None = None,
 ) -> tuple[OutputFiles, list[Problem]]:
@@ -272,8 +338,8 @@ def render_site(
     ``root`` is the plan folder (the model holds only paths relative to it).
 
     With ``only_sections`` and ``previous`` (the dev server, after an edit), only those
-    sections' pages are rendered, and with ``only_others`` the pages other than
-    chapters too; every other file is taken from ``previous``. ``changes``
+    sections' pages are rendered, and of the other pages those in ``only_pages`` (page
+    ids: ``milestones``, ``search``); every other file is taken from ``previous``. ``changes``
     (``diff.ReviewMarks``) adds review marks: the templates badge what changed, and a
     "what changed" page lists it.
     """
@@ -311,7 +377,7 @@ def render_site(
     for index, page in enumerate([*pages, search_page]):
         chapter = page.id.startswith("section:")
         if incremental and (
-            page.id.split(":", 1)[-1] not in only_sections if chapter else not only_others
+            page.id.split(":", 1)[-1] not in only_sections if chapter else page.id not in only_pages
         ):
             out.add(page.path, previous.files[page.path])
             continue

@@ -134,13 +134,13 @@ class LiveBuilder:
             incremental=result.incremental,
             watched=watched,
         )
-        self._prune()
         if problems:
             self.log_problems(problems)
         self.log(f"rebuilt in {duration * 1000:.0f} ms")
         # Only stylesheets changed: pages can swap them in without a reload.
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         self.on_event({"type": "css" if css_only else "reload", "generation": generation})
+        self._prune()  # after the reload: deleting a large old generation takes a while
         if self.previews is not None:
             self.previews.update(generation, result)
         return state

@@ -1,0 +1,144 @@
+"""After a YAML edit the dev server renders only the pages that show what changed, and the
+site it writes is byte for byte the site a full build writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from planbuilder.build import build
+from planbuilder.render import site
+
+from .conftest import REPO, TODAY
+
+# (file, text, replacement): each changes what some pages show, on the same lines.
+EDITS = [
+    ("milestones.yaml", "budget: 9800.00", "budget: 9900.00"),
+    ("milestones.yaml", "Relaunch the web shop", "Rebuild the web shop"),
+    ("milestones.yaml", "done: 2026-04-27", "done: 2026-05-03"),
+    ("kpis.yaml", "2026-10: 489", "2026-10: 498"),
+    ("kpis.yaml", "name: Active subscribers", "name: Subscribers"),
+    ("goals.yaml", "target: 25", "target: 27"),
+    ("goals.yaml", "title: Supply 25 café", "title: Supply 27 café"),
+    ("team.yaml", "Tomas", "Tomás"),
+    ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
+    ("business-model.yaml", "Home brewers", "Home baristas"),
+]
+
+
+def rendered_templates(monkeypatch) -> list[str]:
+    names: list[str] = []
+    original = site.render_template
+
+    def counted(env, name, context):
+        names.append(context["page"].id)
+        return original(env, name, context)
+
+    monkeypatch.setattr(site, "render_template", counted)
+    return names
+
+
+@pytest.mark.parametrize(("name", "old", "new"), EDITS)
+def test_an_incremental_build_after_a_yaml_edit_is_a_full_build(
+    sample_copy, tmp_path, monkeypatch, name, old, new
+):
+    first = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    assert first.ok, first.problems
+    path = sample_copy / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    rendered = rendered_templates(monkeypatch)
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}
+    )
+    assert after.ok and after.incremental
+    assert "index" in rendered and len(rendered) < len(first.site_files.files)
+    full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
+    assert sorted(after.site_files.files) == sorted(full.site_files.files)
+    for relative in full.site_files.files:
+        written = (after.site_dir / relative).read_bytes()
+        assert written == (full.site_dir / relative).read_bytes(), relative
+    assert sorted(after.problems) == sorted(full.problems)
+
+
+def test_a_milestone_edit_renders_only_the_pages_that_show_milestones(
+    sample_copy, tmp_path, monkeypatch
+):
+    first = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    path = sample_copy / "milestones.yaml"
+    path.write_text(path.read_text().replace("Relaunch the web shop", "Rebuild the web shop"))
+    rendered = rendered_templates(monkeypatch)
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}
+    )
+    assert after.incremental
+    # The title is on the dashboard, in the milestones list, the goals it advances, the
+    # financials' spending by milestone and the search; the team, KPI and business model
+    # pages and the chapters are carried over.
+    assert sorted(rendered) == ["financials", "goals", "index", "milestones", "search"]
+    assert "Rebuild the web shop" in (after.site_dir / "financials.html").read_text()
+    for kept in ("team.html", "kpis.html", "business-model.html"):
+        assert after.site_files.files[kept] is first.site_files.files[kept]
+    assert "Rebuild the web shop" in (after.site_dir / "milestones.html").read_text()
+
+
+def test_a_figure_change_renders_the_chapters_that_quote_it(sample_copy, tmp_path, monkeypatch):
+    first = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    path = sample_copy / "kpis.yaml"
+    # The latest value of active subscribers, quoted by the company chapter.
+    path.write_text(path.read_text().replace("2026-10: 489", "2026-10: 498"))
+    rendered = rendered_templates(monkeypatch)
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}
+    )
+    assert after.incremental
+    assert "section:company" in rendered
+    assert "498 active subscribers" in (after.site_dir / "sections/company.html").read_text()
+    chapters = [page for page in rendered if page.startswith("section:")]
+    assert len(chapters) < len(first.report.plan.sections)
+
+
+def test_a_template_override_renders_every_page_other_than_chapters(
+    sample_copy, tmp_path, monkeypatch
+):
+    override = sample_copy / "theme" / "templates"
+    override.mkdir(parents=True)
+    bundled = REPO / "themes" / "default" / "templates" / "team.html"
+    (override / "team.html").write_text(bundled.read_text(encoding="utf-8"))
+    first = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    path = sample_copy / "milestones.yaml"
+    path.write_text(path.read_text().replace("Relaunch the web shop", "Rebuild the web shop"))
+    rendered = rendered_templates(monkeypatch)
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}
+    )
+    assert after.incremental
+    assert "team" in rendered and "kpis" in rendered
+
+
+def test_reordered_milestones_leave_the_quoting_chapters_alone(make_plan, tmp_path, monkeypatch):
+    # Milestones due the same day are listed by title, and so are their figures: renaming
+    # one changes the order of the figures, not what any of them is.
+    milestones = (
+        "- {id: alpha, title: Alpha launch, due: 2027-05-31, budget: 1000.00}\n"
+        "- {id: beta, title: Beta launch, due: 2027-05-31, budget: 2000.00}\n"
+    )
+    plan = make_plan(
+        {
+            "milestones.yaml": milestones,
+            "sections/01-plan.md": (
+                "---\ntitle: Plan\n---\nAlpha costs {=milestone.alpha.budget}.\n"
+            ),
+        }
+    )
+    first = build(plan, tmp_path / "gen-1", pdf=False, today=TODAY)
+    assert first.ok, first.problems
+    path = plan / "milestones.yaml"
+    path.write_text(milestones.replace("Alpha launch", "Zeta launch"))
+    rendered = rendered_templates(monkeypatch)
+    after = build(plan, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path})
+    assert after.incremental
+    assert "section:plan" not in rendered and "milestones" in rendered
+    assert (
+        after.site_files.files["sections/plan.html"] is first.site_files.files["sections/plan.html"]
+    )
