@@ -997,8 +997,10 @@ class Assumption:
     ``key`` (``growth_from`` → "Subscriptions: monthly growth from Jan 2026")."""
 
     key: str
-    value: Decimal | str | tuple[int, int]
-    unit: str  # money | percent | count | text | term (months, interest-only months)
+    value: Decimal | str | tuple[int, int] | tuple[Decimal, ...]
+    # money | percent | count | text | term (months, interest-only months) | factors (a
+    # number per calendar month, shown with the locale's decimal sign)
+    unit: str
     line: int
     name: str = ""  # the stream, expense, loan or investor it is about
     category: str = ""
@@ -1116,8 +1118,11 @@ def _assumptions(fin: Financials, words: Words | None = None) -> tuple[Assumptio
             Assumption("cost_of_sales", s.cost_of_sales, "percent", _line(s.position), s.name)
         )
         if s.seasonality:
-            factors = ", ".join(str(f) for f in s.seasonality)
-            found.append(Assumption("seasonality", factors, "text", _line(s.position), s.name))
+            found.append(
+                Assumption(
+                    "seasonality", tuple(s.seasonality), "factors", _line(s.position), s.name
+                )
+            )
     for e in fin.expenses:
         if e.monthly is not None:
             found.append(

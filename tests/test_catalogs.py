@@ -198,6 +198,8 @@ def test_the_vietnamese_bakery_prints_vietnamese_dates(bakery):
 def test_the_vietnamese_bakery_reads_in_vietnamese(bakery):
     pdf = next(text for name, text in bakery.items() if name.endswith(".pdf"))
     assert "Khoản vay Số tiền vay Lãi suất Thời hạn vay (tháng)" in pdf  # loan request
+    # Its last column is the monthly payment, not the total repaid (banker review).
+    assert "Số tiền trả hằng tháng" in pdf
     assert "Vốn vay: Khoản vay mua thiết bị" in pdf  # not "Khoản vay: Khoản vay …"
     assert "Hoàn thành trễ hạn · 5 ngày" in pdf
     assert "2,29 lần" in pdf
@@ -214,7 +216,8 @@ def test_a_spanish_plan_built_with_the_cli_reads_in_spanish(make_plan, tmp_path)
             "milestones.yaml": "- {id: horno, title: Comprar el horno, due: 2027-03-15, "
             "done: 2027-03-20, budget: 8000, owner: ana}\n",
             "financials.yaml": "start: 2027-01\nhorizon_months: 24\nstarting_cash: 20000\n"
-            "revenue:\n  - {name: Pan, monthly: 30000, growth: 1, cost_of_sales: 40}\n"
+            "revenue:\n  - {name: Pan, monthly: 30000, growth: 1, cost_of_sales: 40,\n"
+            "     seasonality: [0.6, 0.8, 1, 1, 1, 1, 1.25, 1, 1, 1, 1.1, 1.4]}\n"
             "expenses:\n  recurring:\n    - {name: Alquiler, category: local, monthly: 9000}\n"
             "funding:\n  loans:\n    - {name: Préstamo ICO, lender: Banco Norte, "
             "principal: 60000, rate: 7.25, term_months: 60, start: 2027-02, grace_months: 3}\n",
@@ -231,6 +234,9 @@ def test_a_spanish_plan_built_with_the_cli_reads_in_spanish(make_plan, tmp_path)
     assert "Préstamo ICO · Banco Norte · 60.000,00 €, 7,25 %, 60 meses" in financials
     assert "Resultado neto" in financials and "RCSD (DSCR)" in financials
     assert re.search(r"\d,\d\d veces", financials)  # a coverage ratio
+    # Seasonality factors with the decimal comma, kept apart by semicolons.
+    assert "Pan: estacionalidad" in financials
+    assert "0,6; 0,8; 1; 1; 1; 1; 1,25; 1; 1; 1; 1,1; 1,4" in financials
     pdf = next(text for name, text in texts.items() if name.endswith(".pdf"))
     assert "Préstamo Importe Tipo de interés Plazo (meses)" in pdf
     assert "60 (3 de carencia)" in pdf

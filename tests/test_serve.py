@@ -282,7 +282,7 @@ def start_cli(plan: Path, *args: str) -> subprocess.Popen:
     )
 
 
-def read_until(process: subprocess.Popen, needle: str, timeout: float = 20) -> str:
+def read_until(process: subprocess.Popen, needle: str, timeout: float = 60) -> str:
     seen = ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

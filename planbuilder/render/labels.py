@@ -251,6 +251,7 @@ LABELS: dict[str, object] = {
     "fin_loan": "Loan",
     "fin_loan_amount": "Amount",
     "fin_payment": "Payment",
+    "fin_monthly_payment": "Monthly payment",
     "fin_balance": "Balance",
     "fin_opening": "Opening",
     "fin_scenarios": "Scenarios",
