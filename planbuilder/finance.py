@@ -29,7 +29,7 @@ from planbuilder.model import (
 )
 from planbuilder.names import Words, display_name
 from planbuilder.problems import Position, Problem, warning
-from planbuilder.statements import Statement, statements
+from planbuilder.statements import Statement, YearSummary, statements, year_summary
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
@@ -1043,6 +1043,7 @@ class FinancialReport:
     runway_funded: int | None = None  # ... with the planned funding
     unfunded_cash_negative: int | None = None  # when cash runs out without that funding
     statements: tuple[Statement, ...] = ()  # the base case's three statements
+    by_year: YearSummary | None = None  # the base case's fiscal years, as printed
 
     @property
     def sources_total(self) -> Decimal:
@@ -1257,6 +1258,7 @@ def financial_report(
         runway_funded=_runway(base, now),
         unfunded_cash_negative=unfunded.cash_negative,
         statements=statements(base),
+        by_year=year_summary(base),
     )
 
 

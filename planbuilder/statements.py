@@ -411,6 +411,45 @@ def column_pages(columns: Sequence[Period], per_page: int) -> list[tuple[Period,
     return [tuple(page) for page in pages if page]
 
 
+@dataclass(frozen=True, slots=True)
+class YearSummary:
+    """The fiscal years in whole units, as the statements print them: the income
+    statement's lines (``lines``, the same figures as its fiscal-year columns) and the
+    debt-service coverage's cash figures (``coverage``), each column adding up.
+    ``columns`` are the exact fiscal years, for what is not added up (the coverage
+    ratio, break-even revenue)."""
+
+    columns: tuple[Period, ...]
+    lines: tuple[Line, ...]
+    coverage: tuple[Line, ...]
+    closing_cash: tuple[Decimal, ...]
+
+
+def year_summary(projection: Projection) -> YearSummary:
+    """``projection``'s fiscal years as printed (see ``YearSummary``)."""
+    printed = printed_months(projection)
+    start = projection.months[0].first
+    years = tuple(projection.fiscal_years)
+    with localcontext(_WIDE):
+        columns = [_column(printed, y.first - start, y.last - start) for y in years]
+        lines = tuple(
+            Line(key, name, style, tuple(c[figure] for c in columns))
+            for key, name, style, figure in _income_rows(projection)
+        )
+        ebitda = [c["ebitda"] for c in columns]
+        tax_paid = [-whole(y.tax_paid) for y in years]
+        draws = [c["draws"] for c in columns]
+        available = [a + b + c for a, b, c in zip(ebitda, tax_paid, draws, strict=True)]
+        coverage = (
+            Line("fin_ebitda", "", "item", tuple(ebitda)),
+            Line("fin_income_tax_paid", "", "item", tuple(tax_paid)),
+            Line("fin_owner_draws", "", "item", tuple(draws)),
+            Line("fin_cash_available", "", "subtotal", tuple(available)),
+            Line("fin_debt_service", "", "item", tuple(whole(y.debt_service) for y in years)),
+        )
+    return YearSummary(years, lines, coverage, tuple(c["cash"] for c in columns))
+
+
 def statements(projection: Projection, per_page: int | None = None) -> tuple[Statement, ...]:
     """The income statement, balance sheet and cash-flow statement of ``projection`` in
     whole units (see ``printed_months``), in pages of ``per_page`` columns (default: as

@@ -260,3 +260,46 @@ def test_the_built_site_statements_add_up_on_paper(tmp_path):
     assert checked == 3 * 31
     # The loan schedule beside them keeps cents (the tasting-room loan's monthly interest).
     assert '<td class="num">$516.67</td>' in html
+
+
+def _table_rows(table: str, only: str = "") -> dict[str, list[Decimal]]:
+    """Line name → the printed amounts of a table's body (cells whose class holds
+    ``only``, when given)."""
+    out = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
+        name = re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", row, re.S)[1]).strip()
+        cells = re.findall(r'<td class="([^"]*)">(.*?)</td>', row, re.S)
+        amounts = [
+            _number(re.sub(r"[^\d,.\u2212]", "", text))
+            for cls, text in cells
+            if only in cls and re.search(r"\d", text) and "×" not in text
+        ]
+        out[name] = out.get(name, []) + amounts
+    return out
+
+
+def test_the_yearly_tables_print_the_statements_fiscal_years(sample_site):
+    """Profit and loss by year and the coverage table print the income statement's
+    fiscal-year figures, and each of their columns adds up (banker review: FY 2027
+    revenue read $589,822 above lines adding to 589,823, the statement's figure)."""
+    html = (sample_site / "financials.html").read_text()
+    pattern = r'<table class="fin-table statement-table income-statement">(.*?)</table>'
+    statement: dict[str, list[Decimal]] = {}
+    for table in re.findall(pattern, html, re.S):
+        for name, values in _table_rows(table, "fy-total").items():
+            statement[name] = statement.get(name, []) + values
+    annual = _table_rows(
+        re.search(r'<table class="fin-table annual-table">(.*?)</table>', html, re.S)[1]
+    )
+    assert len(statement["Revenue"]) == 3  # FY 2026, 2027, 2028
+    for name, values in statement.items():
+        assert annual[name] == values, name
+    assert annual["Revenue"][1] == D(589823)
+    coverage = _table_rows(
+        re.search(r'<table class="fin-table dscr-table">(.*?)</table>', html, re.S)[1]
+    )
+    assert coverage["EBITDA"] == statement["EBITDA"]
+    for year in range(3):
+        parts = ("EBITDA", "Income tax paid", "Owner draws and dividends")
+        assert coverage["EBITDA − tax paid − draws"][year] == sum(coverage[p][year] for p in parts)
+    assert coverage["EBITDA − tax paid − draws"] == [D(40883), D(66616), D(204330)]
