@@ -344,7 +344,9 @@ def _spread(
     """Adds ``rest`` whole units to the month's ``lines`` (exact amounts ``month``), one
     unit at a time, each to the line whose fiscal year to date (``to_date`` printed,
     ``exact``) it leaves nearest its exact amount (on a tie, the largest line of the
-    month, then the first), so that a year's rounding evens out."""
+    month, then the first), so that a year's rounding evens out. A line whose exact
+    amount is whole (a price times units, a rent) takes a unit only when no line with
+    cents has an amount that month: a reader checks those against the assumptions."""
     step = _UNIT if rest > 0 else -_UNIT
     units = abs(int(rest))
     if units > 2 * len(lines):
@@ -360,7 +362,12 @@ def _spread(
     for _ in range(units):
         best = min(
             candidates,
-            key=lambda i: (abs(to_date[i] + step - exact[i]), -abs(month[i]), i),
+            key=lambda i: (
+                month[i] == month[i].to_integral_value(),
+                abs(to_date[i] + step - exact[i]),
+                -abs(month[i]),
+                i,
+            ),
         )
         to_date[best] += step
         lines[best] += step

@@ -303,3 +303,14 @@ def test_the_yearly_tables_print_the_statements_fiscal_years(sample_site):
         parts = ("EBITDA", "Income tax paid", "Owner draws and dividends")
         assert coverage["EBITDA − tax paid − draws"][year] == sum(coverage[p][year] for p in parts)
     assert coverage["EBITDA − tax paid − draws"] == [D(40883), D(66616), D(204330)]
+
+
+def test_a_rounding_unit_goes_to_a_line_with_cents_before_a_whole_one():
+    """A price times units (14,700 exactly) is checked against the assumptions; the unit
+    the balance sheet leaves goes to a line with cents, even a smaller one."""
+    from planbuilder.statements import _spread
+
+    month = [D("14700.00"), D("-3102.10")]
+    lines = [D(14700), D(-3102)]
+    _spread(lines, month, list(lines), list(month), D(1))
+    assert lines == [D(14700), D(-3101)]
