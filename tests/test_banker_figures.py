@@ -125,7 +125,9 @@ def test_sample_debt_summary_labels_its_totals(sample_pdfs):
     assert "Total FY 2026–2028" in lender
     # Equipment loan, 60,000 at 7.25 %, 3 months interest only, then 57 payments of
     # 1,247.41: 3 × 362.50 + 57 × 1,247.41 − 60,000 ≈ 12,190 of interest over its life.
-    assert "Life of the loan, Feb 2026 – Jan 2031 $72,190 $12,190 $60,000 $0" in lender
+    assert "Life of the loan, Feb 2026 – Jan 2031 $72,189.81 $12,189.81 $60,000.00 $0.00" in lender
+    # In cents, the years add up to their total: 11,066.78 + 2 × 14,968.92 = 41,004.62.
+    assert "Total FY 2026–2028 $41,004.62 $9,868.23 $31,136.39 $28,863.61" in lender
     assert "All loans over their lives, Jan 2026 – May 2034" in lender
     assert "Interest over the loan's life" not in lender
 
