@@ -10,6 +10,9 @@ which cost half the rendering time; the tests render them under the same policy
 
 Every template is read through ``ConfinedLoader``, which refuses a file that
 resolves (through symbolic links) outside its theme folder.
+
+Compiled templates are kept in the user's cache folder (``TemplateCodeCache``), so a
+new process does not compile every template again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import inspect
 import os
 import types
@@ -26,6 +30,7 @@ from typing import Any
 
 from babel.numbers import get_currency_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound
 from jinja2.loaders import split_template_path
@@ -279,6 +284,67 @@ class ConfinedLoader(FileSystemLoader):
         return sorted(found)
 
 
+class TemplateCodeCache(FileSystemBytecodeCache):
+    """Compiled templates in a folder of the user's cache (never inside a plan).
+
+    The key hashes the environment's policy (sandboxed or not) and syntax options, the
+    template's name and file name, and its exact source: an entry is only ever the
+    compiled form of that source under that policy, so a plan cannot make another
+    template's code, or code compiled without the sandbox, run in its place. The
+    bucket's own check (Jinja's and Python's versions, the source's checksum) still
+    applies. A folder that cannot be read or written only means compiling again.
+    """
+
+    def __init__(self, directory: str):
+        super().__init__(directory, "%s.jinja")
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        policy = (
+            type(environment).__name__,
+            environment.sandboxed,
+            sorted(getattr(environment, "intercepted_binops", ())),
+            sorted(getattr(environment, "intercepted_unops", ())),
+            environment.block_start_string,
+            environment.variable_start_string,
+            environment.comment_start_string,
+            environment.line_statement_prefix,
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.keep_trailing_newline,
+            environment.newline_sequence,
+            environment.optimized,
+            sorted(environment.extensions),
+        )
+        digest = hashlib.sha256(repr(policy).encode())
+        for part in (name, filename or "", source):
+            digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+        key = digest.hexdigest()
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a read-only or full cache folder: the template was compiled anyway
+
+
+def _code_cache() -> TemplateCodeCache:
+    from planbuilder.pdfcache import user_cache_dir
+
+    return TemplateCodeCache(str(user_cache_dir() / "templates"))
+
+
 # --- The environment ------------------------------------------------------------------
 
 
@@ -304,6 +370,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_code_cache(),
     )
     env.filters.update(
         money=fmt.money,

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from pathlib import Path
 from string import Template
-from xml.sax.saxutils import escape
 
 from planbuilder.calendar import add_months, index_of, month_name
 
@@ -64,6 +63,9 @@ def _yaml_string(text: str) -> str:
 
 
 def _values(title: str | None, company: str | None, today: dt.date) -> dict[str, str]:
+    # Imported here: xml.sax.saxutils loads urllib.request, which every command would pay.
+    from xml.sax.saxutils import escape
+
     company = company or "My Company LLC"
     this_month = index_of(today)
     values = {
