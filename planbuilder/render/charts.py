@@ -393,7 +393,7 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
     size = KPI_TEXT
     width, height = 440, 240
     # The value axis takes the room its widest tick needs.
-    left = max(56.0, 12 + max(text_width(t, size) for t in tick_texts))
+    left = max(64.0, 12 + max(text_width(t, size) for t in tick_texts))
     right, top, bottom = 404, 24, 184
     axis = TimeAxis(_month_floor(min(days)), _month_ceil(max(days)), left, right)
 
