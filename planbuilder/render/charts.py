@@ -338,6 +338,41 @@ def nice_ticks(low: float, high: float, count_: int = 5) -> list[float]:
     return ticks
 
 
+#: Text size of the KPI charts (user units): 440 wide, printed at 60 % of a 174 mm A4
+#: column (104.4 mm), so 11 units print at 7.4 pt; on the site 11 CSS px at full size.
+KPI_TEXT = 11
+
+
+def tick_precision(ticks: Sequence[float]) -> int:
+    """Decimals the ticks' step needs: none for a whole step (``$50``, not ``$50.00``)."""
+    if len(ticks) < 2:
+        return 0
+    step = Decimal(str(round(ticks[1] - ticks[0], 10))).normalize()
+    exponent = step.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def month_labels(
+    axis: TimeAxis, fmt: Formatter, size: float, x_min: float, x_max: float
+) -> list[tuple[float, str]]:
+    """Centred month labels (centre x, text) of ``axis``: thinned so that none overlap, each
+    kept whole inside ``x_min``–``x_max`` (moved in from an edge, or left out where moving
+    it would make it overlap its neighbour)."""
+    months = axis.months()
+    texts = [fmt.month(t) for t in months]
+    step = label_step([axis.x(t) for t in months], texts, size)
+    shown: list[tuple[float, str]] = []
+    previous_right = -math.inf
+    for tick, text in list(zip(months, texts, strict=True))[::step]:
+        half = text_width(text, size) / 2
+        centre = min(max(axis.x(tick), x_min + half), x_max - half)
+        if centre - half < previous_right + 8:
+            continue
+        shown.append((centre, text))
+        previous_right = centre + half
+    return shown
+
+
 def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup:
     """A KPI's monthly actuals (solid, with points) against its target path (dashed), both
     as compute made them."""
@@ -348,14 +383,19 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
         return Markup("")
     days = [d for d, _ in actuals + path]
     values = [float(v) for _, v in actuals + path]
-    width, height = 440, 220
-    left, right, top, bottom = 64, 404, 24, 184
-    axis = TimeAxis(_month_floor(min(days)), _month_ceil(max(days)), left, right)
     low, high = min(values), max(values)
     if 0 <= low < high * 0.3:
         low = 0.0  # start the axis at zero unless that squashes the line
     ticks = nice_ticks(low, high)
     low, high = ticks[0], ticks[-1]
+    digits = tick_precision(ticks)
+    tick_texts = [fmt.kpi_value(Decimal(str(t)), kpi.unit, digits) for t in ticks]
+    size = KPI_TEXT
+    width, height = 440, 240
+    # The value axis takes the room its widest tick needs.
+    left = max(64.0, 12 + max(text_width(t, size) for t in tick_texts))
+    right, top, bottom = 404, 24, 184
+    axis = TimeAxis(_month_floor(min(days)), _month_ceil(max(days)), left, right)
 
     def y(value: float) -> float:
         return bottom - (bottom - top) * (value - low) / ((high - low) or 1)
@@ -370,23 +410,12 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
     ) or str(labels["no_data"])
     head, tail = _open(ident, width, height, title, desc, "kpi-chart")
     body = [_el("rect", width=width, height=height, fill="#ffffff")]
-    for tick in ticks:
+    for tick, text in zip(ticks, tick_texts, strict=True):
         ty = y(tick)
         body.append(_line(left, ty, right, ty, GRID))
-        body.append(
-            _text(
-                left - 6,
-                ty + 3.5,
-                fmt.kpi_value(Decimal(str(tick)), kpi.unit),
-                size=9.5,
-                anchor="end",
-                fill=MUTED,
-            )
-        )
-    for tick in axis.months():
-        body.append(
-            _text(axis.x(tick), bottom + 14, fmt.month(tick), size=9, anchor="middle", fill=MUTED)
-        )
+        body.append(_text(left - 6, ty + 4, text, size=size, anchor="end", fill=MUTED))
+    for centre, text in month_labels(axis, fmt, size, 4, width - 4):
+        body.append(_text(centre, bottom + 17, text, size=size, anchor="middle", fill=MUTED))
     if path:
         (d0, v0), (d1, v1) = path[0], path[-1]
         x0, y0, x1, y1 = axis.x(d0), y(float(v0)), axis.x(d1), y(float(v1))
@@ -410,11 +439,11 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
         body += [_el("circle", cx=cx, cy=cy, r=2.8, fill=BRAND) for cx, cy in coords]
     legend_y = height - 10
     body.append(_line(left, legend_y - 4, left + 22, legend_y - 4, BRAND, stroke_width=2.2))
-    body.append(_text(left + 28, legend_y, str(labels["actuals"]), size=9.5, fill=MUTED))
+    body.append(_text(left + 28, legend_y, str(labels["actuals"]), size=size, fill=MUTED))
     if path:
-        lx = max(left + 150, left + 50 + text_width(str(labels["actuals"]), 9.5))
+        lx = max(left + 150, left + 50 + text_width(str(labels["actuals"]), size))
         body.append(_line(lx, legend_y - 4, lx + 22, legend_y - 4, MUTED, **dashed))
-        body.append(_text(lx + 28, legend_y, str(labels["target_path"]), size=9.5, fill=MUTED))
+        body.append(_text(lx + 28, legend_y, str(labels["target_path"]), size=size, fill=MUTED))
     return Markup(head + "".join(body) + tail)
 
 
@@ -533,6 +562,20 @@ class Charts:
     def budget_by_goal(self) -> Markup:
         items = [(goal.title, amount) for goal, amount in self.report.budget_by_goal]
         return bar_chart(self._ident(), items, self.fmt, str(self.labels["budget_by_goal"]))
+
+    def budget_by_goal_note(self) -> str:
+        """The note under "Budget by goal" when a budgeted milestone serves several goals
+        (its budget then counts under each, so the bars add up to more than the total);
+        else ``""``."""
+        seen: set[str] = set()
+        for goal in self.report.goals:
+            for view in goal.milestones:
+                if not view.milestone.budget:
+                    continue
+                if view.milestone.id in seen:
+                    return str(self.labels["budget_by_goal_shared"])
+                seen.add(view.milestone.id)
+        return ""
 
 
 #: Text size of the money charts (user units): 760 wide on a 174 mm A4 column, so

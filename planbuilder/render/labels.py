@@ -142,6 +142,10 @@ LABELS: dict[str, object] = {
     "against_target": "against the target",
     "target_path": "Target path",
     "budget_by_goal": "Budget by goal",
+    "budget_by_goal_shared": (
+        "A milestone that serves several goals counts under each of them, "
+        "so the bars add up to more than the total budget."
+    ),
     "progress_names": {
         "achieved": "Achieved",
         "on-track": "On track",
