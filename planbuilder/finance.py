@@ -29,7 +29,13 @@ from planbuilder.model import (
 )
 from planbuilder.names import Words, display_name
 from planbuilder.problems import Position, Problem, warning
-from planbuilder.statements import Statement, YearSummary, statements, year_summary
+from planbuilder.statements import (
+    Statement,
+    YearSummary,
+    printed_months,
+    statements,
+    year_summary,
+)
 
 ZERO = Decimal(0)
 MILESTONE_CATEGORY = "milestones"
@@ -1237,6 +1243,7 @@ def financial_report(
             if not loan.existing
         ]
     )
+    printed = printed_months(base)  # the statements and the yearly tables print these
     return FinancialReport(
         financials=fin,
         base=base,
@@ -1257,8 +1264,8 @@ def financial_report(
         runway_unfunded=_runway(unfunded, now),
         runway_funded=_runway(base, now),
         unfunded_cash_negative=unfunded.cash_negative,
-        statements=statements(base),
-        by_year=year_summary(base),
+        statements=statements(base, printed=printed),
+        by_year=year_summary(base, printed),
     )
 
 

@@ -432,9 +432,13 @@ class YearSummary:
     closing_cash: tuple[Decimal, ...]
 
 
-def year_summary(projection: Projection) -> YearSummary:
-    """``projection``'s fiscal years as printed (see ``YearSummary``)."""
-    printed = printed_months(projection)
+def year_summary(
+    projection: Projection, printed: Sequence[dict[str, Decimal]] | None = None
+) -> YearSummary:
+    """``projection``'s fiscal years as printed (see ``YearSummary``); ``printed`` is its
+    ``printed_months`` when the caller has them already."""
+    if printed is None:
+        printed = printed_months(projection)
     start = projection.months[0].first
     years = tuple(projection.fiscal_years)
     with localcontext(_WIDE):
@@ -457,11 +461,16 @@ def year_summary(projection: Projection) -> YearSummary:
     return YearSummary(years, lines, coverage, tuple(c["cash"] for c in columns))
 
 
-def statements(projection: Projection, per_page: int | None = None) -> tuple[Statement, ...]:
+def statements(
+    projection: Projection,
+    per_page: int | None = None,
+    printed: Sequence[dict[str, Decimal]] | None = None,
+) -> tuple[Statement, ...]:
     """The income statement, balance sheet and cash-flow statement of ``projection`` in
-    whole units (see ``printed_months``), in pages of ``per_page`` columns (default: as
-    many as the widest figure lets fit)."""
-    printed = printed_months(projection)
+    whole units (see ``printed_months``; ``printed`` when the caller has them already), in
+    pages of ``per_page`` columns (default: as many as the widest figure lets fit)."""
+    if printed is None:
+        printed = printed_months(projection)
     start = projection.months[0].first
     columns = projection.columns
     values = {(c.first, c.last): _column(printed, c.first - start, c.last - start) for c in columns}
