@@ -30,14 +30,13 @@ KPI_PRECISION = {"count": 0, "percent": 1, "days": 1, "ratio": 2}
 #: Date patterns (CLDR syntax) of languages whose business documents write dates otherwise
 #: than Babel's data: Vietnamese banks print 30/06/2027 in tables, "ngày 30 tháng 6 năm
 #: 2027" in running text and on the cover, and 06/2027 for a month (Babel's "thg 6 2027"
-#: wraps in a narrow column). Keys: a ``date`` style, ``month``, ``month_short`` (a
-#: statement column) and ``quarter``; a missing key keeps Babel's own format.
+#: wraps in a narrow column). Keys: a ``date`` style, ``month`` (also a statement's month
+#: column) and ``quarter``; a missing key keeps Babel's own format.
 DATE_PATTERNS: dict[str, dict[str, str]] = {
     "vi": {
         "medium": "dd/MM/y",
         "long": "'ngày' d 'tháng' M 'năm' y",
         "month": "MM/y",
-        "month_short": "MM/y",
         "quarter": "QQQ/y",
     },
 }
@@ -190,10 +189,7 @@ class Formatter:
         the year in full, as everywhere else (``Jan 26`` reads as a day)."""
         first, last = first_day(period.first), first_day(period.last)
         if period.kind == "month":
-            pattern = self._date_pattern("month_short")
-            if pattern:
-                return _date_text(self.locale, pattern, first)
-            return _skeleton_text(self.locale, "yMMM", first)
+            return self.month(period.first)  # the year in full, as everywhere else
         span = _skeleton_text(self.locale, "MMM", first)
         if period.last != period.first:
             span += f"–{_skeleton_text(self.locale, 'MMM', last)}"
