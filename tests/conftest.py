@@ -29,6 +29,20 @@ locale: en_US
 currency: USD
 """
 
+#: The minimal plan with two PDF editions, of the sections `summary` and `notes`.
+TWO_EDITIONS = (
+    MINIMAL_PLAN
+    + """\
+editions:
+  short:
+    title: Short edition
+    chapters: [summary]
+  long:
+    title: Long edition
+    chapters: [summary, notes]
+"""
+)
+
 
 def write_files(root: Path, files: dict[str, str]) -> Path:
     """Write ``{relative path: dedented text}`` under ``root``."""

@@ -18,20 +18,7 @@ from planbuilder.build import build, build_pdf, check
 from planbuilder.cli import main
 from planbuilder.diagnostics import problem_json, problem_text
 from planbuilder.pdfcache import FolderCache
-from tests.conftest import MINIMAL_PLAN, TODAY
-
-TWO_EDITIONS = (
-    MINIMAL_PLAN
-    + """\
-editions:
-  short:
-    title: Short edition
-    chapters: [summary]
-  long:
-    title: Long edition
-    chapters: [summary, notes]
-"""
-)
+from tests.conftest import MINIMAL_PLAN, TODAY, TWO_EDITIONS
 
 BROKEN_MILESTONES = """\
 - id: shop

@@ -9,20 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import MINIMAL_PLAN
-
-TWO_EDITIONS = (
-    MINIMAL_PLAN
-    + """\
-editions:
-  short:
-    title: Short edition
-    chapters: [summary]
-  long:
-    title: Long edition
-    chapters: [summary, notes]
-"""
-)
+from tests.conftest import TWO_EDITIONS
 
 PAGE_BREAKS = "\n\n".join(f"<p style='break-before: page'>Part {n}.</p>" for n in range(1, 4))
 
