@@ -277,7 +277,6 @@ def build(
     progress: Callable[[str], None] = lambda message: None,
     changes_since: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    fork: bool = False,
 ) -> BuildResult:
     """Build a plan; nothing is written unless the whole build succeeds.
 
@@ -299,8 +298,6 @@ def build(
     ``changes_since`` (a
     git revision) marks on the site what changed since then (``diff.marks_since``).
     ``limits`` caps each file of the plan (``load.Limits``; raised only by the user).
-    ``fork`` lets a large site render part of its chapters in a forked process
-    (``render.site.fork_share``): only for a caller that runs no other threads.
     """
     progress("checking the plan")
     prepared = prepare(plan_dir, strict=strict, today=today, limits=limits)
@@ -376,7 +373,6 @@ def build(
                 only_pages=only.pages if only is not None else (),
                 previous=previous.site_files if only is not None else None,
                 changes=marks,
-                fork=fork,
             )
         except OutputCollision as exc:
             return failed(error(str(exc), Position(root)))

@@ -215,8 +215,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
             changes_since=args.changes_since,
             pool=pool,
             limits=_limits(args),
-            # A large site's chapters on two cores; not beside the PDF workers' threads.
-            fork=pool is None and (args.jobs is None or args.jobs >= 2),
         )
     progress.done()
     print_problems(result.problems)

@@ -5,12 +5,8 @@ All links are relative, so the site works when opened straight from disk.
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import pickle
 import re
-import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -337,7 +333,6 @@ def render_site(
     only_pages: Collection[str] = (),
     previous: OutputFiles | None = None,
     changes: object | None = None,
-    fork: bool = False,
 ) -> tuple[OutputFiles, list[Problem]]:
     """All site files (pages, theme static files, plan assets) and the problems met.
     ``root`` is the plan folder (the model holds only paths relative to it).
@@ -346,8 +341,7 @@ def render_site(
     sections' pages are rendered, and of the other pages those in ``only_pages`` (page
     ids: ``milestones``, ``search``); every other file is taken from ``previous``. ``changes``
     (``diff.ReviewMarks``) adds review marks: the templates badge what changed, and a
-    "what changed" page lists it. ``fork`` allows rendering part of the chapters in a
-    forked process (``fork_share``); the output is the same either way.
+    "what changed" page lists it.
     """
     incremental = only_sections is not None and previous is not None
     plan = report.plan
@@ -366,6 +360,10 @@ def render_site(
             chapter_url=lambda chapter, anchor: part_url(pages, chapter, anchor, "../"),
         )
 
+    sections, problems = render_sections(
+        report, root, target_for, only_sections if incremental else None
+    )
+    problems += theme.problems
     by_slug = {s.slug: s for s in plan.sections}
     labels = labels_for(plan.meta.locale)
     entries = search_entries(report, pages)
@@ -376,18 +374,13 @@ def render_site(
     chapter_at |= {p.id: None for p in pages if p.group == "home"}
     navs: dict = {}
     nav_cache = NavCache(env)
-    bodies: dict[str, str] = {}  # slug → the chapter's HTML (markdown-it, raw HTML off)
-    all_pages = [*pages, search_page]
-
-    def kept(page: Page) -> bool:
-        """A page an incremental build takes from ``previous``."""
-        if not incremental:
-            return False
-        if page.id.startswith("section:"):
-            return page.id.split(":", 1)[1] not in only_sections
-        return page.id not in only_pages
-
-    def render_page(index: int, page: Page) -> bytes | Problem:
+    for index, page in enumerate([*pages, search_page]):
+        chapter = page.id.startswith("section:")
+        if incremental and (
+            page.id.split(":", 1)[-1] not in only_sections if chapter else page.id not in only_pages
+        ):
+            out.add(page.path, previous.files[page.path])
+            continue
         context = {
             "report": report,
             "plan": plan,
@@ -412,7 +405,7 @@ def render_site(
         if page.id.startswith("section:"):
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
-            context["body"] = Markup(bodies[slug])  # markdown-it output, raw HTML off
+            context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
         window = nav_window(len(chapters), chapter_at.get(page.id, -1))
         if window not in navs:
             navs[window] = navigation(pages, labels, window)
@@ -421,59 +414,11 @@ def render_site(
         if nav_markup is not None:
             context["nav_markup"] = nav_markup
         try:
-            return render_template(env, page.template, context).encode("utf-8")
+            html = render_template(env, page.template, context)
         except TemplateProblem as exc:
-            return exc.problem
-
-    def render_part(slugs: set[str] | None, chosen: Callable[[Page], bool]) -> _Part:
-        """The chapters ``slugs`` (``None``: all) and the pages ``chosen`` accepts."""
-        rendered, _ = render_sections(report, root, target_for, slugs)
-        bodies.update((slug, section.html) for slug, section in rendered.items())
-        made = {
-            index: render_page(index, page)
-            for index, page in enumerate(all_pages)
-            if chosen(page) and not kept(page)
-        }
-        return _Part({slug: r.problems for slug, r in rendered.items()}, made)
-
-    def render_blocks(claims: _Claims, from_front: bool) -> _Part:
-        """Blocks of chapters, claimed one at a time until none is left."""
-        done = _Part({}, {})
-        while (block := claims.take(from_front)) is not None:
-            done.add(render_part(block, lambda page: _slug(page) in block))
-        return done
-
-    blocks = fork_blocks([p.id.split(":", 1)[1] for p in chapters]) if fork else []
-    if incremental or not blocks:
-        part = render_part(only_sections if incremental else None, lambda page: True)
-    else:
-        # The forked process renders blocks of chapters from the first; this one renders
-        # every other page, then blocks from the last, until they meet.
-        claims = _Claims(blocks)
-        child = Forked(lambda: render_blocks(claims, from_front=True))
-        try:
-            part = render_part(set(), lambda page: _slug(page) is None)
-            part.add(render_blocks(claims, from_front=False))
-        finally:
-            theirs = child.result()
-        if isinstance(theirs, _Part):
-            part.add(theirs)
-        missing = {slug for block in blocks for slug in block} - set(part.sections)
-        if missing:  # the forked process failed: render what it took here
-            part.add(render_part(missing, lambda page: _slug(page) in missing))
-
-    # In the order of a one-process render: the chapters' problems, the theme's, the pages'.
-    problems = [p for s in plan.sections for p in part.sections.get(s.slug, ())]
-    problems += theme.problems
-    for index, page in enumerate(all_pages):
-        if index not in part.pages:
-            out.add(page.path, previous.files[page.path])
+            problems.append(exc.problem)
             continue
-        made = part.pages[index]
-        if isinstance(made, Problem):
-            problems.append(made)
-        else:
-            out.add(page.path, made)
+        out.add(page.path, html.encode("utf-8"))
     out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
     for relative, content in downloads.items():
         out.add(relative, content)
@@ -488,96 +433,3 @@ def render_site(
     for asset in plan.assets:
         out.add(asset, root / asset)
     return out, problems
-
-
-@dataclass
-class _Part:
-    """Part of a site's render: each chapter's problems, and each page (by its place
-    among the pages) as HTML bytes or the problem its template met."""
-
-    sections: dict[str, tuple[Problem, ...]]
-    pages: dict[int, bytes | Problem]
-
-    def add(self, other: _Part) -> None:
-        self.sections.update(other.sections)
-        self.pages.update(other.pages)
-
-
-def _slug(page: Page) -> str | None:
-    return page.id.split(":", 1)[1] if page.id.startswith("section:") else None
-
-
-#: Chapters from which a build may render part of them in a forked process (``--jobs``
-#: allowing, two usable cores): below it the fork costs more than it gives.
-FORK_MIN_CHAPTERS = 400
-
-
-def fork_blocks(slugs: list[str]) -> list[frozenset[str]]:
-    """The chapters (``slugs`` in page order) in the blocks two processes share out, or
-    none: with fewer than ``FORK_MIN_CHAPTERS``, fewer than two usable cores, no ``fork``,
-    or other threads running (a fork copies locks another thread may hold)."""
-    if len(slugs) < max(FORK_MIN_CHAPTERS, 2) or not hasattr(os, "fork"):
-        return []
-    if threading.active_count() > 1 or len(os.sched_getaffinity(0)) < 2:
-        return []
-    # The sidebar's blocks: each navigation is checked (``NavCache``) in one process.
-    size = NAV_BLOCK if len(slugs) > NAV_ALL_CHAPTERS else 1
-    return [frozenset(slugs[i : i + size]) for i in range(0, len(slugs), size)]
-
-
-class _Claims:
-    """Blocks shared by a process and its fork: one takes them from the first, the other
-    from the last, each block once."""
-
-    def __init__(self, blocks: list[frozenset[str]]):
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        self.blocks = blocks
-        self.lock = context.Lock()
-        self.bounds = context.RawArray("l", [0, len(blocks)])  # [first, end) not yet taken
-
-    def take(self, from_front: bool) -> frozenset[str] | None:
-        with self.lock:
-            first, end = self.bounds
-            if first >= end:
-                return None
-            if from_front:
-                self.bounds[0] = first + 1
-                return self.blocks[first]
-            self.bounds[1] = end - 1
-            return self.blocks[end - 1]
-
-
-class Forked:
-    """``function()`` run in a forked copy of this process; ``result()`` is what it
-    returned (pickled through a pipe), or ``None`` if it failed in any way."""
-
-    def __init__(self, function: Callable[[], object]):
-        read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            status = 1
-            try:
-                os.close(read)
-                gc.disable()  # short-lived: a collection would copy the whole heap's pages
-                data = pickle.dumps(function(), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as pipe:
-                    pipe.write(data)
-                status = 0
-            except BaseException:
-                pass
-            finally:
-                os._exit(status)
-        os.close(write)
-        self.pipe = os.fdopen(read, "rb")
-
-    def result(self) -> object | None:
-        try:
-            data = self.pipe.read()
-        finally:
-            self.pipe.close()
-            _, status = os.waitpid(self.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
-        return pickle.loads(data)
