@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
-from planbuilder.load import PART_FILES, load
+from planbuilder.load import DEFAULT_LIMITS, PART_FILES, Limits, load
 from planbuilder.model import build_model, section_of
 from planbuilder.output import OutputCollision, OutputFiles
 from planbuilder.paths import is_inside
@@ -131,10 +131,15 @@ def markdown_problems(validated: Validated) -> list[Problem]:
 
 
 def prepare(
-    plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None
+    plan_dir: Path | str,
+    *,
+    strict: bool = False,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Prepared:
-    """Load, validate, model and compute a plan. ``today`` is the default ``as_of``."""
-    sources = load(plan_dir)
+    """Load, validate, model and compute a plan. ``today`` is the default ``as_of``;
+    ``limits`` caps each file (``load.Limits``)."""
+    sources = load(plan_dir, limits=limits)
     today = today or dt.date.today()
     validated = validate(sources, today)
     problems = _finish(validated.problems, strict)
@@ -175,13 +180,17 @@ def select_editions(
 
 
 def check(
-    plan_dir: Path | str, *, strict: bool = False, today: dt.date | None = None
+    plan_dir: Path | str,
+    *,
+    strict: bool = False,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BuildResult:
     """Validate a plan without writing anything. The site and each edition's print
     document are rendered too, in memory, so that problems only found there (a missing
     image, a broken link, a mistake in a template override) are reported; only the PDF
     layout itself, the slow part, is left out."""
-    return build(plan_dir, write=False, layout=False, strict=strict, today=today)
+    return build(plan_dir, write=False, layout=False, strict=strict, today=today, limits=limits)
 
 
 def build_pdf(
@@ -194,6 +203,7 @@ def build_pdf(
     paper: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
     pool: LayoutPool | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BuildResult:
     """Build only the PDF: every edition into ``PLAN/_build/``, or one edition to ``target``."""
     return build(
@@ -206,6 +216,7 @@ def build_pdf(
         paper=paper,
         progress=progress,
         pool=pool,
+        limits=limits,
     )
 
 
@@ -265,6 +276,7 @@ def build(
     cache: PdfCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
     changes_since: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BuildResult:
     """Build a plan; nothing is written unless the whole build succeeds.
 
@@ -285,9 +297,10 @@ def build(
     needs with ``pdf_request`` (the dev server, for the edition being previewed).
     ``changes_since`` (a
     git revision) marks on the site what changed since then (``diff.marks_since``).
+    ``limits`` caps each file of the plan (``load.Limits``; raised only by the user).
     """
     progress("checking the plan")
-    prepared = prepare(plan_dir, strict=strict, today=today)
+    prepared = prepare(plan_dir, strict=strict, today=today, limits=limits)
     root = prepared.root
     if not prepared.ok:
         return BuildResult(root, prepared.problems, theme=prepared.theme)

@@ -45,13 +45,33 @@ def print_problems(problems: Sequence[Problem], stream=None) -> None:
         print(problem_text(problem, color=color), file=stream)
 
 
+def _limits(args: argparse.Namespace):
+    """The per-file limits: the defaults, or those the user raised with ``--max-file-mib``
+    (an option of the command line only: nothing in a plan can raise them)."""
+    from planbuilder.load import DEFAULT_LIMITS, Limits
+
+    mib = getattr(args, "max_file_mib", None)
+    return DEFAULT_LIMITS if mib is None else Limits.for_file_mib(mib)
+
+
+def _mib(text: str) -> int:
+    """An argparse ``type``: a whole number of MiB, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of MiB (1 or more): {text!r}")
+    return value
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from planbuilder.build import check
 
     if getattr(args, "format", "text") == "json":
         return _cmd_check_json(args)
 
-    result = check(args.plan, strict=args.strict)
+    result = check(args.plan, strict=args.strict, limits=_limits(args))
     print_problems(result.problems)
     if not result.ok:
         print(f"{_display_path(result.root)}: {_summary(result.problems)}", file=sys.stderr)
@@ -69,7 +89,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     from planbuilder.render.figures import format_figure
     from planbuilder.render.formatting import Formatter
 
-    prepared = prepare(args.plan, strict=args.strict)
+    prepared = prepare(args.plan, strict=args.strict, limits=_limits(args))
     print_problems([p for p in prepared.problems if p.is_error])
     if not prepared.ok:
         print(f"{_display_path(prepared.root)}: {_summary(prepared.problems)}", file=sys.stderr)
@@ -194,6 +214,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             progress=progress,
             changes_since=args.changes_since,
             pool=pool,
+            limits=_limits(args),
         )
     progress.done()
     print_problems(result.problems)
@@ -228,6 +249,7 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
             paper=args.paper,
             progress=progress,
             pool=pool,
+            limits=_limits(args),
         )
     progress.done()
     print_problems(result.problems)
@@ -303,6 +325,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         pdf=not args.no_pdf,
         log=log,
         log_problems=print_problems,
+        limits=_limits(args),
     )
     try:
         url = server.start()
@@ -335,7 +358,7 @@ def _cmd_check_json(args: argparse.Namespace) -> int:
     from planbuilder.build import check
     from planbuilder.diagnostics import problem_json
 
-    result = check(args.plan, strict=args.strict)
+    result = check(args.plan, strict=args.strict, limits=_limits(args))
     errors = len(result.errors)
     document = {
         "plan": _display_path(result.root),
@@ -391,7 +414,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from planbuilder.build import prepare
     from planbuilder.export import ExportError, export
 
-    prepared = prepare(args.plan, strict=args.strict)
+    prepared = prepare(args.plan, strict=args.strict, limits=_limits(args))
     print_problems(prepared.problems)
     if not prepared.ok:
         print(
@@ -487,11 +510,21 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
         return sub
 
+    def limits_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--max-file-mib",
+            type=_mib,
+            metavar="N",
+            help="for a large plan you trust: read files of up to N MiB (default 5), "
+            "and YAML values in proportion (default 200,000 a file)",
+        )
+
     def plan_argument(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("plan", metavar="PLAN", help="the plan folder (it holds plan.yaml)")
         sub.add_argument(
             "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
         )
+        limits_option(sub)
 
     def pdf_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -577,6 +610,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--poll", action="store_true", help="poll for changes (network drives, containers)"
     )
     serve.add_argument("--no-pdf", action="store_true", help="do not build the PDF preview")
+    limits_option(serve)
     serve.set_defaults(func=_cmd_serve)
 
     figures = command(

@@ -48,6 +48,36 @@ MAX_NODES = 200_000
 # Plans need a handful of levels; a cap keeps deep nesting from exhausting the stack.
 MAX_DEPTH = 100
 MAX_FILE_BYTES = 5 * 1024 * 1024
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one plan file may cost: its size, and the values its YAML expands to.
+
+    The defaults bound an untrusted plan. Only the person running planbuilder may raise
+    them for a large plan they trust (``--max-file-mib``), never a plan: they are given
+    to ``load`` by its caller, not read from any file of the plan.
+    """
+
+    file_bytes: int = MAX_FILE_BYTES
+    nodes: int = MAX_NODES
+
+    @classmethod
+    def for_file_mib(cls, mib: int) -> Limits:
+        """Files of up to ``mib`` MiB, and values in the same proportion as the defaults."""
+        if mib < 1:
+            raise ValueError("the file size limit is at least 1 MiB")
+        return cls(mib * _MIB, MAX_NODES * mib * _MIB // MAX_FILE_BYTES)
+
+    @property
+    def file_mib(self) -> int:
+        return self.file_bytes // _MIB
+
+
+DEFAULT_LIMITS = Limits()
+#: Named by the problems a limit gives, for a plan the user trusts.
+RAISE_HINT = "for a large plan you trust, raise the limit with `--max-file-mib N`"
 
 Path_ = tuple[str | int, ...]
 
@@ -281,9 +311,10 @@ class Marks(Mapping):
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording positions."""
 
-    def __init__(self, path: Path, loader: yaml.SafeLoader):
+    def __init__(self, path: Path, loader: yaml.SafeLoader, max_nodes: int = MAX_NODES):
         self.path = path
         self.loader = loader
+        self.max_nodes = max_nodes
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
@@ -294,7 +325,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path_ = ()) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise _TooBig()
         if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
             raise _TooDeep(node.start_mark)
@@ -383,11 +414,12 @@ class ParseCache:
 
     def __init__(self, max_chars: int = 64 * 1024 * 1024):
         self.max_chars = max_chars
-        self._docs: dict[tuple[str, int, str], tuple[YamlDoc, tuple[Problem, ...]]] = {}
+        # Keys: (file, line offset, text, value cap): a cap changes what a text gives.
+        self._docs: dict[tuple[str, int, str, int], tuple[YamlDoc, tuple[Problem, ...]]] = {}
         self._chars = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, str]) -> tuple[YamlDoc, list[Problem]] | None:
+    def get(self, key: tuple[str, int, str, int]) -> tuple[YamlDoc, list[Problem]] | None:
         with self._lock:
             found = self._docs.get(key)
         if found is None:
@@ -395,7 +427,7 @@ class ParseCache:
         doc, problems = found
         return replace(doc, data=_copy_data(doc.data)), list(problems)
 
-    def put(self, key: tuple[str, int, str], doc: YamlDoc, problems: list[Problem]) -> None:
+    def put(self, key: tuple[str, int, str, int], doc: YamlDoc, problems: list[Problem]) -> None:
         with self._lock:
             if key in self._docs or len(key[2]) > self.max_chars:
                 return
@@ -420,20 +452,24 @@ def _copy_data(data: Any) -> Any:
 parse_cache: ParseCache | None = None
 
 
-def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, list[Problem]]:
+def parse_yaml(
+    text: str, path: Path, line_offset: int = 0, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
     cache = parse_cache
     if cache is None:
-        return _parse_yaml(text, path, line_offset)
-    key = (str(path), line_offset, text)
+        return _parse_yaml(text, path, line_offset, limits.nodes)
+    key = (str(path), line_offset, text, limits.nodes)
     found = cache.get(key)
     if found is None:
-        found = _parse_yaml(text, path, line_offset)
+        found = _parse_yaml(text, path, line_offset, limits.nodes)
         cache.put(key, *found)
     return found
 
 
-def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[Problem]]:
+def _parse_yaml(
+    text: str, path: Path, line_offset: int, max_nodes: int = MAX_NODES
+) -> tuple[YamlDoc, list[Problem]]:
     loader = None
     try:
         try:
@@ -466,15 +502,15 @@ def _parse_yaml(text: str, path: Path, line_offset: int) -> tuple[YamlDoc, list[
             return YamlDoc(path, None, parsed=False), [_too_deep(exc, loader, path, line_offset)]
         if node is None:
             return YamlDoc(path, None, {(): Position(path, 1 + line_offset, 1)}), []
-        builder = _Builder(path, loader)
+        builder = _Builder(path, loader, max_nodes)
         try:
             data = builder.build(node)
         except _TooBig:
             return YamlDoc(path, None, parsed=False), [
                 error(
-                    f"the file expands to more than {MAX_NODES} values",
+                    f"the file expands to more than {max_nodes} values",
                     Position(path, 1, 1),
-                    hint="YAML aliases (`*name`) are expanded; use fewer of them",
+                    hint=f"YAML aliases (`*name`) are expanded: use fewer of them; {RAISE_HINT}",
                 )
             ]
         except yaml.YAMLError as exc:
@@ -526,16 +562,18 @@ def _shift(position: Position, lines: int) -> Position:
     return Position(position.file, position.line + lines, position.column)
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
+def _too_large(path: Path, limits: Limits) -> Problem:
+    return error(
+        f"file is larger than {limits.file_mib} MiB",
+        Position(path),
+        hint=f"split it into smaller files; {RAISE_HINT}",
+    )
+
+
+def _read_text(path: Path, problems: list[Problem], limits: Limits) -> str | None:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(
-                error(
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                    Position(path),
-                    hint="split it into smaller files",
-                )
-            )
+        if path.stat().st_size > limits.file_bytes:
+            problems.append(_too_large(path, limits))
             return None
         raw = path.read_bytes()
     except OSError as exc:
@@ -654,14 +692,16 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return None, text, 1
 
 
-def _load_section(path: Path, problems: list[Problem]) -> SectionSource | None:
-    text = _read_text(path, problems)
+def _load_section(path: Path, problems: list[Problem], limits: Limits) -> SectionSource | None:
+    text = _read_text(path, problems, limits)
     if text is None:
         return None
-    return _section_from_text(path, text, problems)
+    return _section_from_text(path, text, problems, limits)
 
 
-def _section_from_text(path: Path, text: str, problems: list[Problem]) -> SectionSource | None:
+def _section_from_text(
+    path: Path, text: str, problems: list[Problem], limits: Limits = DEFAULT_LIMITS
+) -> SectionSource | None:
     front_text, body, body_line = split_front_matter(text)
     if front_text is None:
         if text.startswith("---"):
@@ -674,13 +714,13 @@ def _section_from_text(path: Path, text: str, problems: list[Problem]) -> Sectio
             )
             return None
         return SectionSource(path, YamlDoc(path, None), body, body_line)
-    front, found = parse_yaml(front_text, path, line_offset=1)
+    front, found = parse_yaml(front_text, path, line_offset=1, limits=limits)
     problems.extend(found)
     return SectionSource(path, front, body, body_line)
 
 
-def _load_csv(path: Path, problems: list[Problem]) -> CsvSource | None:
-    text = _read_text(path, problems)
+def _load_csv(path: Path, problems: list[Problem], limits: Limits) -> CsvSource | None:
+    text = _read_text(path, problems, limits)
     if text is None:
         return None
     return _csv_from_text(path, text, problems)
@@ -702,8 +742,9 @@ def _csv_from_text(path: Path, text: str, problems: list[Problem]) -> CsvSource 
     return CsvSource(path, header, tuple(rows))
 
 
-def load(root: Path | str) -> Sources:
-    """Read the plan folder at ``root``. Never raises for a bad plan: problems are returned."""
+def load(root: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> Sources:
+    """Read the plan folder at ``root``. Never raises for a bad plan: problems are returned.
+    ``limits`` caps each file (the defaults unless the user raised them)."""
     root = Path(root).resolve()
     problems: list[Problem] = []
     plan_path = root / PLAN_FILE
@@ -725,9 +766,9 @@ def load(root: Path | str) -> Sources:
             )
         )
     else:
-        text = _read_text(plan_path, problems)
+        text = _read_text(plan_path, problems, limits)
         if text is not None:
-            plan, found = parse_yaml(text, plan_path)
+            plan, found = parse_yaml(text, plan_path, limits=limits)
             problems.extend(found)
 
     parts: dict[str, YamlDoc] = {}
@@ -743,10 +784,10 @@ def load(root: Path | str) -> Sources:
             if not is_inside(path, root):
                 problems.append(error("file points outside the plan folder", Position(path)))
                 continue
-            text = _read_text(path, problems)
+            text = _read_text(path, problems, limits)
             if text is None:
                 continue
-            doc, found = parse_yaml(text, path)
+            doc, found = parse_yaml(text, path, limits=limits)
             problems.extend(found)
             parts[name.removesuffix(".yaml")] = doc
         for folder, pattern, read, found in (
@@ -755,7 +796,7 @@ def load(root: Path | str) -> Sources:
         ):
             if (root / folder).is_dir():
                 for path in _confined_files(root / folder, root, pattern, problems):
-                    loaded = read(path, problems)
+                    loaded = read(path, problems, limits)
                     if loaded is not None:
                         found.append(loaded)
         assets_dir = root / ASSETS_DIR
@@ -789,6 +830,7 @@ def load_files(
     root: Path | str,
     *,
     stamp: dt.datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Sources:
     """Read a plan held in memory, ``{path relative to the plan: bytes}`` (e.g. a git
     revision), exactly as ``load`` reads a folder; positions name ``root / path``.
@@ -801,14 +843,8 @@ def load_files(
 
     def text_of(name: str) -> str | None:
         raw = files[name]
-        if len(raw) > MAX_FILE_BYTES:
-            problems.append(
-                error(
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                    Position(root / name),
-                    hint="split it into smaller files",
-                )
-            )
+        if len(raw) > limits.file_bytes:
+            problems.append(_too_large(root / name, limits))
             return None
         return _decode_text(raw, root / name, problems)
 
@@ -824,14 +860,14 @@ def load_files(
     else:
         text = text_of(PLAN_FILE)
         if text is not None:
-            plan, found = parse_yaml(text, root / PLAN_FILE)
+            plan, found = parse_yaml(text, root / PLAN_FILE, limits=limits)
             problems.extend(found)
     parts: dict[str, YamlDoc] = {}
     for name in PART_FILES:
         if name in files:
             text = text_of(name)
             if text is not None:
-                doc, found = parse_yaml(text, root / name)
+                doc, found = parse_yaml(text, root / name, limits=limits)
                 problems.extend(found)
                 parts[name.removesuffix(".yaml")] = doc
     sections: list[SectionSource] = []
@@ -843,7 +879,9 @@ def load_files(
             continue
         if folder == SECTIONS_DIR and "/" not in rest and rest.endswith(".md"):
             text = text_of(name)
-            section = None if text is None else _section_from_text(root / name, text, problems)
+            section = (
+                None if text is None else _section_from_text(root / name, text, problems, limits)
+            )
             if section is not None:
                 sections.append(section)
         elif folder == KPI_CSV_DIR and "/" not in rest and rest.endswith(".csv"):

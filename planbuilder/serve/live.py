@@ -53,8 +53,10 @@ class LiveBuilder:
         on_event: Callable[[dict], None] = lambda event: None,
         log: Callable[[str], None] = lambda line: None,
         log_problems: Callable[[list[Problem]], None] = lambda problems: None,
+        limits: load.Limits = load.DEFAULT_LIMITS,
     ):
         self.plan_dir = plan_dir.resolve()
+        self.limits = limits
         self.work_dir = work_dir
         self.pdf_enabled = pdf
         self.today = today
@@ -104,6 +106,7 @@ class LiveBuilder:
             previous=self._last,
             changed=changed,
             pdf_later=True,
+            limits=self.limits,
         )
         problems = result.problems
         watched = (self.plan_dir, *(result.theme.layers if result.theme else ()))

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from planbuilder.diagnostics import overlay_html, problem_json
+from planbuilder.load import DEFAULT_LIMITS, Limits
 from planbuilder.problems import Problem
 from planbuilder.serve.live import PDF_PATH, LiveBuilder, LiveState
 from planbuilder.serve.watch import Watcher
@@ -302,6 +303,7 @@ class DevServer:
         today: dt.date | None = None,
         log: Callable[[str], None] = print,
         log_problems: Callable[[list[Problem]], None] = lambda problems: None,
+        limits: Limits = DEFAULT_LIMITS,
     ):
         self.plan_dir = Path(plan_dir).resolve()
         self.host = host
@@ -319,6 +321,7 @@ class DevServer:
             on_event=self._on_build_event,
             log=log,
             log_problems=log_problems,
+            limits=limits,
         )
         self.watcher = Watcher(self._changed, self._excluded, poll=poll)
         self._http: _Server | None = None
