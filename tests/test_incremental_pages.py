@@ -142,3 +142,61 @@ def test_reordered_milestones_leave_the_quoting_chapters_alone(make_plan, tmp_pa
     assert (
         after.site_files.files["sections/plan.html"] is first.site_files.files["sections/plan.html"]
     )
+
+
+# Edits one after the other, as saves in the dev server: its parse cache reads again only
+# the changed milestones (``load._splice``) or, when in doubt, the whole file.
+MILESTONE_SAVES = [
+    ("Relaunch the web shop", "Rebuild the web shop"),  # a title, the same lines
+    (
+        "- id: first-office-account\n",
+        "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
+        "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n"
+        "- id: first-office-account\n",
+    ),  # a milestone added
+    ("  budget: 3200.00\n", "  budget: 3300.00\n  capital: true\n"),  # a line more
+    ("- id: referral-programme\n", "- id: referral-scheme\n"),  # an id
+    ("  title: Run an espresso course\n", "  title: Run an espresso course: [\n"),  # broken
+    ("  title: Run an espresso course: [\n", "  title: Run an espresso course\n"),  # fixed
+    (
+        "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
+        "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n",
+        "",
+    ),  # the milestone removed
+    ("  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # a date: the order changes
+]
+
+
+def test_milestone_saves_in_the_dev_server_build_what_a_full_build_does(
+    sample_copy, tmp_path, monkeypatch
+):
+    from planbuilder import load
+
+    cache = load.ParseCache()
+    path = sample_copy / "milestones.yaml"
+    spliced = []
+    splice = load._splice
+    monkeypatch.setattr(load, "_splice", lambda *a: spliced.append(splice(*a)) or spliced[-1])
+    monkeypatch.setattr(load, "parse_cache", cache)
+    last = build(sample_copy, tmp_path / "gen-0", pdf=False, today=TODAY)
+    incremental = 0
+    for n, (old, new) in enumerate(MILESTONE_SAVES, start=1):
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+        monkeypatch.setattr(load, "parse_cache", cache)
+        gen = tmp_path / f"gen-{n}"
+        after = build(sample_copy, gen, pdf=False, today=TODAY, previous=last, changed={path})
+        monkeypatch.setattr(load, "parse_cache", None)  # the reference parses every file
+        full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
+        assert after.problems == full.problems, new
+        assert after.ok == full.ok == (n != 5), new
+        incremental += after.incremental
+        if after.ok:
+            assert sorted(after.site_files.files) == sorted(full.site_files.files)
+            for relative in full.site_files.files:
+                written = (after.site_dir / relative).read_bytes()
+                assert written == (full.site_dir / relative).read_bytes(), (new, relative)
+        last = after
+    assert incremental >= 5  # all but the broken save and the one after it (no base)
+    assert sum(doc is not None for doc in spliced) >= 5  # only the changed items parsed
