@@ -145,42 +145,40 @@ def test_reordered_milestones_leave_the_quoting_chapters_alone(make_plan, tmp_pa
 
 
 # Edits one after the other, as saves in the dev server: its parse cache reads again only
-# the changed milestones (``load._splice``) or, when in doubt, the whole file.
-MILESTONE_SAVES = [
-    ("Relaunch the web shop", "Rebuild the web shop"),  # a title, the same lines
-    (
-        "- id: first-office-account\n",
-        "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
-        "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n"
-        "- id: first-office-account\n",
-    ),  # a milestone added
-    ("  budget: 3200.00\n", "  budget: 3300.00\n  capital: true\n"),  # a line more
-    ("- id: referral-programme\n", "- id: referral-scheme\n"),  # an id
-    ("  title: Run an espresso course\n", "  title: Run an espresso course: [\n"),  # broken
-    ("  title: Run an espresso course: [\n", "  title: Run an espresso course\n"),  # fixed
-    (
-        "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
-        "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n",
-        "",
-    ),  # the milestone removed
-    ("  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # a date: the order changes
+# the changed items (``load._splice``) or, when in doubt, the whole file, and the checks of
+# unchanged files are kept (``validate._CHECKED``).
+ADDED = (
+    "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
+    "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n"
+)
+SAVES = [
+    ("milestones.yaml", "Relaunch the web shop", "Rebuild the web shop"),  # the same lines
+    ("milestones.yaml", "- id: first-office-account\n", ADDED + "- id: first-office-account\n"),
+    ("kpis.yaml", "2026-10: 489", "2026-10: 498"),
+    ("milestones.yaml", "  budget: 3200.00\n", "  budget: 3300.00\n  capital: true\n"),
+    ("goals.yaml", "target: 25", "target: 27"),
+    ("milestones.yaml", "- id: referral-programme\n", "- id: referral-scheme\n"),  # an id
+    ("milestones.yaml", "course\n", "course: [\n"),  # broken
+    ("milestones.yaml", "course: [\n", "course\n"),  # fixed
+    ("team.yaml", "Tomas", "Tomás"),
+    ("milestones.yaml", ADDED, ""),  # the milestone removed
+    ("milestones.yaml", "  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # the order changes
 ]
+BROKEN = 7
 
 
-def test_milestone_saves_in_the_dev_server_build_what_a_full_build_does(
-    sample_copy, tmp_path, monkeypatch
-):
+def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_path, monkeypatch):
     from planbuilder import load
 
     cache = load.ParseCache()
-    path = sample_copy / "milestones.yaml"
     spliced = []
     splice = load._splice
     monkeypatch.setattr(load, "_splice", lambda *a: spliced.append(splice(*a)) or spliced[-1])
     monkeypatch.setattr(load, "parse_cache", cache)
     last = build(sample_copy, tmp_path / "gen-0", pdf=False, today=TODAY)
     incremental = 0
-    for n, (old, new) in enumerate(MILESTONE_SAVES, start=1):
+    for n, (name, old, new) in enumerate(SAVES, start=1):
+        path = sample_copy / name
         text = path.read_text()
         assert old in text, old
         path.write_text(text.replace(old, new, 1))
@@ -190,7 +188,7 @@ def test_milestone_saves_in_the_dev_server_build_what_a_full_build_does(
         monkeypatch.setattr(load, "parse_cache", None)  # the reference parses every file
         full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
         assert after.problems == full.problems, new
-        assert after.ok == full.ok == (n != 5), new
+        assert after.ok == full.ok == (n != BROKEN), new
         incremental += after.incremental
         if after.ok:
             assert sorted(after.site_files.files) == sorted(full.site_files.files)
@@ -198,5 +196,5 @@ def test_milestone_saves_in_the_dev_server_build_what_a_full_build_does(
                 written = (after.site_dir / relative).read_bytes()
                 assert written == (full.site_dir / relative).read_bytes(), (new, relative)
         last = after
-    assert incremental >= 5  # all but the broken save and the one after it (no base)
-    assert sum(doc is not None for doc in spliced) >= 5  # only the changed items parsed
+    assert incremental == len(SAVES) - 2  # not the broken save, nor the one after it
+    assert sum(doc is not None for doc in spliced) >= 8  # only the changed items parsed
