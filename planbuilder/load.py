@@ -388,6 +388,7 @@ class ParseCache:
         self.max_chars = max_chars
         self._docs: dict[tuple[str, int, str], tuple[YamlDoc, tuple[Problem, ...]]] = {}
         self._latest: dict[tuple[str, int], tuple[str, int, str]] = {}  # file → its last key
+        self._splices: dict[str, tuple[Marks, Splice]] = {}  # file → its last splice
         self._chars = 0
         self._lock = threading.Lock()
 
@@ -409,6 +410,17 @@ class ParseCache:
         if found is None or found[1]:
             return None
         return key[2], found[0]
+
+    def splice_of(self, doc: YamlDoc) -> Splice | None:
+        """How ``doc`` (as this cache handed it out) was made from an earlier parse of its
+        file, when it was spliced (``_splice``)."""
+        with self._lock:
+            found = self._splices.get(str(doc.path))
+        return found[1] if found is not None and found[0] is doc.positions else None
+
+    def spliced(self, doc: YamlDoc, splice: Splice) -> None:
+        with self._lock:
+            self._splices[str(doc.path)] = (doc.positions, splice)
 
     def put(
         self, key: tuple[str, int, str], doc: YamlDoc, problems: list[Problem], copy: bool = True
@@ -446,8 +458,22 @@ _NOT_SPLICED = re.compile(r"[&*\ufeff]|^(?:---|\.\.\.|%)", re.MULTILINE)
 _NOT_COUNTED = re.compile(r"[\r\x85\u2028\u2029]|^%", re.MULTILINE)
 
 
-def _splice(old_text: str, old: YamlDoc, text: str) -> YamlDoc | None:
-    """``text`` parsed by reading again only the top-level list items it changed since
+@dataclass(frozen=True)
+class Splice:
+    """A list document made from an earlier parse (``before``, its positions) by parsing
+    again items ``first`` to ``end`` (exclusive) of it: the items after them are
+    renumbered by ``moved`` and ``shift`` lines down. Items before ``first`` have the same
+    data and positions as before."""
+
+    before: Marks
+    first: int
+    end: int
+    moved: int
+    shift: int
+
+
+def _splice(old_text: str, old: YamlDoc, text: str) -> tuple[YamlDoc, Splice] | None:
+    """``text`` parsed (and how) by reading again only the top-level list items it changed since
     ``old_text`` (whose parse ``old`` had no problems), or ``None`` when that cannot be
     done exactly: the caller parses the whole file. The result's data and positions are
     the same as a whole parse's.
@@ -504,9 +530,8 @@ def _splice(old_text: str, old: YamlDoc, text: str) -> YamlDoc | None:
     keys = _spliced(key_pairs, span_keys, first, end, moved, before, shift)
     data = [*old.data[:first], *span.data, *old.data[end:]]
     offset = old.positions._offset
-    return YamlDoc(
-        old.path, data, Marks(old.path, positions, offset), Marks(old.path, keys, offset)
-    )
+    doc = YamlDoc(old.path, data, Marks(old.path, positions, offset), Marks(old.path, keys, offset))
+    return doc, Splice(old.positions, first, end, moved, shift)
 
 
 def _one_per_block(
@@ -608,8 +633,10 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlDoc, li
     found = cache.get(key)
     if found is None:
         earlier = cache.latest(key[0], line_offset)
-        spliced = _splice(earlier[0], earlier[1], text) if earlier is not None else None
-        if spliced is not None:
+        made = _splice(earlier[0], earlier[1], text) if earlier is not None else None
+        if made is not None:
+            spliced, splice = made
+            cache.spliced(spliced, splice)
             cache.put(key, spliced, [], copy=False)
             return replace(spliced, data=_copy_data(spliced.data)), []
         found = _parse_yaml(text, path, line_offset)

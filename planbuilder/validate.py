@@ -17,8 +17,9 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_territory_currencies, is_currency
 
+from planbuilder import load
 from planbuilder.lint import lint
-from planbuilder.load import CsvSource, Marks, SectionSource, Sources, YamlDoc
+from planbuilder.load import CsvSource, SectionSource, Sources, YamlDoc
 from planbuilder.problems import Position, Problem, did_you_mean, error, warning
 from planbuilder.records import (
     ALL,
@@ -99,11 +100,25 @@ def _check_doc(doc: YamlDoc, schema: Record, ctx: Context, problems: list[Proble
     return result
 
 
-#: The last check of each list part, by file: (its positions, context, records, problems).
-#: The dev server's parse cache gives an unchanged file the same positions object every
-#: time (``load.ParseCache``), with the same data: then its check is the same, and is
-#: taken from here (5,000 milestones take 0.07 s to check again after a KPI edit).
-_CHECKED: dict[tuple[str, str], tuple[Any, Context, list[dict], tuple[Problem, ...]]] = {}
+@dataclass
+class _Checked:
+    """The last check of a list part: of the document with these ``positions``, each
+    item's record as checked (before its position is added; ``None`` when unusable) and
+    its problems, and the result."""
+
+    positions: Any
+    ctx: Context
+    items: list[tuple[dict | None, tuple[Problem, ...]]]
+    records: list[dict]
+    problems: tuple[Problem, ...]
+
+
+#: The last check of each list part, by (file, kind). The dev server's parse cache gives
+#: an unchanged file the same positions object every time, with the same data: its check
+#: is then taken whole from here (5,000 milestones take 0.07 s to check again after a KPI
+#: edit). A file it spliced (``load.Splice``: some items parsed again) has its unchanged
+#: items' checks taken from here, and only the others checked again.
+_CHECKED: dict[tuple[str, str], _Checked] = {}
 
 
 def _check_list(
@@ -111,18 +126,19 @@ def _check_list(
 ) -> list[dict]:
     key = (str(doc.path), label)
     found = _CHECKED.get(key)
-    if found is not None and found[0] is doc.positions and found[1] == ctx:
-        problems.extend(found[3])
-        return [_copy_record(record) for record in found[2]]
+    if found is not None and found.ctx == ctx and found.positions is doc.positions:
+        problems.extend(found.problems)
+        return [_copy_record(record) for record in found.records]
+    cache = load.parse_cache
+    splice = cache.splice_of(doc) if cache is not None and found is not None else None
+    earlier = None
+    if splice is not None and splice.before is found.positions and found.ctx == ctx:
+        earlier = (found.items, splice)
     before = len(problems)
-    records = _checked_list(doc, schema, label, ctx, problems)
-    if isinstance(doc.positions, Marks):  # a parse the cache may hand out again
-        _CHECKED[key] = (
-            doc.positions,
-            ctx,
-            [_copy_record(record) for record in records],
-            tuple(problems[before:]),
-        )
+    records, items = _checked_list(doc, schema, label, ctx, problems, earlier)
+    if cache is not None and isinstance(doc.data, list):  # the cache may hand it out again
+        copies = [_copy_record(record) for record in records]
+        _CHECKED[key] = _Checked(doc.positions, ctx, items, copies, tuple(problems[before:]))
     return records
 
 
@@ -135,11 +151,35 @@ def _copy_record(value: Any) -> Any:
     return value
 
 
+def _kept_check(earlier, index: int) -> tuple[dict | None, tuple[Problem, ...]] | None:
+    """The check of item ``index`` of a spliced document taken from the check of the
+    document it was made from, when it is the same: an item before the items parsed
+    again (same data, same positions), or one after them whose check found no problem
+    (its record holds no position) or that has not moved."""
+    if earlier is None:
+        return None
+    items, splice = earlier
+    if index < splice.first:
+        return items[index]
+    old = index - splice.moved
+    if old < splice.end or old >= len(items):
+        return None
+    if items[old][1] and (splice.moved or splice.shift):
+        return None
+    return items[old]
+
+
 def _checked_list(
-    doc: YamlDoc, schema: Record, label: str, ctx: Context, problems: list[Problem]
-) -> list[dict]:
+    doc: YamlDoc,
+    schema: Record,
+    label: str,
+    ctx: Context,
+    problems: list[Problem],
+    earlier: tuple | None = None,
+) -> tuple[list[dict], list]:
+    """The usable records of a list part, and each item's check (for ``_kept_check``)."""
     if doc.data is None:
-        return []
+        return [], []
     if not isinstance(doc.data, list):
         problems.append(
             error(
@@ -148,21 +188,31 @@ def _checked_list(
                 hint=f"start each {label} with `- id: ...`",
             )
         )
-        return []
+        return [], []
     checker = Checker(doc, ctx)
     records = []
+    items = []
     seen: dict[str, Position] = {}
     for index, item in enumerate(doc.data):
-        record = checker.record(schema, item, (index,))
-        if record is None:
+        kept = _kept_check(earlier, index)
+        if kept is None:
+            checker.problems = []
+            checked = checker.record(schema, item, (index,))
+            kept = (checked, tuple(checker.problems))
+        items.append(kept)
+        problems.extend(kept[1])
+        if kept[0] is None:
             continue
+        record = _copy_record(kept[0])
         ident = record.get("id")
         if ident is not None:
             if ident in seen:
-                checker.fail(
-                    (index, "id"),
-                    f"duplicate {label} id `{ident}`",
-                    f"ids must be unique; `{ident}` is first used at line {seen[ident].line}",
+                problems.append(
+                    error(
+                        f"duplicate {label} id `{ident}`",
+                        doc.pos((index, "id")),
+                        f"ids must be unique; `{ident}` is first used at line {seen[ident].line}",
+                    )
                 )
             else:
                 seen[ident] = doc.pos((index, "id"))
@@ -171,8 +221,7 @@ def _checked_list(
         record["position"] = doc.pos((index,))
         record["yaml_path"] = (index,)
         records.append(record)
-    problems.extend(checker.problems)
-    return records
+    return records, items
 
 
 def _merge_kpi_csvs(

@@ -161,19 +161,25 @@ SAVES = [
     ("milestones.yaml", "course\n", "course: [\n"),  # broken
     ("milestones.yaml", "course: [\n", "course\n"),  # fixed
     ("team.yaml", "Tomas", "Tomás"),
+    ("milestones.yaml", "  budget: 1500.00\n", "  budget: lots\n"),  # an error in an item
+    ("milestones.yaml", "  budget: 38500.00\n", "  budget: 38500.00\n\n"),  # a line before it
+    ("milestones.yaml", "  budget: lots\n", "  budget: 1500.00\n"),  # the error fixed
     ("milestones.yaml", ADDED, ""),  # the milestone removed
     ("milestones.yaml", "  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # the order changes
 ]
-BROKEN = 7
+BROKEN = {7, 10, 11}  # the saves after which the plan has errors
 
 
 def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_path, monkeypatch):
-    from planbuilder import load
+    from planbuilder import load, validate
 
     cache = load.ParseCache()
     spliced = []
     splice = load._splice
     monkeypatch.setattr(load, "_splice", lambda *a: spliced.append(splice(*a)) or spliced[-1])
+    kept = []
+    keep = validate._kept_check
+    monkeypatch.setattr(validate, "_kept_check", lambda *a: kept.append(keep(*a)) or kept[-1])
     monkeypatch.setattr(load, "parse_cache", cache)
     last = build(sample_copy, tmp_path / "gen-0", pdf=False, today=TODAY)
     incremental = 0
@@ -188,7 +194,7 @@ def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_p
         monkeypatch.setattr(load, "parse_cache", None)  # the reference parses every file
         full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
         assert after.problems == full.problems, new
-        assert after.ok == full.ok == (n != BROKEN), new
+        assert after.ok == full.ok == (n not in BROKEN), new
         incremental += after.incremental
         if after.ok:
             assert sorted(after.site_files.files) == sorted(full.site_files.files)
@@ -196,5 +202,6 @@ def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_p
                 written = (after.site_dir / relative).read_bytes()
                 assert written == (full.site_dir / relative).read_bytes(), (new, relative)
         last = after
-    assert incremental == len(SAVES) - 2  # not the broken save, nor the one after it
-    assert sum(doc is not None for doc in spliced) >= 8  # only the changed items parsed
+    assert incremental == len(SAVES) - 5  # not after errors, nor the save after that
+    assert sum(doc is not None for doc in spliced) >= 10  # only the changed items parsed
+    assert sum(check is not None for check in kept) > 50  # and checked
