@@ -444,16 +444,21 @@ def milestone_totals(views: tuple[MilestoneView, ...]) -> tuple[MilestoneTotal, 
     """Budget and count for each combination of the milestones page's filters, so a
     filtered table shows the total of the rows it shows."""
     owners = ["all", *sorted({v.milestone.owner or "none" for v in views})]
+    # One pass over the milestones; each total adds its budgets in the milestones' order.
+    budgets: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for v in views:
+        budget = v.milestone.budget or Decimal(0)
+        own = v.milestone.owner or "none"
+        for status, statuses in STATUS_FILTERS:
+            if v.status in statuses:
+                budgets[(status, "all")].append(budget)
+                if own != "all":
+                    budgets[(status, own)].append(budget)
     totals = []
-    for status, statuses in STATUS_FILTERS:
+    for status, _ in STATUS_FILTERS:
         for owner in owners:
-            chosen = [
-                v
-                for v in views
-                if v.status in statuses and owner in ("all", v.milestone.owner or "none")
-            ]
-            budget = sum((v.milestone.budget or Decimal(0) for v in chosen), Decimal(0))
-            totals.append(MilestoneTotal(status, owner, budget, len(chosen)))
+            chosen = budgets[(status, owner)]
+            totals.append(MilestoneTotal(status, owner, sum(chosen, Decimal(0)), len(chosen)))
     return tuple(totals)
 
 
