@@ -269,31 +269,6 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
     )
 
 
-#: The last milestone views made, by milestone id, and what else they were made from. The
-#: dev server computes the same thousands of milestones again after an edit of one (or of
-#: a KPI); a view kept is also the same object, which later comparisons of the old and new
-#: report (``site.stale_pages``) pass over at once.
-_last_views: list = [None]
-
-
-def _milestone_views(plan: Plan, as_of: dt.date) -> list[MilestoneView]:
-    """A view of each milestone, in the plan's order. A milestone equal to the one of its
-    id last time, at the same position, keeps its view when ``as_of``, the team and the
-    goals (positions included: a view holds them) are the same too."""
-    around = (as_of, plan.team, plan.goals, [p.position for p in (*plan.team, *plan.goals)])
-    last = _last_views[0]
-    kept = last[1] if last is not None and last[0] == around else {}
-    views = []
-    for m in plan.milestones:
-        found = kept.get(m.id)
-        if found is not None and found[0] == m and found[0].position == m.position:
-            views.append(found[1])
-        else:
-            views.append(_milestone_view(plan, m, as_of))
-    _last_views[0] = (around, {v.milestone.id: (v.milestone, v) for v in views})
-    return views
-
-
 def _better(delta: Decimal, direction: str) -> bool:
     return (delta > 0) == (direction == "up")
 
@@ -400,7 +375,10 @@ def compute(plan: Plan, words: Words | None = None) -> Report:
     every category and use of funds is shown by a display name, never by its id."""
     as_of = plan.meta.as_of
     views = tuple(
-        sorted(_milestone_views(plan, as_of), key=lambda v: (v.milestone.due, v.milestone.title))
+        sorted(
+            (_milestone_view(plan, m, as_of) for m in plan.milestones),
+            key=lambda v: (v.milestone.due, v.milestone.title),
+        )
     )
     open_views = [v for v in views if not v.status.is_done]
     budget_total = sum((m.budget or Decimal(0) for m in plan.milestones), Decimal(0))
