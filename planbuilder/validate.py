@@ -111,6 +111,20 @@ class _Checked:
     items: list[tuple[dict | None, tuple[Problem, ...]]]
     records: list[dict]
     problems: tuple[Problem, ...]
+    sources: list[dict]  # each record's checked record in ``items``
+
+
+#: The records the current check handed out, by ``id``, each with the checked record (kept
+#: in ``_CHECKED``) it is a copy of: ``model`` builds the same object again from the same
+#: checked record at the same position (``checked_source``).
+_sources: dict[int, tuple[dict, dict]] = {}
+
+
+def checked_source(record: dict) -> dict | None:
+    """The kept checked record ``record`` (handed out by this check, not changed since)
+    was copied from, when the dev server's parse cache is on."""
+    found = _sources.get(id(record))
+    return found[1] if found is not None and found[0] is record else None
 
 
 #: The last check of each list part, by (file, kind). The dev server's parse cache gives
@@ -128,17 +142,23 @@ def _check_list(
     found = _CHECKED.get(key)
     if found is not None and found.ctx == ctx and found.positions is doc.positions:
         problems.extend(found.problems)
-        return [_copy_record(record) for record in found.records]
+        records = [_copy_record(record) for record in found.records]
+        for record, source in zip(records, found.sources, strict=True):
+            _sources[id(record)] = (record, source)
+        return records
     cache = load.parse_cache
     splice = cache.splice_of(doc) if cache is not None and found is not None else None
     earlier = None
     if splice is not None and splice.before is found.positions and found.ctx == ctx:
         earlier = (found.items, splice)
     before = len(problems)
-    records, items = _checked_list(doc, schema, label, ctx, problems, earlier)
+    records, items, sources = _checked_list(doc, schema, label, ctx, problems, earlier)
     if cache is not None and isinstance(doc.data, list):  # the cache may hand it out again
         copies = [_copy_record(record) for record in records]
-        _CHECKED[key] = _Checked(doc.positions, ctx, items, copies, tuple(problems[before:]))
+        found = tuple(problems[before:])
+        _CHECKED[key] = _Checked(doc.positions, ctx, items, copies, found, sources)
+        for record, source in zip(records, sources, strict=True):
+            _sources[id(record)] = (record, source)
     return records
 
 
@@ -176,10 +196,11 @@ def _checked_list(
     ctx: Context,
     problems: list[Problem],
     earlier: tuple | None = None,
-) -> tuple[list[dict], list]:
-    """The usable records of a list part, and each item's check (for ``_kept_check``)."""
+) -> tuple[list[dict], list, list[dict]]:
+    """The usable records of a list part, each item's check (for ``_kept_check``), and
+    the checked record each usable record is a copy of."""
     if doc.data is None:
-        return [], []
+        return [], [], []
     if not isinstance(doc.data, list):
         problems.append(
             error(
@@ -188,10 +209,11 @@ def _checked_list(
                 hint=f"start each {label} with `- id: ...`",
             )
         )
-        return [], []
+        return [], [], []
     checker = Checker(doc, ctx)
     records = []
     items = []
+    sources = []
     seen: dict[str, Position] = {}
     for index, item in enumerate(doc.data):
         kept = _kept_check(earlier, index)
@@ -221,7 +243,8 @@ def _checked_list(
         record["position"] = doc.pos((index,))
         record["yaml_path"] = (index,)
         records.append(record)
-    return records, items
+        sources.append(kept[0])
+    return records, items, sources
 
 
 def _merge_kpi_csvs(
@@ -458,6 +481,8 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     ``today`` (default: the wall clock's day) stands in for a missing ``as_of``; the
     result's ``as_of`` is the one day every later stage measures from.
     """
+    global _sources
+    _sources = {}  # a new check: the records of the last one may be gone
     problems: list[Problem] = list(sources.problems)
     plan: dict[str, Any] = {}
     plan_doc = sources.plan
