@@ -104,14 +104,14 @@ def _check_doc(doc: YamlDoc, schema: Record, ctx: Context, problems: list[Proble
 class _Checked:
     """The last check of a list part: of the document with these ``positions``, each
     item's record as checked (before its position is added; ``None`` when unusable) and
-    its problems, and the result."""
+    its problems, and the result: its problems, and each usable record as its checked
+    record (in ``items``), position and YAML path."""
 
     positions: Any
     ctx: Context
     items: list[tuple[dict | None, tuple[Problem, ...]]]
-    records: list[dict]
     problems: tuple[Problem, ...]
-    sources: list[dict]  # each record's checked record in ``items``
+    records: list[tuple[dict, Position, tuple]]
 
 
 #: The records the current check handed out, by ``id``, each with the checked record (kept
@@ -142,8 +142,12 @@ def _check_list(
     found = _CHECKED.get(key)
     if found is not None and found.ctx == ctx and found.positions is doc.positions:
         problems.extend(found.problems)
-        records = [_copy_record(record) for record in found.records]
-        for record, source in zip(records, found.sources, strict=True):
+        records = []
+        for source, position, yaml_path in found.records:
+            record = _copy_record(source)
+            record["position"] = position
+            record["yaml_path"] = yaml_path
+            records.append(record)
             _sources[id(record)] = (record, source)
         return records
     cache = load.parse_cache
@@ -154,11 +158,11 @@ def _check_list(
     before = len(problems)
     records, items, sources = _checked_list(doc, schema, label, ctx, problems, earlier)
     if cache is not None and isinstance(doc.data, list):  # the cache may hand it out again
-        copies = [_copy_record(record) for record in records]
-        found = tuple(problems[before:])
-        _CHECKED[key] = _Checked(doc.positions, ctx, items, copies, found, sources)
+        kept = []
         for record, source in zip(records, sources, strict=True):
+            kept.append((source, record["position"], record["yaml_path"]))
             _sources[id(record)] = (record, source)
+        _CHECKED[key] = _Checked(doc.positions, ctx, items, tuple(problems[before:]), kept)
     return records
 
 
