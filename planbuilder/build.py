@@ -553,7 +553,7 @@ def _changed_sections(
         return _Changes(bodies, pages=())
     if before.plan.meta != report.plan.meta or before.as_of != report.as_of:
         return None
-    if _without_bodies(before).plan.sections != _without_bodies(report).plan.sections:
+    if not _same_but_bodies(before.plan.sections, report.plan.sections):
         return None
     if [(p.id, p.title) for p in site_pages(before)] != [
         (p.id, p.title) for p in site_pages(report)
@@ -576,6 +576,15 @@ def _earlier_output(
     earlier = OutputFiles()
     earlier.files = {f"{SITE_DIR}/{k}": v for k, v in previous.site_files.files.items()}
     return earlier, previous.out_dir
+
+
+def _same_but_bodies(before: Sequence, after: Sequence) -> bool:
+    """Whether two tuples of sections are equal apart from their bodies (each pair
+    compared whole first: a large plan's thousand chapters are mostly the same)."""
+    return len(before) == len(after) and all(
+        old == new or replace(old, body="") == replace(new, body="")
+        for old, new in zip(before, after, strict=True)
+    )
 
 
 def _without_bodies(report: Report) -> Report:

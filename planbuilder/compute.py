@@ -269,6 +269,31 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
     )
 
 
+#: The last milestone views made, by milestone, and what else they were made from. The
+#: model keeps unchanged milestones as the same objects between the dev server's builds
+#: (``model._milestone``); their views are kept too, and comparisons of the old and new
+#: report (``site.stale_pages``) then pass over them at once.
+_last_views: list = [None]
+
+
+def _milestone_views(plan: Plan, as_of: dt.date) -> list[MilestoneView]:
+    """A view of each milestone, in the plan's order: the one made last time for the very
+    same milestone object when ``as_of``, the team and the goals are the same (compared by
+    ``repr``: positions and the writing of decimals included, as a view holds them)."""
+    around = (as_of, repr(plan.team), repr(plan.goals))
+    last = _last_views[0]
+    kept = last[1] if last is not None and last[0] == around else {}
+    views = []
+    for m in plan.milestones:
+        found = kept.get(id(m))
+        if found is not None and found[0] is m:
+            views.append(found[1])
+        else:
+            views.append(_milestone_view(plan, m, as_of))
+    _last_views[0] = (around, {id(v.milestone): (v.milestone, v) for v in views})
+    return views
+
+
 def _better(delta: Decimal, direction: str) -> bool:
     return (delta > 0) == (direction == "up")
 
@@ -375,10 +400,7 @@ def compute(plan: Plan, words: Words | None = None) -> Report:
     every category and use of funds is shown by a display name, never by its id."""
     as_of = plan.meta.as_of
     views = tuple(
-        sorted(
-            (_milestone_view(plan, m, as_of) for m in plan.milestones),
-            key=lambda v: (v.milestone.due, v.milestone.title),
-        )
+        sorted(_milestone_views(plan, as_of), key=lambda v: (v.milestone.due, v.milestone.title))
     )
     open_views = [v for v in views if not v.status.is_done]
     budget_total = sum((m.budget or Decimal(0) for m in plan.milestones), Decimal(0))
@@ -444,16 +466,21 @@ def milestone_totals(views: tuple[MilestoneView, ...]) -> tuple[MilestoneTotal, 
     """Budget and count for each combination of the milestones page's filters, so a
     filtered table shows the total of the rows it shows."""
     owners = ["all", *sorted({v.milestone.owner or "none" for v in views})]
+    # One pass over the milestones; each total adds its budgets in the milestones' order.
+    budgets: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for v in views:
+        budget = v.milestone.budget or Decimal(0)
+        own = v.milestone.owner or "none"
+        for status, statuses in STATUS_FILTERS:
+            if v.status in statuses:
+                budgets[(status, "all")].append(budget)
+                if own != "all":
+                    budgets[(status, own)].append(budget)
     totals = []
-    for status, statuses in STATUS_FILTERS:
+    for status, _ in STATUS_FILTERS:
         for owner in owners:
-            chosen = [
-                v
-                for v in views
-                if v.status in statuses and owner in ("all", v.milestone.owner or "none")
-            ]
-            budget = sum((v.milestone.budget or Decimal(0) for v in chosen), Decimal(0))
-            totals.append(MilestoneTotal(status, owner, budget, len(chosen)))
+            chosen = budgets[(status, owner)]
+            totals.append(MilestoneTotal(status, owner, sum(chosen, Decimal(0)), len(chosen)))
     return tuple(totals)
 
 

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -408,34 +409,70 @@ class _TooBig(Exception):
 
 class ParseCache:
     """Parsed YAML by file and exact text, for a process that reads the same plan again
-    and again (the dev server): an unchanged file is not parsed again. Callers get their
-    own copy of the data (validation may fill in defaults); positions are shared, as
-    nothing changes them. Bounded by the total size of the texts kept."""
+    and again (the dev server): an unchanged file is not parsed again, and a file whose
+    new text differs from the last one only inside some items of a top-level list has
+    only those items parsed (``_splice``). Callers get their own copy of the data
+    (validation may fill in defaults); positions are shared, as nothing changes them.
+    Bounded by the total size of the texts kept."""
 
     def __init__(self, max_chars: int = 64 * 1024 * 1024):
         self.max_chars = max_chars
         # Keys: (file, line offset, text, value cap): a cap changes what a text gives.
         self._docs: dict[tuple[str, int, str, int], tuple[YamlDoc, tuple[Problem, ...]]] = {}
+        self._latest: dict[tuple[str, int], tuple[str, int, str, int]] = {}  # its last key
+        self._splices: dict[str, tuple[Marks, Splice]] = {}  # file → its last splice
         self._chars = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, int, str, int]) -> tuple[YamlDoc, list[Problem]] | None:
         with self._lock:
             found = self._docs.get(key)
+            if found is not None:
+                self._latest[key[:2]] = key
         if found is None:
             return None
         doc, problems = found
         return replace(doc, data=_copy_data(doc.data)), list(problems)
 
-    def put(self, key: tuple[str, int, str, int], doc: YamlDoc, problems: list[Problem]) -> None:
+    def latest(self, file: str, line_offset: int, max_nodes: int) -> tuple[str, YamlDoc] | None:
+        """The text and document of the last parse of ``file`` that had no problems, under
+        the same value cap."""
         with self._lock:
+            key = self._latest.get((file, line_offset))
+            found = self._docs.get(key) if key is not None else None
+        if found is None or found[1] or key[3] != max_nodes:
+            return None
+        return key[2], found[0]
+
+    def splice_of(self, doc: YamlDoc) -> Splice | None:
+        """How ``doc`` (as this cache handed it out) was made from an earlier parse of its
+        file, when it was spliced (``_splice``)."""
+        with self._lock:
+            found = self._splices.get(str(doc.path))
+        return found[1] if found is not None and found[0] is doc.positions else None
+
+    def spliced(self, doc: YamlDoc, splice: Splice) -> None:
+        with self._lock:
+            self._splices[str(doc.path)] = (doc.positions, splice)
+
+    def put(
+        self,
+        key: tuple[str, int, str, int],
+        doc: YamlDoc,
+        problems: list[Problem],
+        copy: bool = True,
+    ) -> None:
+        """Keep a parse; ``copy=False`` for data no caller holds (a spliced document)."""
+        with self._lock:
+            self._latest[key[:2]] = key
             if key in self._docs or len(key[2]) > self.max_chars:
                 return
             while self._docs and self._chars + len(key[2]) > self.max_chars:
                 old = next(iter(self._docs))
                 del self._docs[old]
                 self._chars -= len(old[2])
-            self._docs[key] = (replace(doc, data=_copy_data(doc.data)), tuple(problems))
+            data = _copy_data(doc.data) if copy else doc.data
+            self._docs[key] = (replace(doc, data=data), tuple(problems))
             self._chars += len(key[2])
 
 
@@ -446,6 +483,180 @@ def _copy_data(data: Any) -> Any:
     if isinstance(data, list):
         return [_copy_data(value) for value in data]
     return data
+
+
+# A top-level list item: `-` at the start of a line, then a space, tab or line break.
+_ITEM = re.compile(r"^-(?:[ \t\n]|\Z)", re.MULTILINE)
+# What makes changed items depend on text outside them: anchors, aliases, document
+# markers, directives (and a byte order mark, which YAML reads specially).
+_NOT_SPLICED = re.compile(r"[&*\ufeff]|^(?:---|\.\.\.|%)", re.MULTILINE)
+# Line breaks other than `\n` (lines are counted by `\n`), and directives (`%TAG` changes
+# how the items' tags read).
+_NOT_COUNTED = re.compile(r"[\r\x85\u2028\u2029]|^%", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Splice:
+    """A list document made from an earlier parse (``before``, its positions) by parsing
+    again items ``first`` to ``end`` (exclusive) of it: the items after them are
+    renumbered by ``moved`` and ``shift`` lines down. Items before ``first`` have the same
+    data and positions as before."""
+
+    before: Marks
+    first: int
+    end: int
+    moved: int
+    shift: int
+
+
+def _splice(
+    old_text: str, old: YamlDoc, text: str, max_nodes: int = MAX_NODES
+) -> tuple[YamlDoc, Splice] | None:
+    """``text`` parsed (and how) by reading again only the top-level list items it changed since
+    ``old_text`` (whose parse ``old`` had no problems), or ``None`` when that cannot be
+    done exactly: the caller parses the whole file. The result's data and positions are
+    the same as a whole parse's.
+
+    The items are the blocks that start with `-` at the start of a line. Items are read
+    alone only when the old parse has one item in each block, the changed text holds no
+    anchor, alias, directive or document marker, and its own parse has no problem and one
+    item per block; everything before the first item and after the last changed item is
+    the same text, so it parses the same.
+    """
+    if not isinstance(old.data, list) or not isinstance(old.positions, Marks):
+        return None
+    if not isinstance(old.key_positions, Marks):
+        return None
+    starts = [m.start() for m in _ITEM.finditer(old_text)]
+    if len(starts) != len(old.data) or not starts:
+        return None
+    if _NOT_COUNTED.search(old_text):
+        return None
+    same = _common_prefix(old_text, text)
+    if same == len(old_text) == len(text):
+        return None
+    tail = _common_prefix(old_text[same:][::-1], text[same:][::-1])  # common suffix
+    old_end = len(old_text) - tail
+    # The changed items: from the last one whose `- ` is unchanged before the change, to
+    # the first one whose line break before it is unchanged after the change.
+    first = next((i for i in range(len(starts) - 1, -1, -1) if starts[i] + 2 <= same), None)
+    if first is None:
+        return None
+    end = next((i for i in range(first + 1, len(starts)) if starts[i] > old_end), len(starts))
+    old_stop = starts[end] if end < len(starts) else len(old_text)
+    new_stop = old_stop + len(text) - len(old_text)
+    old_span, new_span = old_text[starts[first] : old_stop], text[starts[first] : new_stop]
+    if _NOT_SPLICED.search(old_span) or _NOT_SPLICED.search(new_span):
+        return None
+    if _NOT_COUNTED.search(new_span):
+        return None
+    pairs, key_pairs = old.positions._pairs, old.key_positions._pairs
+    before = old_text.count("\n", 0, starts[first])  # lines before the changed items
+    if not _one_per_block(old_text, starts[first:end], old_stop, pairs, first, before):
+        return None
+    span, problems = _parse_yaml(new_span, old.path, 0, max_nodes)
+    blocks = [m.start() for m in _ITEM.finditer(new_span)]
+    if problems or not isinstance(span.data, list) or len(span.data) != len(blocks):
+        return None
+    span_pairs, span_keys = span.positions._pairs, span.key_positions._pairs
+    if not _one_per_block(new_span, blocks, len(new_span), span_pairs, 0, 0):
+        return None
+    if len(pairs) - _count(old.data[first:end]) + len(span_pairs) - 1 > max_nodes:
+        return None
+    moved = len(blocks) - (end - first)
+    shift = new_span.count("\n") - old_span.count("\n")
+    positions = _spliced(pairs, span_pairs, first, end, moved, before, shift)
+    keys = _spliced(key_pairs, span_keys, first, end, moved, before, shift)
+    data = [*old.data[:first], *span.data, *old.data[end:]]
+    offset = old.positions._offset
+    doc = YamlDoc(old.path, data, Marks(old.path, positions, offset), Marks(old.path, keys, offset))
+    return doc, Splice(old.positions, first, end, moved, shift)
+
+
+def _one_per_block(
+    text: str, blocks: list[int], stop: int, pairs: dict, first: int, line: int
+) -> bool:
+    """Whether items ``first``, ``first + 1``, … (positions in ``pairs``) each start in
+    their block of ``text`` (offsets ``blocks``, the last ending at ``stop``), the first
+    block being after line ``line``."""
+    for i, start in enumerate(blocks):
+        end = blocks[i + 1] if i + 1 < len(blocks) else stop
+        after = line + text.count("\n", start, end)
+        if not line < pairs.get((first + i,), (0, 0))[0] <= max(after, line + 1):
+            return False
+        line = after
+    return True
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common start of ``a`` and ``b`` (a binary search, with
+    the comparisons done by ``str``)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _count(items: list) -> int:
+    """The values in ``items`` as ``_Builder`` counts them (each list item and mapping
+    value, nested)."""
+    total = 0
+    stack = list(items)
+    while stack:
+        value = stack.pop()
+        total += 1
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return total
+
+
+def _spliced(
+    old: dict[Path_, tuple[int, int]],
+    new: dict[Path_, tuple[int, int]],
+    first: int,
+    end: int,
+    moved: int,
+    before: int,
+    shift: int,
+) -> dict[Path_, tuple[int, int]]:
+    """Positions of a spliced list, in the order a whole parse records them: ``old``'s
+    items before ``first``, then ``new``'s (parsed alone: renumbered from ``first`` and
+    moved down ``before`` lines), then ``old``'s from ``end`` on (renumbered by ``moved``,
+    moved by ``shift`` lines)."""
+    added = {
+        (path[0] + first, *path[1:]): (line + before, column)
+        for path, (line, column) in new.items()
+        if path
+    }
+    if not moved and not shift:
+        result = dict(old)
+        replaced = [p for p in old if p and first <= p[0] < end]
+        if [(p[0] - first, *p[1:]) for p in replaced] == [(p[0] - first, *p[1:]) for p in added]:
+            result.update(added)  # the same paths: the order stays
+            return result
+    result = {}
+    pending = True
+    for path, (line, column) in old.items():
+        if not path:
+            result[path] = (line, column)
+            continue
+        index = path[0]
+        if index >= first and pending:
+            result.update(added)
+            pending = False
+        if index < first:
+            result[path] = (line, column)
+        elif index >= end:
+            result[(index + moved, *path[1:])] = (line + shift, column)
+    if pending:
+        result.update(added)
+    return result
 
 
 #: Set by the dev server (``ParseCache()``); ``None`` parses every time.
@@ -462,6 +673,13 @@ def parse_yaml(
     key = (str(path), line_offset, text, limits.nodes)
     found = cache.get(key)
     if found is None:
+        earlier = cache.latest(key[0], line_offset, limits.nodes)
+        made = _splice(earlier[0], earlier[1], text, limits.nodes) if earlier else None
+        if made is not None:
+            spliced, splice = made
+            cache.spliced(spliced, splice)
+            cache.put(key, spliced, [], copy=False)
+            return replace(spliced, data=_copy_data(spliced.data)), []
         found = _parse_yaml(text, path, line_offset, limits.nodes)
         cache.put(key, *found)
     return found

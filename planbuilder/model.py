@@ -295,6 +295,38 @@ def section_of(record: dict[str, Any]) -> Section:
     )
 
 
+#: Milestones built from checked records kept by ``validate`` (the dev server): by the
+#: checked record's ``id``, with it and the position the milestone was built at.
+_built: dict[int, tuple[dict, Position, Any]] = {}
+
+
+def _milestone(record: dict[str, Any]) -> Any:
+    """A ``Milestone`` from its checked record; the one built last time when the record is
+    a copy of the same kept checked record (``validate.checked_source``), at the same
+    position: thousands of milestones are the same after an edit of one."""
+    from planbuilder.validate import checked_source
+
+    source = checked_source(record)
+    if source is not None:
+        found = _built.get(id(source))
+        if found is not None and found[0] is source and found[1] == record["position"]:
+            return found[2]
+    milestone = construct(
+        Milestone,
+        MILESTONE,
+        record,
+        history=tuple(
+            construct(Recalibration, HISTORY_ENTRY, h)
+            for h in sorted(record.get("history", ()), key=lambda h: h["date"])
+        ),
+    )
+    if source is not None:
+        if len(_built) > 100_000:
+            _built.clear()
+        _built[id(source)] = (source, record["position"], milestone)
+    return milestone
+
+
 def build_model(validated: Validated) -> Plan:
     """Turn validated values into a ``Plan``. Call only when validation found no errors."""
     p = validated.plan
@@ -315,18 +347,7 @@ def build_model(validated: Validated) -> Plan:
     )
     bm = validated.business_model
     business_model = construct(BusinessModel, BUSINESS_MODEL, bm) if bm is not None else None
-    milestones = tuple(
-        construct(
-            Milestone,
-            MILESTONE,
-            m,
-            history=tuple(
-                construct(Recalibration, HISTORY_ENTRY, h)
-                for h in sorted(m.get("history", ()), key=lambda h: h["date"])
-            ),
-        )
-        for m in validated.milestones
-    )
+    milestones = tuple(_milestone(m) for m in validated.milestones)
     kpis = tuple(construct(Kpi, KPI, k) for k in validated.kpis)
     sections = tuple(
         sorted(

@@ -142,3 +142,69 @@ def test_reordered_milestones_leave_the_quoting_chapters_alone(make_plan, tmp_pa
     assert (
         after.site_files.files["sections/plan.html"] is first.site_files.files["sections/plan.html"]
     )
+
+
+# Edits one after the other, as saves in the dev server: its parse cache reads again only
+# the changed items (``load._splice``) or, when in doubt, the whole file, and the checks of
+# unchanged files are kept (``validate._CHECKED``).
+ADDED = (
+    "- id: espresso-course\n  title: Run an espresso course\n  due: 2026-09-30\n"
+    "  budget: 800.00\n  owner: maya\n  goals: [wholesale]\n\n"
+)
+SAVES = [
+    ("milestones.yaml", "Relaunch the web shop", "Rebuild the web shop"),  # the same lines
+    ("milestones.yaml", "- id: first-office-account\n", ADDED + "- id: first-office-account\n"),
+    ("kpis.yaml", "2026-10: 489", "2026-10: 498"),
+    ("milestones.yaml", "  budget: 3200.00\n", "  budget: 3300.00\n  capital: true\n"),
+    ("goals.yaml", "target: 25", "target: 27"),
+    ("milestones.yaml", "- id: referral-programme\n", "- id: referral-scheme\n"),  # an id
+    ("milestones.yaml", "course\n", "course: [\n"),  # broken
+    ("milestones.yaml", "course: [\n", "course\n"),  # fixed
+    ("team.yaml", "Tomas", "Tomás"),
+    ("milestones.yaml", "  budget: 1500.00\n", "  budget: lots\n"),  # an error in an item
+    ("milestones.yaml", "  budget: 38500.00\n", "  budget: 38500.00\n\n"),  # a line before it
+    ("milestones.yaml", "  budget: lots\n", "  budget: 1500.00\n"),  # the error fixed
+    ("milestones.yaml", ADDED, ""),  # the milestone removed
+    ("milestones.yaml", "  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # the order changes
+]
+BROKEN = {7, 10, 11}  # the saves after which the plan has errors
+
+
+def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_path, monkeypatch):
+    from planbuilder import compute, load, validate
+
+    cache = load.ParseCache()
+    spliced = []
+    splice = load._splice
+    monkeypatch.setattr(load, "_splice", lambda *a: spliced.append(splice(*a)) or spliced[-1])
+    kept = []
+    keep = validate._kept_check
+    monkeypatch.setattr(validate, "_kept_check", lambda *a: kept.append(keep(*a)) or kept[-1])
+    monkeypatch.setattr(load, "parse_cache", cache)
+    last = build(sample_copy, tmp_path / "gen-0", pdf=False, today=TODAY)
+    incremental = 0
+    for n, (name, old, new) in enumerate(SAVES, start=1):
+        path = sample_copy / name
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+        monkeypatch.setattr(load, "parse_cache", cache)
+        gen = tmp_path / f"gen-{n}"
+        after = build(sample_copy, gen, pdf=False, today=TODAY, previous=last, changed={path})
+        # The reference parses every file and computes every milestone view again.
+        monkeypatch.setattr(load, "parse_cache", None)
+        views, compute._last_views[0] = compute._last_views[0], None
+        full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
+        compute._last_views[0] = views
+        assert after.problems == full.problems, new
+        assert after.ok == full.ok == (n not in BROKEN), new
+        incremental += after.incremental
+        if after.ok:
+            assert sorted(after.site_files.files) == sorted(full.site_files.files)
+            for relative in full.site_files.files:
+                written = (after.site_dir / relative).read_bytes()
+                assert written == (full.site_dir / relative).read_bytes(), (new, relative)
+        last = after
+    assert incremental == len(SAVES) - 5  # not after errors, nor the save after that
+    assert sum(doc is not None for doc in spliced) >= 10  # only the changed items parsed
+    assert sum(check is not None for check in kept) > 50  # and checked

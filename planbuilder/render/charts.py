@@ -234,7 +234,16 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     widest = max(text_width(v.milestone.title, size) for v in views)
     room = min(max(widest, 160.0), TIMELINE_LABEL_MAX)
     axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 16 + room + 12, 880)
-    titles = {v.milestone.id: wrap(v.milestone.title, room, size) for v in views}
+    if len(_TIMELINE_ROWS) > _TIMELINE_KEEP:
+        _TIMELINE_ROWS.clear()
+        _TIMELINE_WRAPS.clear()
+    titles = {}
+    for v in views:
+        title = v.milestone.title
+        lines = _TIMELINE_WRAPS.get((title, room))
+        if lines is None:
+            lines = _TIMELINE_WRAPS[(title, room)] = wrap(title, room, size)
+        titles[v.milestone.id] = lines
     headings = [wrap(goal_title, width - 40, size) for goal_title, _ in groups]
 
     def row_h(v: MilestoneView) -> float:
@@ -266,28 +275,57 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
         y += group_h(heading)
         for v in rows:
             m = v.milestone
-            lines = titles[m.id]
             cy = y + row_h(v) / 2
-            first = cy + 4.5 - leading * (len(lines) - 1) / 2
-            body.append(f'<g class="milestone status-{v.status.value}">')
-            body.append(_lines(16, first, lines, size=size, leading=leading))
-            if v.first_due:  # recalibrated: a dotted line from the first planned date
-                x_from, x_to = axis.x(v.first_due), axis.x(m.due)
-                body.append(
-                    _line(x_from, cy, x_to, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3")
-                )
-                body.append(_el("circle", cx=x_from, cy=cy, r=2.5, fill=MUTED))
-            if m.done and m.done != m.due:  # done early or late: a solid line from due to done
-                colour = STATUS_STYLE[v.status.value][1]
-                body.append(_line(axis.x(m.due), cy, axis.x(m.done), cy, colour, stroke_width=2))
-            at = m.done or m.due
-            body.append(_marker(v.status.value, axis.x(at), cy))
-            body.append("</g>")
+            # What the row's drawing depends on: the same row is drawn once per process.
+            key = (
+                v.status.value,
+                m.title,
+                room,
+                cy,
+                v.first_due,
+                m.due,
+                m.done,
+                axis.x(v.first_due) if v.first_due else None,
+                axis.x(m.due),
+                axis.x(m.done) if m.done else None,
+            )
+            row = _TIMELINE_ROWS.get(key)
+            if row is None:
+                row = _TIMELINE_ROWS[key] = _timeline_row(v, titles[m.id], cy, axis, size)
+            body.append(row)
             y += row_h(v)
     body += _today_line(axis, report.as_of, top, bottom, fmt, str(labels["today"]))
     first_row = height - 14 - 20 * (legend_rows - 1)
     body += legend(first_row)
     return Markup(head + "".join(body) + tail)
+
+
+#: Drawn timeline rows and wrapped titles, kept between builds (the dev server draws the
+#: same thousands of rows again after an edit of one); emptied beyond this many.
+_TIMELINE_ROWS: dict[tuple, str] = {}
+_TIMELINE_WRAPS: dict[tuple[str, float], list[str]] = {}
+_TIMELINE_KEEP = 50_000
+
+
+def _timeline_row(v: MilestoneView, lines: list[str], cy: float, axis, size: int) -> str:
+    """One milestone of the timeline: its title, the line from its first planned date,
+    the line from due to done, its marker."""
+    m = v.milestone
+    leading = size * LEADING
+    first = cy + 4.5 - leading * (len(lines) - 1) / 2
+    body = [f'<g class="milestone status-{v.status.value}">']
+    body.append(_lines(16, first, lines, size=size, leading=leading))
+    if v.first_due:  # recalibrated: a dotted line from the first planned date
+        x_from, x_to = axis.x(v.first_due), axis.x(m.due)
+        body.append(_line(x_from, cy, x_to, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
+        body.append(_el("circle", cx=x_from, cy=cy, r=2.5, fill=MUTED))
+    if m.done and m.done != m.due:  # done early or late: a solid line from due to done
+        colour = STATUS_STYLE[v.status.value][1]
+        body.append(_line(axis.x(m.due), cy, axis.x(m.done), cy, colour, stroke_width=2))
+    at = m.done or m.due
+    body.append(_marker(v.status.value, axis.x(at), cy))
+    body.append("</g>")
+    return "".join(body)
 
 
 def _legend(labels: dict, x0: float, right: float):
