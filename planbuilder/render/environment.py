@@ -262,13 +262,18 @@ class ConfinedLoader(FileSystemLoader):
             raise TemplateOutsideTheme(template, os.path.normpath(filename))
         with open(real, encoding=self.encoding) as f:
             contents = f.read()
-        mtime = os.path.getmtime(real)
+            loaded = os.fstat(f.fileno())
+        seen = (loaded.st_dev, loaded.st_ino, loaded.st_mtime_ns, loaded.st_size)
 
         def uptodate() -> bool:
+            # One stat (Jinja asks on every use of a template): the same file, unchanged,
+            # at the same path. A link put on the way leads to another file, which is
+            # read again, and confined, by ``get_source``.
             try:
-                return os.path.realpath(filename) == real and os.path.getmtime(real) == mtime
+                now = os.stat(filename)
             except OSError:
                 return False
+            return (now.st_dev, now.st_ino, now.st_mtime_ns, now.st_size) == seen
 
         return contents, os.path.normpath(filename), uptodate
 

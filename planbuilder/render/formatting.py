@@ -80,8 +80,13 @@ class Formatter:
             return ""
         if style is not None:
             whole = MONEY_STYLES[style]
-        with localcontext(_WIDE):
-            return self._minus(self._money(amount, whole))
+        key = (self.locale, self.currency, amount.__class__, str(amount), whole)
+        text = _MONEY_TEXT.get(key)
+        if text is None:
+            with localcontext(_WIDE):
+                text = self._minus(self._money(amount, whole))
+            _remember(_MONEY_TEXT, key, text)
+        return text
 
     def _minus(self, text: str) -> str:
         """A real minus sign where the locale's data gives a hyphen-minus, so that every
@@ -127,6 +132,14 @@ class Formatter:
     def number(self, value: Decimal | int | None, digits: int | None = None) -> str:
         if value is None:
             return ""
+        key = (self.locale, value.__class__, str(value), digits)
+        text = _NUMBER_TEXT.get(key)
+        if text is None:
+            text = self._number(value, digits)
+            _remember(_NUMBER_TEXT, key, text)
+        return text
+
+    def _number(self, value: Decimal | int, digits: int | None) -> str:
         with localcontext(_WIDE):
             if digits is not None:
                 value = Decimal(value).quantize(
@@ -266,6 +279,19 @@ def _ngettext(locale: str, singular: str, plural: str, n) -> str:
 # date pattern string), and the digits are laid out by the same steps as Babel's
 # ``NumberPattern.apply``. tests/test_formatting_fast.py checks the output against Babel's
 # public functions, byte for byte.
+
+
+#: Texts of amounts and numbers by locale, currency, the value's type and exact text
+#: (``-0`` and ``0``, ``1.5`` and ``1.50`` apart) and options: a large plan shows the
+#: same few thousand amounts tens of thousands of times.
+_MONEY_TEXT: dict[tuple, str] = {}
+_NUMBER_TEXT: dict[tuple, str] = {}
+
+
+def _remember(texts: dict[tuple, str], key: tuple, text: str) -> None:
+    if len(texts) >= 50_000:
+        texts.clear()
+    texts[key] = text
 
 
 @lru_cache(maxsize=4096)
