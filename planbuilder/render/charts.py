@@ -38,7 +38,13 @@ STATUS_STYLE = {
 
 
 def _num(value: float) -> str:
+    if value.__class__ is int:
+        return str(value)
     return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
+
+
+#: SVG attribute names by keyword (``class_`` → ``class``, ``stroke_width`` → ``stroke-width``).
+_ATTRIBUTES: dict[str, str] = {}
 
 
 def _el(tag: str, **attrs: object) -> str:
@@ -47,7 +53,9 @@ def _el(tag: str, **attrs: object) -> str:
     for key, value in attrs.items():
         if value is None:
             continue
-        name = key.rstrip("_").replace("_", "-")
+        name = _ATTRIBUTES.get(key)
+        if name is None:
+            name = _ATTRIBUTES[key] = key.rstrip("_").replace("_", "-")
         text = _num(value) if isinstance(value, (int, float)) else escape(str(value))
         rendered.append(f'{name}="{text}"')
     return f"<{tag} {' '.join(rendered)}/>"

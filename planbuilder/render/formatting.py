@@ -174,7 +174,12 @@ class Formatter:
         cover), or the language's own pattern for that style (``DATE_PATTERNS``)."""
         if value is None:
             return ""
-        return _date_text(self.locale, self._date_pattern(style) or style, value)
+        key = (self.locale, style, value)
+        text = _DATE_TEXT.get(key)
+        if text is None:
+            text = _date_text(self.locale, self._date_pattern(style) or style, value)
+            _remember(_DATE_TEXT, key, text)
+        return text
 
     def month(self, value: str | int | dt.date | None) -> str:
         """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``
@@ -286,6 +291,8 @@ def _ngettext(locale: str, singular: str, plural: str, n) -> str:
 #: same few thousand amounts tens of thousands of times.
 _MONEY_TEXT: dict[tuple, str] = {}
 _NUMBER_TEXT: dict[tuple, str] = {}
+#: Dates shown by locale, style and date (a datetime is shown as its date).
+_DATE_TEXT: dict[tuple, str] = {}
 
 
 def _remember(texts: dict[tuple, str], key: tuple, text: str) -> None:
