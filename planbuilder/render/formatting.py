@@ -115,7 +115,13 @@ class Formatter:
         table whose caption names the currency."""
         if amount is None:
             return ""
-        return self.number(self.quantize(Decimal(amount)), get_currency_precision(self.currency))
+        key = (self.locale, self.currency, amount.__class__, str(amount), None)
+        text = _MONEY_TEXT.get(key)
+        if text is None:
+            digits = get_currency_precision(self.currency)
+            text = self.number(self.quantize(Decimal(amount)), digits)
+            _remember(_MONEY_TEXT, key, text)
+        return text
 
     def signed_money(
         self, amount: Decimal | None, whole: bool = False, style: str | None = None
