@@ -444,7 +444,9 @@ def kpi_chart(ident: str, view: KpiView, fmt: Formatter, labels: dict) -> Markup
                 stroke_width=2.2,
             )
         )
-        body += [_el("circle", cx=cx, cy=cy, r=2.8, fill=BRAND) for cx, cy in coords]
+        # ``_el("circle", cx=cx, cy=cy, r=2.8, fill=BRAND)``, without its call per point
+        dot = f'r="2.8" fill="{escape(BRAND)}"/>'
+        body += [f'<circle cx="{_num(cx)}" cy="{_num(cy)}" {dot}' for cx, cy in coords]
     legend_y = height - 10
     body.append(_line(left, legend_y - 4, left + 22, legend_y - 4, BRAND, stroke_width=2.2))
     body.append(_text(left + 28, legend_y, str(labels["actuals"]), size=size, fill=MUTED))

@@ -192,6 +192,14 @@ class Formatter:
         (``03/2027`` in Vietnamese)."""
         if value is None:
             return ""
+        key = (self.locale, "month", value.__class__, value)
+        text = _DATE_TEXT.get(key)
+        if text is None:
+            text = self._month(value)
+            _remember(_DATE_TEXT, key, text)
+        return text
+
+    def _month(self, value: str | int | dt.date) -> str:
         if isinstance(value, int):
             value = first_day(value)
         elif isinstance(value, str):
