@@ -225,14 +225,19 @@ def build_pdf(
 #: default (700) the collector walks that model again and again: 10 to 15 % of a large
 #: plan's build. Cycles are still collected, less often.
 BUILD_GC_THRESHOLD = 10_000
+#: Collections of the youngest generation between two of the middle one (default 10):
+#: each of those walks every object the last 100,000 allocations left alive (0.04-0.08 s
+#: of a large plan's build).
+BUILD_GC_MIDDLE = 50
 _gc_lock = threading.Lock()
 _gc_builds = 0  # builds running now
 _gc_saved = gc.get_threshold()  # the thresholds to put back when the last one ends
 
 
 def _fewer_collections(function):
-    """Run ``function`` with ``BUILD_GC_THRESHOLD``; the thresholds are put back when the
-    last build running (the dev server may run one while a command runs another) ends."""
+    """Run ``function`` with ``BUILD_GC_THRESHOLD`` and ``BUILD_GC_MIDDLE``; the thresholds
+    are put back when the last build running (the dev server may run one while a command
+    runs another) ends."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -240,7 +245,11 @@ def _fewer_collections(function):
         with _gc_lock:
             if _gc_builds == 0:
                 _gc_saved = gc.get_threshold()
-                gc.set_threshold(max(BUILD_GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+                gc.set_threshold(
+                    max(BUILD_GC_THRESHOLD, _gc_saved[0]),
+                    max(BUILD_GC_MIDDLE, _gc_saved[1]),
+                    *_gc_saved[2:],
+                )
             _gc_builds += 1
         try:
             return function(*args, **kwargs)

@@ -562,7 +562,27 @@ def milestone_spending(
 ) -> list[tuple[Milestone, int, Decimal]]:
     """(milestone, month, amount): each budget spent in its due month (its done month and
     actual cost once done), or spread evenly over its ``spend`` range. Milestones that a
-    hand-entered expense line names are left out, so nothing is counted twice."""
+    hand-entered expense line names are left out, so nothing is counted twice.
+
+    The last answer is kept (for the same milestones object, names and rounding): a
+    report projects the same milestones once per scenario."""
+    key = (frozenset(referenced), rounder.unit)
+    last = _LAST_SPENDING[0]
+    if last is not None and last[0] is milestones and last[1] == key:
+        return list(last[2])
+    spending = _milestone_spending(milestones, referenced, rounder)
+    if isinstance(milestones, tuple):  # immutable: the same object, the same answer
+        _LAST_SPENDING[0] = (milestones, key, tuple(spending))
+    return spending
+
+
+#: (milestones, (names, rounding unit), spending) of the last call.
+_LAST_SPENDING: list[tuple | None] = [None]
+
+
+def _milestone_spending(
+    milestones: Iterable[Milestone], referenced: set[str], rounder: Rounder
+) -> list[tuple[Milestone, int, Decimal]]:
     spending = []
     for m in milestones:
         if m.id in referenced:

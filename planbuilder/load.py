@@ -197,25 +197,27 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 # line and column too. It stops at 1,000 levels itself (so its recursive composer stays
 # within the C stack); the tree it returns is checked against ``MAX_DEPTH`` below.
 _CLoader = getattr(yaml, "CSafeLoader", None)
-#: The implicit tag of a scalar by (text, implicit flags): the same for every file.
-_SCALAR_TAGS: dict[tuple, str] = {}
+#: The implicit tag of a plain scalar by its text: the same for every file.
+_SCALAR_TAGS: dict[str, str] = {}
 if _CLoader is not None:
 
     class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
         """``_PlanLoader`` on libyaml."""
 
         def resolve(self, kind, value, implicit):
-            """``Resolver.resolve``, remembered for short scalars: libyaml asks it for
-            every scalar, and a large file repeats the same ids, dates and flags."""
-            if kind is not yaml.ScalarNode or len(value) > 64 or self.yaml_path_resolvers:
+            """``Resolver.resolve``, remembered for short plain scalars: libyaml asks it
+            for every scalar, and a large file repeats the same ids, dates and flags."""
+            if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
                 return super().resolve(kind, value, implicit)
-            key = (value, *implicit)
-            tag = _SCALAR_TAGS.get(key)
+            if not implicit[0]:  # quoted, or tagged `!`: text, whatever it looks like
+                return self.DEFAULT_SCALAR_TAG
+            tag = _SCALAR_TAGS.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_SCALAR_TAGS) >= 50_000:
-                    _SCALAR_TAGS.clear()
-                _SCALAR_TAGS[key] = tag
+                if len(value) <= 64:
+                    if len(_SCALAR_TAGS) >= 50_000:
+                        _SCALAR_TAGS.clear()
+                    _SCALAR_TAGS[value] = tag
             return tag
 
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
@@ -250,21 +252,14 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
 
     libyaml first; the pure-Python loader when libyaml is missing or finds a mistake, so
     that a syntax error (or nesting beyond libyaml's own limit) is reported as before.
+    A tree from libyaml is checked against ``MAX_DEPTH`` by ``_Builder``.
     """
     if _CLoader is not None:
         loader = _FastLoader(text)
         try:
-            node = loader.get_single_node()
+            return loader.get_single_node(), loader
         except yaml.YAMLError:
             pass  # read again below: the pure-Python messages are the ones users see
-        else:
-            try:
-                if node is not None:
-                    _check_depth(node)
-            except _TooDeep:
-                loader.dispose()
-                raise
-            return node, loader
         loader.dispose()
     loader = _PlanLoader(text)
     try:
@@ -310,7 +305,13 @@ class Marks(Mapping):
 
 
 class _Builder:
-    """Turns a composed YAML node tree into plain data, recording positions."""
+    """Turns a composed YAML node tree into plain data, recording positions.
+
+    It also stands for ``_check_depth``: a tree it walks whole without meeting
+    ``MAX_DEPTH`` levels has no node written deeper, so the tree is only walked again
+    by ``_check_depth`` when the walk was cut short, left a part out (a problem) or went
+    that deep, so that a node written too deep is still the one problem reported.
+    """
 
     def __init__(self, path: Path, loader: yaml.SafeLoader, max_nodes: int = MAX_NODES):
         self.path = path
@@ -320,74 +321,161 @@ class _Builder:
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
+        self._root: yaml.Node | None = None
 
     def mark(self, node: yaml.Node) -> Position:
         return Position(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def build(self, node: yaml.Node, path: Path_ = ()) -> Any:
+    def build(self, node: yaml.Node) -> Any:
+        """The data of the tree ``node``; raises ``_TooDeep`` and ``_TooBig``."""
+        self._root = node
+        try:
+            data = self._node(node, ())
+        except (_TooBig, _TooDeep, yaml.YAMLError, RecursionError):
+            self._check_depth()  # a node written too deep is what is reported, as before
+            raise
+        if self.problems:
+            self._check_depth()
+        return data
+
+    def _check_depth(self) -> None:
+        if self._root is not None:
+            root, self._root = self._root, None
+            _check_depth(root)
+
+    def _node(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > self.max_nodes:
             raise _TooBig()
-        if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
-            raise _TooDeep(node.start_mark)
-        if path not in self.positions:
-            start = node.start_mark
-            self.positions[path] = (start.line + 1, start.column + 1)
-        if node.tag not in _PLAIN_TAGS:
-            self.problems.append(
-                error(
-                    f"YAML tag `{node.tag}` is not allowed",
-                    self.mark(node),
-                    hint="plans hold plain data: remove the `!tag`",
+        if len(path) >= MAX_DEPTH:
+            self._check_depth()
+            if len(path) > MAX_DEPTH:  # aliases can nest one deep structure in another
+                raise _TooDeep(node.start_mark)
+        start = node.start_mark
+        self.positions[path] = (start.line + 1, start.column + 1)
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            return self._tagged(node)
+        kind = node.__class__
+        if kind is _MAPPING:
+            return self._mapping(node, path)
+        if kind is _SEQUENCE:
+            return self._sequence(node, path)
+        return node.value if tag == _STR_TAG else self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        positions, key_positions = self.positions, self.key_positions
+        inline = len(path) + 1 < MAX_DEPTH  # a scalar value is read here, not in _node
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not _SCALAR:
+                self.problems.append(
+                    error(
+                        "a key must be a plain name, not a list or mapping",
+                        self.mark(key_node),
+                    )
                 )
-            )
-            return None
-        if isinstance(node, yaml.MappingNode):
-            result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(
-                        error(
-                            "a key must be a plain name, not a list or mapping",
-                            self.mark(key_node),
-                        )
+                continue
+            if key_node.tag == _MERGE_TAG:
+                self.problems.append(
+                    error(
+                        "YAML merge keys (`<<`) are not supported",
+                        self.mark(key_node),
+                        hint="write the fields out in full",
                     )
-                    continue
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problems.append(
-                        error(
-                            "YAML merge keys (`<<`) are not supported",
-                            self.mark(key_node),
-                            hint="write the fields out in full",
-                        )
+                )
+                continue
+            # Keys keep their literal text: `2027-01` stays a month, not a date.
+            key = key_node.value
+            sub = (*path, key)
+            if key in result:
+                first_line = key_positions[sub][0]
+                self.problems.append(
+                    error(
+                        f"duplicate key `{key}`",
+                        self.mark(key_node),
+                        hint=f"it is already set at line {first_line}; keep one of them",
                     )
-                    continue
-                # Keys keep their literal text: `2027-01` stays a month, not a date.
-                key = str(key_node.value)
-                if key in result:
-                    first_line = self.key_positions[(*path, key)][0]
-                    self.problems.append(
-                        error(
-                            f"duplicate key `{key}`",
-                            self.mark(key_node),
-                            hint=f"it is already set at line {first_line}; keep one of them",
-                        )
-                    )
-                    continue
-                start = key_node.start_mark
-                self.key_positions[(*path, key)] = (start.line + 1, start.column + 1)
-                result[key] = self.build(value_node, (*path, key))
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        if node.tag == _STR_TAG:
-            return node.value  # what the constructor returns for text, without its calls
+                )
+                continue
+            start = key_node.start_mark
+            key_positions[sub] = (start.line + 1, start.column + 1)
+            if inline and value_node.__class__ is _SCALAR:
+                self.count += 1
+                if self.count > MAX_NODES:
+                    raise _TooBig()
+                start = value_node.start_mark
+                positions[sub] = (start.line + 1, start.column + 1)
+                tag = value_node.tag
+                if tag == _STR_TAG:
+                    result[key] = value_node.value
+                elif tag in _PLAIN_TAGS:
+                    result[key] = self._scalar(value_node)
+                else:
+                    result[key] = self._tagged(value_node)
+            else:
+                result[key] = self._node(value_node, sub)
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode, path: Path_) -> list[Any]:
+        if len(path) + 1 >= MAX_DEPTH:
+            return [self._node(item, (*path, i)) for i, item in enumerate(node.value)]
+        result: list[Any] = []
+        positions = self.positions
+        for i, item in enumerate(node.value):
+            if item.__class__ is not _SCALAR:
+                result.append(self._node(item, (*path, i)))
+                continue
+            self.count += 1
+            if self.count > MAX_NODES:
+                raise _TooBig()
+            start = item.start_mark
+            positions[(*path, i)] = (start.line + 1, start.column + 1)
+            tag = item.tag
+            if tag == _STR_TAG:
+                result.append(item.value)
+            elif tag in _PLAIN_TAGS:
+                result.append(self._scalar(item))
+            else:
+                result.append(self._tagged(item))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        """A number, flag, date or null: the same text gives the same (immutable) value,
+        so each is constructed once per process."""
+        key = (node.tag, node.value)
         try:
-            return self.loader.construct_object(node, deep=True)
+            return _SCALAR_VALUES[key]
+        except KeyError:
+            pass
+        try:
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
             # e.g. `2027-13-01` looks like a date but is none: keep the text so
-            # that validation can say what is wrong with it, and where.
+            # that validation can say what is wrong with it, and where. (Not kept: the
+            # loader reports the same node met again through an alias, as before.)
             return str(node.value)
+        if len(_SCALAR_VALUES) >= 50_000:
+            _SCALAR_VALUES.clear()
+        _SCALAR_VALUES[key] = value
+        return value
+
+    def _tagged(self, node: yaml.Node) -> None:
+        self.problems.append(
+            error(
+                f"YAML tag `{node.tag}` is not allowed",
+                self.mark(node),
+                hint="plans hold plain data: remove the `!tag`",
+            )
+        )
+
+
+_SCALAR = yaml.ScalarNode
+_MAPPING = yaml.MappingNode
+_SEQUENCE = yaml.SequenceNode
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+#: Constructed scalars by (tag, text): ints, decimals, flags, dates, nulls, all immutable.
+_SCALAR_VALUES: dict[tuple[str, str], Any] = {}
 
 
 def _tab_column(text: str, mark) -> int:

@@ -407,6 +407,12 @@ class Checker:
 
     def value(self, field_type: FieldType, value: Any, path: Path_) -> Any:
         """Clean ``value``; return ``Invalid`` sentinel (None) and record a problem on failure."""
+        if not isinstance(field_type, _COMPOUND):
+            try:
+                return field_type.clean(value, self.ctx)
+            except Invalid as exc:
+                self.fail(path, exc.message, exc.hint)
+                return None
         if isinstance(field_type, Record):
             return self.record(field_type, value, path)
         if isinstance(field_type, Either):
@@ -448,25 +454,37 @@ class Checker:
         if not isinstance(value, dict):
             self.fail(path, f"expected {schema.expected}, got {describe(value)}")
             return None
+        fields, defaults, required = _record_plan(schema)
+        ctx = self.ctx
         result: dict[str, Any] = {}
         for key, item in value.items():
-            if key not in schema.fields:
-                hint = did_you_mean(key, schema.fields) or (
-                    "known fields: " + ", ".join(f"`{k}`" for k in schema.fields)
+            spec = fields.get(key)
+            if spec is None:
+                hint = did_you_mean(key, fields) or (
+                    "known fields: " + ", ".join(f"`{k}`" for k in fields)
                 )
                 self.fail(
                     (*path, key), f"unknown field `{key}` in {schema.name}", hint, at_key=True
                 )
                 continue
-            if item is None and not schema.fields[key].required:
+            if item is None and not spec.required:
                 continue  # `field:` left empty means not set
-            cleaned = self.value(schema.fields[key].type, item, (*path, key))
+            field_type = spec.type
+            if isinstance(field_type, _COMPOUND):
+                cleaned = self.value(field_type, item, (*path, key))
+            else:  # what ``value`` does, without a call per field
+                try:
+                    cleaned = field_type.clean(item, ctx)
+                except Invalid as exc:
+                    self.fail((*path, key), exc.message, exc.hint)
+                    continue
             if cleaned is not None:
                 result[key] = cleaned
-        for name, spec in schema.fields.items():
-            if spec.default is not None and name not in result:
-                result[name] = spec.default  # not given (or wrong, which is reported)
-            if spec.required and value.get(name) is None:
+        for name, default in defaults:
+            if name not in result:
+                result[name] = default  # not given (or wrong, which is reported)
+        for name, spec in required:
+            if value.get(name) is None:
                 label = (
                     f"{schema.name} `{value['id']}`"
                     if isinstance(value.get("id"), str)
@@ -475,6 +493,27 @@ class Checker:
                 example = f"add `{name}: {spec.example}`" if spec.example else f"add `{name}:`"
                 self.fail(path, f"{label} is missing required field `{name}`", example)
         return result
+
+
+#: Field types holding other values, which ``Checker.value`` walks into.
+_COMPOUND = (Record, Either, ListOf, MappingOf)
+#: Per record schema (by identity, kept alive here): its fields, the defaults and the
+#: required fields, in field order.
+_PLANS: dict[int, tuple[Record, tuple]] = {}
+
+
+def _record_plan(schema: Record) -> tuple:
+    found = _PLANS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    fields = schema.fields
+    plan = (
+        fields,
+        tuple((name, spec.default) for name, spec in fields.items() if spec.default is not None),
+        tuple((name, spec) for name, spec in fields.items() if spec.required),
+    )
+    _PLANS[id(schema)] = (schema, plan)
+    return plan
 
 
 # --- Model classes ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ rename, never written through, so a link there is never followed.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -79,8 +80,12 @@ def write_tree(
     ``reuse`` is an earlier output written next to ``out_dir`` (its files, and the folder
     they were written to: the dev server's previous generation). A file with the same
     content there (the same object, or the same bytes) is hard-linked from it instead
-    of written again, so that writing a rebuild costs what changed. Only a regular file
-    inside that folder is linked, never through a symbolic link; anything else is written.
+    of written again, so that writing a rebuild costs what changed. Without ``reuse``,
+    the output being replaced (planbuilder's, by its marker) is compared on disk the same
+    way: a rebuild leaves the bytes of unchanged files where they are, instead of
+    writing them again and freeing the old ones. Only a regular file inside that folder
+    is linked, never through a symbolic link, and only one of ours with the mode a new
+    file gets; anything else is written.
     """
     out_dir = _unresolved(out_dir)
     if out_dir.is_symlink():
@@ -92,6 +97,7 @@ def write_tree(
         earlier_dir = _unresolved(earlier_dir)
         if earlier_dir.is_symlink() or earlier_dir.parent != out_dir.parent:
             earlier, earlier_dir = OutputFiles(), None
+    on_disk = _DiskOutput(out_dir, staging) if reuse is None else None
     folders: set[Path] = set()
     real: dict[Path, bool] = {}
     try:
@@ -108,6 +114,12 @@ def write_tree(
                 and _link_regular(earlier_dir, relative, target, content, real)
             ):
                 continue
+            if (
+                on_disk is not None
+                and isinstance(content, bytes)
+                and on_disk.link(relative, target, content)
+            ):
+                continue
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
@@ -117,6 +129,100 @@ def write_tree(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+class _DiskOutput:
+    """The output folder a build replaces, to link its unchanged files from."""
+
+    def __init__(self, out_dir: Path, staging: Path):
+        self.folder = out_dir
+        self.real: dict[Path, bool] = {}
+        self.usable = _is_output(out_dir)
+        if self.usable:
+            self.mode = _new_file_mode(staging)
+            self.owner = os.geteuid() if hasattr(os, "geteuid") else None
+
+    def link(self, relative: str, target: Path, content: bytes) -> bool:
+        """Link ``relative`` from the old output to ``target`` when it holds ``content``."""
+        if not self.usable:
+            return False
+        source = self.folder / relative
+        try:
+            parent = source.parent
+            if parent not in self.real:
+                self.real[parent] = os.path.realpath(parent) == str(parent)
+            if not self.real[parent]:
+                return False  # a link on the way: never followed
+            info = os.lstat(source)
+            if (
+                not stat.S_ISREG(info.st_mode)
+                or info.st_size != len(content)
+                or stat.S_IMODE(info.st_mode) != self.mode
+                or (self.owner is not None and info.st_uid != self.owner)
+            ):
+                return False
+            if not _holds(source, info, content):
+                return False
+            os.link(source, target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno in _NO_LINKS:
+                self.usable = False  # the file system has no hard links: write them all
+            return False
+        return _linked(target, info)
+
+
+#: ``os.link`` failing for the folder, not the file: no use trying the next one.
+_NO_LINKS = {
+    getattr(errno, name)
+    for name in ("EPERM", "EXDEV", "EMLINK", "ENOTSUP", "EOPNOTSUPP")
+    if hasattr(errno, name)
+}
+
+
+def _is_output(folder: Path) -> bool:
+    """``folder`` is a real folder (not a link) holding planbuilder's marker file."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode) and stat.S_ISREG(
+            os.lstat(folder / MARKER).st_mode
+        )
+    except OSError:
+        return False
+
+
+def _new_file_mode(folder: Path) -> int:
+    """The permissions a file written into ``folder`` gets (the process's umask)."""
+    probe = folder / ".mode"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        return stat.S_IMODE(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+
+
+def _holds(path: Path, info: os.stat_result, content: bytes) -> bool:
+    """The regular file ``path`` (the one ``info`` describes) holds exactly ``content``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            return False
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(len(content) + 1) == content
+    finally:
+        os.close(fd)
+
+
+def _linked(target: Path, info: os.stat_result) -> bool:
+    """``target`` is the file ``info`` describes (not replaced meanwhile); else removed."""
+    try:
+        made = os.lstat(target)
+    except OSError:
+        return False
+    if (made.st_dev, made.st_ino) != (info.st_dev, info.st_ino):
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _link_regular(
@@ -138,13 +244,9 @@ def _link_regular(
         if isinstance(content, bytes) and info.st_size != len(content):
             return False
         os.link(source, target, follow_symlinks=False)
-        made = os.lstat(target)
     except OSError:
         return False
-    if (made.st_dev, made.st_ino) != (info.st_dev, info.st_ino):  # replaced meanwhile
-        target.unlink(missing_ok=True)
-        return False
-    return True
+    return _linked(target, info)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

@@ -238,3 +238,26 @@ def test_only_plan_files_are_read_from_git_and_a_huge_one_is_refused(two_commits
     git(two_commits, "commit", "-q", "-am", "a huge team file")
     with pytest.raises(GitError, match=r"`plan/team.yaml` at `HEAD` is larger than"):
         diff_plan(plan, "HEAD~1", "HEAD", today=TODAY)
+
+
+def test_build_changes_since_marks_an_edited_chapter_and_only_it(make_plan, tmp_path: Path):
+    repo = make_plan(
+        {
+            "sections/01-kept.md": "---\ntitle: Kept\n---\nThe same words.\n",
+            "sections/02-edited.md": "---\ntitle: Edited\n---\nFirst words.\n",
+        },
+        name="repo",
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "first plan")
+    (repo / "sections" / "02-edited.md").write_text("---\ntitle: Edited\n---\nNew words.\n")
+    git(repo, "commit", "-q", "-am", "edit a chapter")
+    out = tmp_path / "site-out"
+    assert main(["build", str(repo), "--no-pdf", "-o", str(out), "--changes-since", "HEAD~1"]) == 0
+    sections = out / "site" / "sections"
+    edited = (sections / "edited.html").read_text("utf-8")
+    assert '<h1>Edited <a class="status status-changed" href="../changes.html"' in edited
+    assert "status-changed" not in (sections / "kept.html").read_text("utf-8")
+    assert main(["build", str(repo), "--no-pdf", "-o", str(out)]) == 0
+    assert "status-changed" not in (sections / "edited.html").read_text("utf-8")

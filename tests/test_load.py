@@ -146,3 +146,32 @@ def test_nesting_in_front_matter_counts_lines_from_the_file(tmp_path: Path):
     (tmp_path / "sections" / "a.md").write_text(f"---\n{front}---\nBody\n")
     problems = load(tmp_path).problems
     assert [(p.position.name, p.position.line) for p in problems] == [("a.md", 103)]
+
+
+def test_nesting_is_the_one_problem_even_beside_others(tmp_path: Path):
+    # The depth is checked along with building the data: a value left out for another
+    # problem (a tag, a duplicate key, a list as a key) is still checked for depth.
+    deep = "[" * 100 + "1" + "]" * 100
+    for text in (
+        f"a: !foo x\nb: {deep}\n",
+        f"b: {deep}\nb: 1\n",
+        f"b: 1\nb: {deep}\n",
+        f"? {deep}\n: 1\n",
+        f"b: !foo {deep}\n",
+    ):
+        doc, problems = parse_yaml(text, tmp_path / "deep.yaml")
+        line = text.count("\n", 0, text.index("["))
+        assert doc.data is None
+        assert [(p.position.line, p.message) for p in problems] == [
+            (line + 1, "the YAML is nested more than 100 levels deep")
+        ]
+    doc, problems = parse_yaml("b: " + "[" * 98 + "1" + "]" * 98 + "\n", tmp_path / "ok.yaml")
+    assert problems == [] and doc.pos(("b",) + (0,) * 98).column == 102
+
+
+def test_the_same_scalar_text_gives_equal_values_in_every_file(tmp_path: Path):
+    first, _ = parse_yaml("a: 2027-01-31\nb: 1.50\nc: yes\n", tmp_path / "a.yaml")
+    second, _ = parse_yaml("- 2027-01-31\n- 1.50\n- 2027-13-01\n", tmp_path / "b.yaml")
+    assert first.data == {"a": dt.date(2027, 1, 31), "b": Decimal("1.50"), "c": True}
+    assert second.data == [dt.date(2027, 1, 31), Decimal("1.50"), "2027-13-01"]
+    assert str(second.data[1]) == "1.50"

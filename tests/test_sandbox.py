@@ -339,6 +339,26 @@ def test_the_loader_lists_only_templates_inside_their_theme(plan: Path, tmp_path
     assert "linked.html" not in listed
 
 
+def test_a_template_swapped_for_a_link_is_refused_on_its_next_use(plan: Path, tmp_path: Path):
+    from planbuilder.render.environment import TemplateOutsideTheme, make_environment
+    from planbuilder.render.formatting import Formatter
+    from planbuilder.themes import resolve_theme
+
+    (tmp_path / "elsewhere.html").write_text(SECRET, encoding="utf-8")
+    templates = plan / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "mine.html").write_text("mine", encoding="utf-8")
+    env = make_environment(resolve_theme("default", plan / "theme"), Formatter("en_US", "USD"))
+    assert env.get_template("mine.html").render() == "mine"
+    (templates / "mine.html").unlink()
+    (templates / "mine.html").symlink_to(tmp_path / "elsewhere.html")
+    with pytest.raises(TemplateOutsideTheme):
+        env.get_template("mine.html")
+    (templates / "mine.html").unlink()
+    (templates / "mine.html").write_text("edited", encoding="utf-8")
+    assert env.get_template("mine.html").render() == "edited"
+
+
 PATH_PAYLOADS = {
     "write": "{{ p.joinpath('PWNED.txt').write_text('x') }}",
     "read": "{{ p.joinpath('secret.txt').read_text() }}",
@@ -362,3 +382,26 @@ def test_the_sandbox_refuses_a_path_in_the_context(tmp_path: Path, payload: str)
     with pytest.raises(SecurityError, match="not allowed in a template"):
         env.from_string(payload).render(p=tmp_path)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["secret.txt"]
+
+
+def test_the_templates_escape_exactly_as_markupsafe(plan: Path):
+    from markupsafe import Markup
+    from markupsafe import escape as markupsafe_escape
+
+    from planbuilder.render.environment import escape, make_environment
+    from planbuilder.render.formatting import Formatter
+    from planbuilder.themes import resolve_theme
+
+    class Html:
+        def __html__(self):
+            return "<i>kept</i>"
+
+    values = ["", "plain", "<script>alert('x') & \"y\"</script>", "é € ✓", Markup("<b>ok</b>")]
+    values += [12, 1.5, None, Html()]
+    for value in values:
+        ours, theirs = escape(value), markupsafe_escape(value)
+        assert (type(ours), ours) == (type(theirs), theirs)
+    env = make_environment(resolve_theme("default", plan / "theme"), Formatter("en_US", "USD"))
+    template = env.from_string("{{ a }}|{{ b }}|{{ c }}")
+    page = template.render(a="<a href='x'>&", b=Markup("<b>"), c=3)
+    assert page == "&lt;a href=&#39;x&#39;&gt;&amp;|<b>|3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,37 @@ def test_marker_is_written_once_and_never_through_a_link(tmp_path):
     assert not outside.exists()
     assert (folder / MARKER).is_file() and not (folder / MARKER).is_symlink()
     assert Path(folder / MARKER).read_text().startswith("This folder is written by planbuilder")
+
+
+def test_a_rebuild_leaves_unchanged_files_in_place(tmp_path):
+    out = tmp_path / "out"
+    write_tree(files(index="same", site__page="before", other="same size 1"), out)
+    before = {name: (out / name).stat().st_ino for name in ("index.html", "site/page.html")}
+    (out / "other.html").chmod(0o600)  # changed by hand: written again, as a new file
+    mode = (out / "index.html").stat().st_mode
+    write_tree(files(index="same", site__page="after!", other="same size 1"), out)
+    assert (out / "index.html").stat().st_ino == before["index.html"]  # not written again
+    assert (out / "site" / "page.html").read_text() == "after!"
+    assert (out / "site" / "page.html").stat().st_ino != before["site/page.html"]
+    assert (out / "other.html").stat().st_mode == mode
+    assert (out / "index.html").stat().st_nlink == 1  # the old output is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_rebuild_never_links_through_a_link_in_the_old_output(tmp_path):
+    out = tmp_path / "out"
+    secret = tmp_path / "secret.html"
+    secret.write_text("same")
+    write_tree(files(index="same", site__page="same"), out)
+    (out / "index.html").unlink()
+    (out / "index.html").symlink_to(secret)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "page.html").write_text("same")
+    shutil.rmtree(out / "site")
+    (out / "site").symlink_to(elsewhere, target_is_directory=True)
+    write_tree(files(index="same", site__page="same"), out)
+    for path in (out / "index.html", out / "site" / "page.html"):
+        assert not path.is_symlink() and not path.parent.is_symlink()
+        assert path.read_text() == "same" and path.stat().st_nlink == 1
+    assert secret.stat().st_nlink == 1 and (elsewhere / "page.html").stat().st_nlink == 1

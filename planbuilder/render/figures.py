@@ -103,8 +103,9 @@ class Literal:
 
 
 @functools.lru_cache(maxsize=32)
-def _amounts(locale: str, currency: str) -> tuple[re.Pattern[str], str, str]:
-    """The pattern of money and percentages in ``locale``, its group and decimal signs."""
+def _amounts(locale: str, currency: str) -> tuple[re.Pattern[str], str, str, tuple[str, ...]]:
+    """The pattern of money and percentages in ``locale``, its group and decimal signs, and
+    the signs one of which every match holds (the currency's symbol and code, ``%``)."""
     group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
     # a group sign written as a no-break space may be typed as a plain one
     groups = re.escape(group) + (" " if group.isspace() else "")
@@ -116,12 +117,17 @@ def _amounts(locale: str, currency: str) -> tuple[re.Pattern[str], str, str]:
         rf"(?:(?:{sym}){space}(?P<m1>{number})|(?<![\w.,])(?P<m2>{number}){space}(?:{sym})"
         rf"|(?<![\w.,])(?P<p>{number}){space}%)"
     )
-    return pattern, group, decimal
+    return pattern, group, decimal, (*symbols, "%")
 
 
 def literals(text: str, fmt: Formatter) -> list[Literal]:
     """Money amounts (with the plan's currency symbol or code) and percentages in text."""
-    pattern, group, decimal = _amounts(fmt.locale, fmt.currency)
+    pattern, group, decimal, signs = _amounts(fmt.locale, fmt.currency)
+    for sign in signs:
+        if sign in text:
+            break
+    else:
+        return []  # most text has no amount: a substring test is much faster than the pattern
     found = []
     for match in pattern.finditer(text):
         digits = match["m1"] or match["m2"] or match["p"]

@@ -80,8 +80,13 @@ class Formatter:
             return ""
         if style is not None:
             whole = MONEY_STYLES[style]
-        with localcontext(_WIDE):
-            return self._minus(self._money(amount, whole))
+        key = (self.locale, self.currency, amount.__class__, str(amount), whole)
+        text = _MONEY_TEXT.get(key)
+        if text is None:
+            with localcontext(_WIDE):
+                text = self._minus(self._money(amount, whole))
+            _remember(_MONEY_TEXT, key, text)
+        return text
 
     def _minus(self, text: str) -> str:
         """A real minus sign where the locale's data gives a hyphen-minus, so that every
@@ -110,7 +115,13 @@ class Formatter:
         table whose caption names the currency."""
         if amount is None:
             return ""
-        return self.number(self.quantize(Decimal(amount)), get_currency_precision(self.currency))
+        key = (self.locale, self.currency, amount.__class__, str(amount), None)
+        text = _MONEY_TEXT.get(key)
+        if text is None:
+            digits = get_currency_precision(self.currency)
+            text = self.number(self.quantize(Decimal(amount)), digits)
+            _remember(_MONEY_TEXT, key, text)
+        return text
 
     def signed_money(
         self, amount: Decimal | None, whole: bool = False, style: str | None = None
@@ -127,6 +138,14 @@ class Formatter:
     def number(self, value: Decimal | int | None, digits: int | None = None) -> str:
         if value is None:
             return ""
+        key = (self.locale, value.__class__, str(value), digits)
+        text = _NUMBER_TEXT.get(key)
+        if text is None:
+            text = self._number(value, digits)
+            _remember(_NUMBER_TEXT, key, text)
+        return text
+
+    def _number(self, value: Decimal | int, digits: int | None) -> str:
         with localcontext(_WIDE):
             if digits is not None:
                 value = Decimal(value).quantize(
@@ -161,13 +180,26 @@ class Formatter:
         cover), or the language's own pattern for that style (``DATE_PATTERNS``)."""
         if value is None:
             return ""
-        return _date_text(self.locale, self._date_pattern(style) or style, value)
+        key = (self.locale, style, value)
+        text = _DATE_TEXT.get(key)
+        if text is None:
+            text = _date_text(self.locale, self._date_pattern(style) or style, value)
+            _remember(_DATE_TEXT, key, text)
+        return text
 
     def month(self, value: str | int | dt.date | None) -> str:
         """``2027-03`` (or a month index, year * 12 + month - 1) → ``Mar 2027``
         (``03/2027`` in Vietnamese)."""
         if value is None:
             return ""
+        key = (self.locale, "month", value.__class__, value)
+        text = _DATE_TEXT.get(key)
+        if text is None:
+            text = self._month(value)
+            _remember(_DATE_TEXT, key, text)
+        return text
+
+    def _month(self, value: str | int | dt.date) -> str:
         if isinstance(value, int):
             value = first_day(value)
         elif isinstance(value, str):
@@ -266,6 +298,21 @@ def _ngettext(locale: str, singular: str, plural: str, n) -> str:
 # date pattern string), and the digits are laid out by the same steps as Babel's
 # ``NumberPattern.apply``. tests/test_formatting_fast.py checks the output against Babel's
 # public functions, byte for byte.
+
+
+#: Texts of amounts and numbers by locale, currency, the value's type and exact text
+#: (``-0`` and ``0``, ``1.5`` and ``1.50`` apart) and options: a large plan shows the
+#: same few thousand amounts tens of thousands of times.
+_MONEY_TEXT: dict[tuple, str] = {}
+_NUMBER_TEXT: dict[tuple, str] = {}
+#: Dates shown by locale, style and date (a datetime is shown as its date).
+_DATE_TEXT: dict[tuple, str] = {}
+
+
+def _remember(texts: dict[tuple, str], key: tuple, text: str) -> None:
+    if len(texts) >= 50_000:
+        texts.clear()
+    texts[key] = text
 
 
 @lru_cache(maxsize=4096)
