@@ -402,7 +402,7 @@ class _Builder:
             key_positions[sub] = (start.line + 1, start.column + 1)
             if inline and value_node.__class__ is _SCALAR:
                 self.count += 1
-                if self.count > MAX_NODES:
+                if self.count > self.max_nodes:
                     raise _TooBig()
                 start = value_node.start_mark
                 positions[sub] = (start.line + 1, start.column + 1)
@@ -427,7 +427,7 @@ class _Builder:
                 result.append(self._node(item, (*path, i)))
                 continue
             self.count += 1
-            if self.count > MAX_NODES:
+            if self.count > self.max_nodes:
                 raise _TooBig()
             start = item.start_mark
             positions[(*path, i)] = (start.line + 1, start.column + 1)

@@ -114,3 +114,27 @@ def test_the_dev_server_builds_with_the_limits_it_was_given(make_plan, tmp_path:
     ).build()
     assert not raised.failed and raised.site_dir is not None
     assert "Launch the wholesale line" in (raised.site_dir / "milestones.html").read_text()
+
+
+def test_raised_limits_count_mapping_values_too(tmp_path: Path):
+    # Values inside mappings are counted where they are read, apart from list items.
+    text = "".join(f"- {{id: m{i}, a: 1, b: 2, c: 3}}\n" for i in range(55_000))
+    doc, problems = parse_yaml(text, tmp_path / "milestones.yaml")
+    assert [p.message for p in problems] == ["the file expands to more than 200000 values"]
+    doc, problems = parse_yaml(text, tmp_path / "milestones.yaml", limits=Limits.for_file_mib(8))
+    assert problems == [] and len(doc.data) == 55_000 and doc.data[-1]["id"] == "m54999"
+
+
+def test_a_spliced_edit_is_held_to_the_value_cap(tmp_path: Path, monkeypatch):
+    from planbuilder import load
+
+    monkeypatch.setattr(load, "parse_cache", ParseCache())
+    path = tmp_path / "milestones.yaml"
+    small = Limits(MIB, 1_000)
+    items = "".join(f"- id: m{i}\n  title: T{i}\n" for i in range(300))  # 300 items, 900 values
+    doc, problems = parse_yaml(items, path, limits=small)
+    assert problems == [] and len(doc.data) == 300
+    # One item grows by 200 values: spliced or not, the file is now over its cap.
+    grown = items.replace("  title: T7\n", "  title: T7\n  tags: [" + "x, " * 199 + "x]\n")
+    doc, problems = parse_yaml(grown, path, limits=small)
+    assert [p.message for p in problems] == ["the file expands to more than 1000 values"]
