@@ -382,26 +382,3 @@ def test_the_sandbox_refuses_a_path_in_the_context(tmp_path: Path, payload: str)
     with pytest.raises(SecurityError, match="not allowed in a template"):
         env.from_string(payload).render(p=tmp_path)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["secret.txt"]
-
-
-def test_the_templates_escape_exactly_as_markupsafe(plan: Path):
-    from markupsafe import Markup
-    from markupsafe import escape as markupsafe_escape
-
-    from planbuilder.render.environment import escape, make_environment
-    from planbuilder.render.formatting import Formatter
-    from planbuilder.themes import resolve_theme
-
-    class Html:
-        def __html__(self):
-            return "<i>kept</i>"
-
-    values = ["", "plain", "<script>alert('x') & \"y\"</script>", "é € ✓", Markup("<b>ok</b>")]
-    values += [12, 1.5, None, Html()]
-    for value in values:
-        ours, theirs = escape(value), markupsafe_escape(value)
-        assert (type(ours), ours) == (type(theirs), theirs)
-    env = make_environment(resolve_theme("default", plan / "theme"), Formatter("en_US", "USD"))
-    template = env.from_string("{{ a }}|{{ b }}|{{ c }}")
-    page = template.render(a="<a href='x'>&", b=Markup("<b>"), c=3)
-    assert page == "&lt;a href=&#39;x&#39;&gt;&amp;|<b>|3"

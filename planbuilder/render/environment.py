@@ -29,7 +29,7 @@ from enum import Enum
 from typing import Any
 
 from babel.numbers import get_currency_symbol
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound
@@ -38,12 +38,6 @@ from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, modifies_known_mutable
 from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
-from markupsafe import escape as markupsafe_escape
-
-try:  # markupsafe 3: ``escape`` is Python around this C function
-    from markupsafe import _escape_inner
-except ImportError:  # markupsafe 2: ``escape`` is C already
-    _escape_inner = None
 
 from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
@@ -229,30 +223,6 @@ def _describe_callable(obj: Any) -> str:
     return f"`{name}`" if isinstance(name, str) else _describe(obj)
 
 
-# --- Escaping ------------------------------------------------------------------------
-
-_new_str = str.__new__
-
-
-def escape(value: Any, /) -> Markup:
-    """``markupsafe.escape``, with plain text escaped by the same C function but made
-    ``Markup`` without ``Markup()``'s Python-level checks: a large site escapes some
-    300,000 values, and those checks were half the time of each."""
-    if type(value) is str:
-        return _new_str(Markup, _escape_inner(value))
-    return markupsafe_escape(value)
-
-
-class _Template(Template):
-    """A template whose autoescaping calls ``escape`` above (same text, same type)."""
-
-    @classmethod
-    def _from_namespace(cls, environment, namespace, globals):  # type: ignore[no-untyped-def]
-        if _escape_inner is not None and namespace.get("escape") is markupsafe_escape:
-            namespace["escape"] = escape
-        return super()._from_namespace(environment, namespace, globals)
-
-
 # --- The loader -----------------------------------------------------------------------
 
 
@@ -407,7 +377,6 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         keep_trailing_newline=True,
         bytecode_cache=_code_cache(),
     )
-    env.template_class = _Template
     env.filters.update(
         money=fmt.money,
         amount=fmt.amount,
