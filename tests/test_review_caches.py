@@ -1,0 +1,42 @@
+"""Review of the state kept between builds (parse cache, kept checks, milestones and views,
+timeline rows, formatted texts, files linked from the output a rebuild replaces): cases
+where a repeated build could differ from a fresh one, or reach outside the output."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from planbuilder.build import build
+
+from .conftest import TODAY
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="write._DiskOutput links a file of the old output that has other hard links, "
+    "so the new output shares its bytes with a file outside it",
+)
+def test_a_rebuild_does_not_keep_a_hard_link_to_a_file_outside_the_output(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    first = build(sample_copy, out, pdf=False, today=TODAY)
+    assert first.ok, first.problems
+    page = first.site_dir / "team.html"
+    built = page.read_bytes()
+    # A file outside the output with the same bytes, hard-linked into the old output
+    # (by hand, by a copy tool, or by an archive the plan came in).
+    outside = tmp_path / "notes.html"
+    outside.write_bytes(built)
+    page.unlink()
+    os.link(outside, page)
+    again = build(sample_copy, out, pdf=False, today=TODAY)
+    assert again.ok, again.problems
+    rebuilt = again.site_dir / "team.html"
+    assert rebuilt.read_bytes() == built
+    # The output is planbuilder's own: a later change of the outside file does not change
+    # the built site (and an edit of the site would not change that file).
+    with open(outside, "r+b") as handle:
+        handle.write(b"<!-- edited -->")
+    assert rebuilt.read_bytes() == built
+    assert rebuilt.stat().st_nlink == 1
