@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from planbuilder.build import build
 
 from .conftest import TODAY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write._DiskOutput links a file of the old output that has other hard links, "
-    "so the new output shares its bytes with a file outside it",
-)
 def test_a_rebuild_does_not_keep_a_hard_link_to_a_file_outside_the_output(sample_copy, tmp_path):
     out = tmp_path / "out"
     first = build(sample_copy, out, pdf=False, today=TODAY)
