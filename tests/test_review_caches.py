@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from planbuilder.build import build
 
 from .conftest import TODAY
@@ -45,11 +43,6 @@ POISON = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formatting._MONEY_TEXT keys money(amount, whole=None) and amount(amount) alike, "
-    "so a template's money(none) text is shown by later builds where amount() is",
-)
 def test_a_template_calling_money_with_none_leaves_no_text_for_later_builds(sample_copy, tmp_path):
     from planbuilder.render import formatting
 
