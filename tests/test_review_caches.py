@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from planbuilder.build import build
 
 from .conftest import TODAY
@@ -67,11 +65,6 @@ def test_a_template_calling_money_with_none_leaves_no_text_for_later_builds(samp
     assert (again.site_dir / "financials.html").read_text(encoding="utf-8") == page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load._read_text checks the size by stat and then reads the whole file: a FIFO "
-    "(size 0) in a plan archive blocks the read until something writes to it",
-)
 def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting(sample_copy):
     import threading
 
