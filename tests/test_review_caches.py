@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from planbuilder.build import build
 
 from .conftest import TODAY
@@ -83,3 +85,25 @@ def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting(sample_copy):
         reader.join(timeout=5)
     assert not waited, "load waited for something to write to the FIFO"
     assert [p.message for p in done[0].problems if str(fifo) in p.position.file]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="themes.read_chapters reads the plan's theme/theme.yaml with yaml.SafeLoader, "
+    "without the size and value limits of load: aliases expand without bound",
+)
+def test_the_plans_theme_yaml_is_held_to_the_value_limit(sample_copy):
+    from planbuilder.build import check
+
+    # 1,000,000 values from 600 bytes (nine levels would be 10^9: minutes, gigabytes).
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 6)]
+    lines.append("chapters:\n  swot: {template: chapters/swot.html, orientation: *a5}")
+    theme = sample_copy / "theme"
+    theme.mkdir()
+    (theme / "theme.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = check(sample_copy, today=TODAY)
+    found = [p for p in result.problems if p.position.file.endswith("theme.yaml")]
+    assert found and all("200000 values" in p.message for p in found), [
+        p.message[:80] for p in found
+    ]
