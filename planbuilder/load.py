@@ -1090,6 +1090,11 @@ def load(root: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> Sources:
             if not is_inside(path, root):
                 problems.append(error("file points outside the plan folder", Position(path)))
                 continue
+            if not path.is_file():  # a FIFO would be read until something writes to it
+                problems.append(
+                    error("not a regular file", Position(path), hint=f"make {name} a YAML file")
+                )
+                continue
             text = _read_text(path, problems, limits)
             if text is None:
                 continue

@@ -85,7 +85,7 @@ def write_tree(
     way: a rebuild leaves the bytes of unchanged files where they are, instead of
     writing them again and freeing the old ones. Only a regular file inside that folder
     is linked, never through a symbolic link, and only one of ours with the mode a new
-    file gets; anything else is written.
+    file gets and no other link; anything else is written.
     """
     out_dir = _unresolved(out_dir)
     if out_dir.is_symlink():
@@ -156,6 +156,7 @@ class _DiskOutput:
             info = os.lstat(source)
             if (
                 not stat.S_ISREG(info.st_mode)
+                or info.st_nlink != 1  # linked elsewhere too: the new output is ours alone
                 or info.st_size != len(content)
                 or stat.S_IMODE(info.st_mode) != self.mode
                 or (self.owner is not None and info.st_uid != self.owner)

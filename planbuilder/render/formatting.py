@@ -80,7 +80,9 @@ class Formatter:
             return ""
         if style is not None:
             whole = MONEY_STYLES[style]
-        key = (self.locale, self.currency, amount.__class__, str(amount), whole)
+        # ``bool``: ``whole`` as ``_money`` reads it (a template may pass `none`), never the
+        # ``None`` that keys ``amount``'s texts.
+        key = (self.locale, self.currency, amount.__class__, str(amount), bool(whole))
         text = _MONEY_TEXT.get(key)
         if text is None:
             with localcontext(_WIDE):
