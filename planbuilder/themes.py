@@ -35,6 +35,11 @@ NEEDS = (
 ORIENTATIONS = ("portrait", "landscape")
 _CHAPTER_KEYS = ("template", "orientation", "needs", "in_all", "after", "title", "appendix")
 _CHAPTER_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# A plan's theme.yaml is untrusted YAML: the same caps as the plan's own files (load's
+# MAX_FILE_BYTES and MAX_NODES; load imports this module, so they are repeated here).
+# The operator's --max-file-mib does not reach it: a theme.yaml needs a few lines.
+THEME_MAX_BYTES = 5 * 1024 * 1024
+THEME_MAX_VALUES = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +184,22 @@ def read_chapters(path: Path, problems: list[Problem]) -> dict[str, ChapterSpec]
     """The ``chapters:`` a theme.yaml declares, by id, in their order; mistakes go to
     ``problems`` (the file may be the plan's own, so it is read as untrusted YAML)."""
     try:
+        if path.stat().st_size > THEME_MAX_BYTES:
+            too_big = f"{THEME_FILE} is larger than {THEME_MAX_BYTES // (1024 * 1024)} MiB"
+            problems.append(error(too_big, Position(path)))
+            return {}
         loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
         try:
             node = loader.get_single_node()
+            if node is not None and _expands_beyond(node, THEME_MAX_VALUES):
+                problems.append(
+                    error(
+                        f"{THEME_FILE} expands to more than {THEME_MAX_VALUES} values",
+                        Position(path, node.start_mark.line + 1, node.start_mark.column + 1),
+                        hint="a theme.yaml needs no aliases: write each chapter out",
+                    )
+                )
+                return {}
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -213,6 +231,23 @@ def read_chapters(path: Path, problems: list[Problem]) -> dict[str, ChapterSpec]
         if chapter is not None:
             found[chapter.id] = chapter
     return found
+
+
+def _expands_beyond(root: yaml.Node, limit: int) -> bool:
+    """Whether the document at ``root`` holds more than ``limit`` values once its aliases
+    are expanded (an alias is the same node object again: counted each time it is used)."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+    return False
 
 
 def _chapter(ident: str, spec: object, where: Position, problems: list[Problem]):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from planbuilder.build import build
 
 from .conftest import TODAY
@@ -87,11 +85,6 @@ def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting(sample_copy):
     assert [p.message for p in done[0].problems if str(fifo) in p.position.file]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="themes.read_chapters reads the plan's theme/theme.yaml with yaml.SafeLoader, "
-    "without the size and value limits of load: aliases expand without bound",
-)
 def test_the_plans_theme_yaml_is_held_to_the_value_limit(sample_copy):
     from planbuilder.build import check
 
@@ -107,3 +100,14 @@ def test_the_plans_theme_yaml_is_held_to_the_value_limit(sample_copy):
     assert found and all("200000 values" in p.message for p in found), [
         p.message[:80] for p in found
     ]
+
+
+def test_the_plans_theme_yaml_is_held_to_the_size_limit(sample_copy):
+    from planbuilder.build import check
+
+    theme = sample_copy / "theme"
+    theme.mkdir()
+    (theme / "theme.yaml").write_text("# padding\n" * 600_000, encoding="utf-8")  # 6 MB
+    result = check(sample_copy, today=TODAY)
+    found = [p.message for p in result.problems if p.position.file.endswith("theme.yaml")]
+    assert found == ["theme.yaml is larger than 5 MiB"]
