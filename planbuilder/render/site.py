@@ -17,7 +17,7 @@ from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
 from planbuilder.render.charts import Charts
-from planbuilder.render.environment import make_environment
+from planbuilder.render.environment import fragments_of, make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import Target, heading_id
@@ -347,6 +347,7 @@ def render_site(
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
+    fragments_of(env).start()
     pages = site_pages(report, changes)
     out = OutputFiles()
 
