@@ -481,9 +481,7 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool, fragments: bool)
     )
     fragments = FragmentCache(env, fragments)
     env.planbuilder_fragments = fragments  # type: ignore[attr-defined]
-    env.globals.update(
-        kept_fragment=fragments.kept_fragment, keep_fragment=fragments.keep_fragment
-    )
+    env.globals.update(kept_fragment=fragments.kept_fragment, keep_fragment=fragments.keep_fragment)
     return env
 
 
