@@ -1271,11 +1271,7 @@ def financial_report(
         loans=tuple((d.loan, d.schedule) for d in debt),
         sources=sources,
         uses=uses_of(fin.use_of_funds, words),
-        milestone_spending=tuple(
-            MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
-            for m in milestones
-            if fin.milestone_spending and (m.budget or (m.done and m.actual_cost))
-        ),
+        milestone_spending=_spending_rows(fin, milestones, spent),
         variance=variance,
         assumptions=_assumptions(fin, words),
         debt=debt,
@@ -1287,6 +1283,42 @@ def financial_report(
         statements=statements(base, printed=printed),
         by_year=year_summary(base, printed),
     )
+
+
+#: The rows of the last ``financial_report``, by milestone: a row equal to the one made
+#: before for the very same milestone object (the dev server's model keeps unchanged
+#: milestones) is that same object, so what is kept by row (the site's table rows,
+#: ``render.environment.FragmentCache``) is used again. Holds the last report's rows only.
+_LAST_SPEND_ROWS: list[dict[int, MilestoneSpend]] = [{}]
+
+
+def _spending_rows(
+    fin: Financials, milestones: Sequence[Milestone], spent: dict[str, Decimal]
+) -> tuple[MilestoneSpend, ...]:
+    if not fin.milestone_spending:
+        return ()
+    kept, rows = _LAST_SPEND_ROWS[0], []
+    for m in milestones:
+        if not (m.budget or (m.done and m.actual_cost)):
+            continue
+        row = MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
+        old = kept.get(id(m))
+        if (
+            old is not None
+            and old.milestone is m
+            and _exactly(old.budget, row.budget)
+            and _exactly(old.actual, row.actual)
+            and _exactly(old.projected, row.projected)
+        ):
+            row = old
+        rows.append(row)
+    _LAST_SPEND_ROWS[0] = {id(row.milestone): row for row in rows}
+    return tuple(rows)
+
+
+def _exactly(a: Decimal | None, b: Decimal | None) -> bool:
+    """The same value written the same way (``1.0`` and ``1.00`` differ)."""
+    return a is b or (a is not None and b is not None and a == b and str(a) == str(b))
 
 
 def _cash_key(fin: Financials, funded: bool) -> str:
