@@ -23,6 +23,7 @@ import functools
 import hashlib
 import inspect
 import os
+import threading
 import types
 from decimal import Decimal
 from enum import Enum
@@ -359,17 +360,20 @@ class FragmentCache:
     whose view is new (``compute`` keeps the views of unchanged milestones as the same
     objects), instead of formatting and escaping 5,000 rows after every save.
 
-    A template asks with the globals ``kept_fragment(kind, record, extra)`` (the markup,
-    or ``none``) and ``keep_fragment(kind, record, markup, extra)`` (keeps it and gives it
-    back). An entry is used only for the very same ``record`` object and an equal
-    ``extra`` (plain values the fragment also shows); whatever else it shows must be fixed
-    for the environment (labels, locale, currency, the templates). So the environment of
-    a theme with template overrides keeps nothing, and ``start`` forgets everything when a
-    template the environment has loaded changed on disk or was loaded again.
+    A template renders a list of records with three globals (partials/milestone-table.html):
+    ``missing_fragments(kind, records, extra)`` gives the records that have no fragment
+    kept; the template renders each of those and hands it to ``keep_fragment(kind, record,
+    markup, extra)``; ``joined_fragments(kind, records, extra)`` then gives all of them in
+    order, as one piece of markup. A fragment is used only for the very same ``record``
+    object and an equal ``extra`` (plain values it also shows); whatever else it shows must
+    be fixed for the environment (labels, locale, currency, the templates). So the
+    environment of a theme with template overrides keeps fragments for one render only,
+    and everything is forgotten when a template the environment has loaded changed on
+    disk or was loaded again.
 
-    Bounded: ``start`` (once per site render) keeps, of each kind used since the last
-    start, only the entries used since then (and those of the round before, for a kind
-    not used since); a kind holding more than ``LIMIT`` entries is emptied.
+    Bounded: ``start`` (once per site render) keeps, of each kind, only the fragments used
+    in the last render that used that kind; a kind holding more than ``LIMIT`` fragments
+    is emptied.
     """
 
     LIMIT = 200_000
@@ -377,49 +381,76 @@ class FragmentCache:
     def __init__(self, env: Environment, enabled: bool):
         self.env = env
         self.enabled = enabled
-        self.current: dict[str, dict[int, tuple[Any, Any, Markup]]] = {}
-        self.previous: dict[str, dict[int, tuple[Any, Any, Markup]]] = {}
-        self.templates: dict[Any, Any] = {}  # Jinja's loaded templates at the last start
+        # kind → id(record) → [record, extra, markup, round last used]
+        self.kinds: dict[str, dict[int, list]] = {}
+        self.round = 0
+        self.last_used: dict[str, int] = {}  # kind → the last round that used it
+        self.templates: dict[Any, Any] = {}  # Jinja's loaded templates, as last seen
         self.made = 0  # fragments rendered and kept (the tests count them)
+        self._lock = threading.Lock()
 
-        def kept_fragment(kind: str, record: Any, extra: Any = None) -> Markup | None:
-            if not self.enabled:
-                return None
-            key = id(record)
-            entry = self.current.get(kind, {}).get(key)
-            if entry is None:
-                entry = self.previous.get(kind, {}).get(key)
-                if entry is None or entry[0] is not record or entry[1] != extra:
-                    return None
-                self.current.setdefault(kind, {})[key] = entry
-            elif entry[0] is not record or entry[1] != extra:
-                return None
-            return entry[2]
+        def missing_fragments(kind: str, records: Any, extra: Any = None) -> list:
+            records = list(records)
+            with self._lock:
+                self._check_templates()
+                kept = self.kinds.setdefault(kind, {})
+                if len(kept) + len(records) > self.LIMIT:
+                    kept.clear()
+                if not self.enabled:
+                    return records
+                missing, now = [], self.round
+                self.last_used[kind] = now
+                for record in records:
+                    entry = kept.get(id(record))
+                    if entry is not None and entry[0] is record and entry[1] == extra:
+                        entry[3] = now
+                    else:
+                        missing.append(record)
+                return missing
 
         def keep_fragment(kind: str, record: Any, markup: Any, extra: Any = None) -> Markup:
             made = escape(markup)  # text that is not markup yet stays text
-            if self.enabled:
-                entries = self.current.setdefault(kind, {})
-                if len(entries) >= self.LIMIT:
-                    entries.clear()
-                entries[id(record)] = (record, extra, made)
+            with self._lock:
+                self.kinds.setdefault(kind, {})[id(record)] = [record, extra, made, self.round]
+                self.last_used[kind] = self.round
                 self.made += 1
             return made
 
-        self.kept_fragment = kept_fragment
-        self.keep_fragment = keep_fragment
+        def joined_fragments(kind: str, records: Any, extra: Any = None) -> Markup:
+            with self._lock:
+                for key, template in self.env.cache.items() if self.env.cache is not None else ():
+                    self.templates.setdefault(key, template)  # those loaded for these
+                kept = self.kinds.get(kind, {})
+                parts = []
+                for record in records:
+                    entry = kept.get(id(record))
+                    if entry is None or entry[0] is not record or entry[1] != extra:
+                        raise LookupError(f"no fragment kept for a record of kind `{kind}`")
+                    parts.append(entry[2])
+            return Markup("".join(parts))
 
-    def start(self) -> None:
-        """Begin a site render: age the entries, and forget them all if a template changed."""
+        self.missing_fragments = missing_fragments
+        self.keep_fragment = keep_fragment
+        self.joined_fragments = joined_fragments
+
+    def _check_templates(self) -> None:
+        """Forget every fragment if a loaded template changed on disk or was loaded again."""
         loaded = dict(self.env.cache.items()) if self.env.cache is not None else {}
         changed = any(self.templates.get(key, t) is not t for key, t in loaded.items())
         if changed or not all(t.is_up_to_date for t in loaded.values()):
-            self.current, self.previous = {}, {}
+            self.kinds = {}
         self.templates = loaded
-        for kind, entries in list(self.current.items()):
-            if entries:
-                self.previous[kind] = entries
-                self.current[kind] = {}
+
+    def start(self) -> None:
+        """Begin a site render: of each kind, keep the fragments its last use used."""
+        with self._lock:
+            if not self.enabled:
+                self.kinds = {}
+            for kind, kept in self.kinds.items():
+                last = self.last_used.get(kind, self.round)
+                for key in [key for key, entry in kept.items() if entry[3] < last]:
+                    del kept[key]
+            self.round += 1
 
 
 def fragments_of(env: Environment) -> FragmentCache:
@@ -481,7 +512,11 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool, fragments: bool)
     )
     fragments = FragmentCache(env, fragments)
     env.planbuilder_fragments = fragments  # type: ignore[attr-defined]
-    env.globals.update(kept_fragment=fragments.kept_fragment, keep_fragment=fragments.keep_fragment)
+    env.globals.update(
+        missing_fragments=fragments.missing_fragments,
+        keep_fragment=fragments.keep_fragment,
+        joined_fragments=fragments.joined_fragments,
+    )
     return env
 
 
