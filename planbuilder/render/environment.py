@@ -25,6 +25,7 @@ import inspect
 import os
 import threading
 import types
+from collections import Counter
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -386,7 +387,7 @@ class FragmentCache:
         self.round = 0
         self.last_used: dict[str, int] = {}  # kind → the last round that used it
         self.templates: dict[Any, Any] = {}  # Jinja's loaded templates, as last seen
-        self.made = 0  # fragments rendered and kept (the tests count them)
+        self.made: Counter[str] = Counter()  # fragments rendered and kept, by kind (tests)
         self._lock = threading.Lock()
 
         def missing_fragments(kind: str, records: Any, extra: Any = None) -> list:
@@ -413,7 +414,7 @@ class FragmentCache:
             with self._lock:
                 self.kinds.setdefault(kind, {})[id(record)] = [record, extra, made, self.round]
                 self.last_used[kind] = self.round
-                self.made += 1
+                self.made[kind] += 1
             return made
 
         def joined_fragments(kind: str, records: Any, extra: Any = None) -> Markup:
