@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from planbuilder import compute, finance, load
+from planbuilder import compute, figures, finance, load
 from planbuilder.build import build
 from planbuilder.render import environment, site
 
@@ -34,8 +34,10 @@ def nothing_kept():
     view computed, every fragment of markup rendered again (its own environment)."""
     kept = [load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0]]
     kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0]]
-    kept += [site._ENTRY_JSON[0], site.make_environment]
+    kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
+    kept += [figures._LAST_VIEW_FIGURES[0]]
     load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = None, None, {}
+    finance._LAST_REPORT[0], figures._LAST_VIEW_FIGURES[0] = None, {}
     site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = {}, {}, {}
     site._ENTRY_JSON[0] = {}
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
@@ -46,7 +48,8 @@ def nothing_kept():
     finally:
         load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = kept[:3]
         site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = kept[3:6]
-        site._ENTRY_JSON[0], site.make_environment = kept[6:]
+        site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
+        figures._LAST_VIEW_FIGURES[0] = kept[9]
 
 
 def rendered_templates(monkeypatch) -> list[str]:
@@ -195,6 +198,9 @@ SAVES = [
     ("milestones.yaml", "  budget: 9800.00\n", "  budget: 9800.0\n"),  # written otherwise
     ("milestones.yaml", "  actual_cost: 9415.50\n", "  actual_cost: 9451.50\n"),
     ("team.yaml", "Tomás", "Tomas"),  # every milestone view made again
+    ("milestones.yaml", "Install the 15 kg roaster", "Install the roaster"),  # a capex line
+    ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
+    ("milestones.yaml", "Launch the subscriber referral", "Start the subscriber referral"),
 ]
 BROKEN = {7, 10, 11}  # the saves after which the plan has errors
 
