@@ -414,7 +414,8 @@ def render_site(
         if incremental and (
             page.id.split(":", 1)[-1] not in only_sections if chapter else page.id not in only_pages
         ):
-            out.add(page.path, previous.files[page.path])
+            # A checked path of the previous build (OutputFiles.add checks each one new).
+            out.files[page.path] = previous.files[page.path]
             continue
         context = {
             "report": report,
@@ -460,7 +461,7 @@ def render_site(
     if incremental:
         for relative, content in previous.files.items():
             if relative not in out:
-                out.add(relative, content)
+                out.files[relative] = content  # checked paths, as above
         return out, problems
     for relative, path in theme.files("static").items():
         out.add(f"static/{relative}", path)
