@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from planbuilder import compute, figures, finance, load
+from planbuilder import compute, figures, finance, load, tables
 from planbuilder.build import build
 from planbuilder.render import environment, site
 
@@ -35,9 +35,9 @@ def nothing_kept():
     kept = [load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0]]
     kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0]]
     kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
-    kept += [figures._LAST_VIEW_FIGURES[0]]
+    kept += [figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0]]
     load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = None, None, {}
-    finance._LAST_REPORT[0], figures._LAST_VIEW_FIGURES[0] = None, {}
+    finance._LAST_REPORT[0], figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = None, {}, {}
     site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = {}, {}, {}
     site._ENTRY_JSON[0] = {}
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
@@ -49,7 +49,7 @@ def nothing_kept():
         load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = kept[:3]
         site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = kept[3:6]
         site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
-        figures._LAST_VIEW_FIGURES[0] = kept[9]
+        figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = kept[9:]
 
 
 def rendered_templates(monkeypatch) -> list[str]:
