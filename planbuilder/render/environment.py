@@ -12,7 +12,9 @@ Every template is read through ``ConfinedLoader``, which refuses a file that
 resolves (through symbolic links) outside its theme folder.
 
 Compiled templates are kept in the user's cache folder (``TemplateCodeCache``), so a
-new process does not compile every template again.
+new process does not compile every template again. Rendered rows of long lists (the
+milestone table, ...) are kept between the dev server's builds by the identity of the
+record they show (``FragmentCache``).
 """
 
 from __future__ import annotations
