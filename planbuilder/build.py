@@ -419,8 +419,8 @@ def build(
 
     files = OutputFiles()
     try:
-        for relative, content in pages.files.items():
-            files.add(f"{SITE_DIR}/{relative}", content)
+        # Paths OutputFiles.add checked already, in a fresh folder of their own.
+        files.files.update((f"{SITE_DIR}/{relative}", c) for relative, c in pages.files.items())
         for name, data in outcome.files.items():
             files.add(name, data)
     except OutputCollision as exc:

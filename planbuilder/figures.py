@@ -87,13 +87,16 @@ def figure_registry(report) -> Figures:
     add("milestones.count", Decimal(len(report.milestones)), "count")
     add("milestones.done", Decimal(len(report.done)), "count")
     add("milestones.overdue", Decimal(len(report.overdue)), "count")
+    kept, made = _LAST_VIEW_FIGURES[0], {}
     for view in report.milestones:
-        m = view.milestone
-        add(f"milestone.{m.id}.due", m.due, "date")
-        add(f"milestone.{m.id}.budget", m.budget, "money")
-        add(f"milestone.{m.id}.owner", view.owner.name if view.owner else m.owner, "text")
-        add(f"milestone.{m.id}.done", m.done, "date")
-        add(f"milestone.{m.id}.actual-cost", m.actual_cost, "money")
+        entry = kept.get(id(view))
+        if entry is None or entry[0] is not view:
+            entry = (view, _milestone_figures(view))
+        made[id(view)] = entry
+        for figure in entry[1]:
+            if figure.name not in found:
+                found[figure.name] = figure
+    _LAST_VIEW_FIGURES[0] = made
 
     # Goals and KPIs, in the unit of the KPI that measures them.
     units = {k.kpi.id: k.kpi.unit for k in report.kpis}
@@ -115,6 +118,24 @@ def figure_registry(report) -> Figures:
     if money is not None:
         _financial_figures(money, add)
     return Figures(tuple(found.values()))
+
+
+#: The figures of each milestone view of the last registry, by the view's identity
+#: (``compute`` keeps the view of an unchanged milestone between the dev server's builds):
+#: the same figures, as the same objects. Holds the last registry's views only.
+_LAST_VIEW_FIGURES: list[dict[int, tuple[object, tuple[Figure, ...]]]] = [{}]
+
+
+def _milestone_figures(view) -> tuple[Figure, ...]:
+    m = view.milestone
+    values = (
+        (f"milestone.{m.id}.due", m.due, "date"),
+        (f"milestone.{m.id}.budget", m.budget, "money"),
+        (f"milestone.{m.id}.owner", view.owner.name if view.owner else m.owner, "text"),
+        (f"milestone.{m.id}.done", m.done, "date"),
+        (f"milestone.{m.id}.actual-cost", m.actual_cost, "money"),
+    )
+    return tuple(Figure(name, value, kind) for name, value, kind in values if value is not None)
 
 
 def _financial_figures(money, add) -> None:

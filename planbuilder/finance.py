@@ -1219,7 +1219,50 @@ def financial_report(
     sources and uses, variance. ``as_of_month`` (a month index) is the day the plan's
     statuses are computed for: funding after it is not yet received. ``words`` are the
     theme's names of standard ids (``working_capital``, ``other``); without them, ids
-    read as written (``working_capital`` → "Working capital")."""
+    read as written (``working_capital`` → "Working capital").
+
+    The last report is kept: when the financials, the options and what the projection
+    takes from the milestones (``_spending_shape``) are as they were, only the spending
+    by milestone is made again (a milestone's title edited in the dev server)."""
+    rounder = Rounder(digits)
+    referenced = {e.milestone for e in fin.expenses if e.milestone}
+    spending = milestone_spending(milestones, referenced, rounder) if fin.milestone_spending else []
+    horizon = range(fin.start, fin.start + fin.horizon_months)
+    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for milestone, month, amount in spending:
+        if month in horizon:
+            spent[milestone.id] += amount
+    key = (repr(fin), digits, as_of_month, repr(words), _spending_shape(spending))
+    last = _LAST_REPORT[0]
+    if last is not None and last[0] == key:
+        return replace(last[1], milestone_spending=_spending_rows(fin, milestones, spent))
+    report = _financial_report(fin, milestones, digits, as_of_month, words, spent)
+    _LAST_REPORT[0] = (key, report)
+    return report
+
+
+#: (key, report) of the last ``financial_report`` (see there).
+_LAST_REPORT: list[tuple[tuple, FinancialReport] | None] = [None]
+
+
+def _spending_shape(spending: list[tuple[Milestone, int, Decimal]]) -> tuple:
+    """All a projection reads of the milestones: each amount spent (as written), its
+    month, the milestone's id (scenario delays) and, for capital, its title (the capex
+    line's name)."""
+    return tuple(
+        (m.id, m.capital, m.title if m.capital else None, month, str(amount))
+        for m, month, amount in spending
+    )
+
+
+def _financial_report(
+    fin: Financials,
+    milestones: Sequence[Milestone],
+    digits: int,
+    as_of_month: int | None,
+    words: Words | None,
+    spent: dict[str, Decimal],
+) -> FinancialReport:
     rounder = Rounder(digits)
     base = project(fin, milestones, digits, words=words)
     now = max(as_of_month if as_of_month is not None else fin.start, fin.start)
@@ -1231,13 +1274,6 @@ def financial_report(
     unfunded = base if received == fin else project(received, milestones, digits, words=words)
     debt = debt_summary(base, rounder)
     scenarios = tuple(project(fin, milestones, digits, s, words) for s in fin.scenarios)
-    horizon = range(fin.start, fin.start + fin.horizon_months)
-    referenced = {e.milestone for e in fin.expenses if e.milestone}
-    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    if fin.milestone_spending:
-        for milestone, month, amount in milestone_spending(milestones, referenced, rounder):
-            if month in horizon:
-                spent[milestone.id] += amount
     by_month = {m.first: m for m in base.months}
     # Costs as the income statement has them; capex on its own line, as the statements
     # capitalise it (so the forecast's costs are not inflated by a roaster bought).
@@ -1271,11 +1307,7 @@ def financial_report(
         loans=tuple((d.loan, d.schedule) for d in debt),
         sources=sources,
         uses=uses_of(fin.use_of_funds, words),
-        milestone_spending=tuple(
-            MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
-            for m in milestones
-            if fin.milestone_spending and (m.budget or (m.done and m.actual_cost))
-        ),
+        milestone_spending=_spending_rows(fin, milestones, spent),
         variance=variance,
         assumptions=_assumptions(fin, words),
         debt=debt,
@@ -1287,6 +1319,42 @@ def financial_report(
         statements=statements(base, printed=printed),
         by_year=year_summary(base, printed),
     )
+
+
+#: The rows of the last ``financial_report``, by milestone: a row equal to the one made
+#: before for the very same milestone object (the dev server's model keeps unchanged
+#: milestones) is that same object, so what is kept by row (the site's table rows,
+#: ``render.environment.FragmentCache``) is used again. Holds the last report's rows only.
+_LAST_SPEND_ROWS: list[dict[int, MilestoneSpend]] = [{}]
+
+
+def _spending_rows(
+    fin: Financials, milestones: Sequence[Milestone], spent: dict[str, Decimal]
+) -> tuple[MilestoneSpend, ...]:
+    if not fin.milestone_spending:
+        return ()
+    kept, rows = _LAST_SPEND_ROWS[0], []
+    for m in milestones:
+        if not (m.budget or (m.done and m.actual_cost)):
+            continue
+        row = MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
+        old = kept.get(id(m))
+        if (
+            old is not None
+            and old.milestone is m
+            and _exactly(old.budget, row.budget)
+            and _exactly(old.actual, row.actual)
+            and _exactly(old.projected, row.projected)
+        ):
+            row = old
+        rows.append(row)
+    _LAST_SPEND_ROWS[0] = {id(row.milestone): row for row in rows}
+    return tuple(rows)
+
+
+def _exactly(a: Decimal | None, b: Decimal | None) -> bool:
+    """The same value written the same way (``1.0`` and ``1.00`` differ)."""
+    return a is b or (a is not None and b is not None and a == b and str(a) == str(b))
 
 
 def _cash_key(fin: Financials, funded: bool) -> str:

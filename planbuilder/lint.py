@@ -82,9 +82,10 @@ def lint(
             )
     goals_by_id = {g["id"]: g for g in goals}
     for m in milestones:
-        problems += _milestone(
-            m, _locator(ms_doc, m), goals_by_id, bool(goals), _written(ms_doc, m)
-        )
+        # What the entry holds is asked only about a part it lacks (5,000 milestones).
+        complete = "budget" in m and "owner" in m and m.get("goals")
+        written = frozenset() if complete else _written(ms_doc, m)
+        problems += _milestone(m, _locator(ms_doc, m), goals_by_id, bool(goals), written)
     return problems
 
 

@@ -78,32 +78,59 @@ def projection_row(m) -> list:
     ]
 
 
-def _table(header: tuple[str, ...], rows: list[list]) -> bytes:
+def _table(header: tuple[str, ...], rows: list[list], lines: list[str] = ()) -> bytes:
+    """The header, ``rows``, then ``lines`` (rows written already, by ``_line``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
+    buffer.write("".join(lines))
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _line(row: list) -> str:
+    """One row as ``_table`` writes it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+def milestone_row(v) -> list:
+    m = v.milestone
+    return [
+        m.id,
+        m.title,
+        plain_date(m.due),
+        plain_number(m.budget),
+        m.owner,
+        " ".join(m.goals),
+        plain_date(m.done),
+        plain_number(m.actual_cost),
+        v.status.value,
+    ]
+
+
+#: Each milestone view's CSV line of the last ``to_csv``, by the view's identity
+#: (``compute`` keeps the view of an unchanged milestone between the dev server's
+#: builds). Holds the last call's views only.
+_LAST_LINES: list[dict[int, tuple[object, str]]] = [{}]
+
+
+def _milestone_lines(views) -> list[str]:
+    kept, made = _LAST_LINES[0], {}
+    for v in views:
+        found = kept.get(id(v))
+        if found is None or found[0] is not v:
+            found = (v, _line(milestone_row(v)))
+        made[id(v)] = found
+    _LAST_LINES[0] = made
+    return [made[id(v)][1] for v in views]
 
 
 def to_csv(report: Report) -> dict[str, bytes]:
     """``{file name: bytes}``: milestones, KPI actuals (one row a month) and the monthly
     projection (empty but for its header when the plan has no financials)."""
-    milestones = [
-        [
-            v.milestone.id,
-            v.milestone.title,
-            plain_date(v.milestone.due),
-            plain_number(v.milestone.budget),
-            v.milestone.owner,
-            " ".join(v.milestone.goals),
-            plain_date(v.milestone.done),
-            plain_number(v.milestone.actual_cost),
-            v.status.value,
-        ]
-        for v in report.milestones
-    ]
     kpis = [
         [k.kpi.id, k.kpi.name, k.kpi.unit, month, plain_number(value)]
         for k in report.kpis
@@ -111,7 +138,7 @@ def to_csv(report: Report) -> dict[str, bytes]:
     ]
     months = report.financials.base.months if report.financials else ()
     return {
-        "milestones.csv": _table(MILESTONE_COLUMNS, milestones),
+        "milestones.csv": _table(MILESTONE_COLUMNS, [], _milestone_lines(report.milestones)),
         "kpis.csv": _table(KPI_COLUMNS, kpis),
         "projection.csv": _table(PROJECTION_COLUMNS, [projection_row(m) for m in months]),
     }

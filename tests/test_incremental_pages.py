@@ -3,10 +3,13 @@ site it writes is byte for byte the site a full build writes."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
+from planbuilder import compute, figures, finance, load, tables
 from planbuilder.build import build
-from planbuilder.render import site
+from planbuilder.render import environment, site
 
 from .conftest import REPO, TODAY
 
@@ -23,6 +26,30 @@ EDITS = [
     ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
     ("business-model.yaml", "Home brewers", "Home baristas"),
 ]
+
+
+@contextlib.contextmanager
+def nothing_kept():
+    """A build that uses nothing an earlier build kept: every file parsed, every milestone
+    view computed, every fragment of markup rendered again (its own environment)."""
+    kept = [load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0]]
+    kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0]]
+    kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
+    kept += [figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0]]
+    load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = None, None, {}
+    finance._LAST_REPORT[0], figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = None, {}, {}
+    site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = {}, {}, {}
+    site._ENTRY_JSON[0] = {}
+    site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
+        theme, fmt, environment.os.environ.get(environment.SANDBOX_ALL_ENV) == "1", True
+    )
+    try:
+        yield
+    finally:
+        load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = kept[:3]
+        site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = kept[3:6]
+        site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
+        figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = kept[9:]
 
 
 def rendered_templates(monkeypatch) -> list[str]:
@@ -53,7 +80,8 @@ def test_an_incremental_build_after_a_yaml_edit_is_a_full_build(
     )
     assert after.ok and after.incremental
     assert "index" in rendered and len(rendered) < len(first.site_files.files)
-    full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
+    with nothing_kept():
+        full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
     assert sorted(after.site_files.files) == sorted(full.site_files.files)
     for relative in full.site_files.files:
         written = (after.site_dir / relative).read_bytes()
@@ -166,12 +194,19 @@ SAVES = [
     ("milestones.yaml", "  budget: lots\n", "  budget: 1500.00\n"),  # the error fixed
     ("milestones.yaml", ADDED, ""),  # the milestone removed
     ("milestones.yaml", "  due: 2026-04-30\n", "  due: 2026-05-30\n"),  # the order changes
+    ("milestones.yaml", "Rebuild the web shop", "Relaunch the web shop"),  # undone
+    ("milestones.yaml", "  budget: 9800.00\n", "  budget: 9800.0\n"),  # written otherwise
+    ("milestones.yaml", "  actual_cost: 9415.50\n", "  actual_cost: 9451.50\n"),
+    ("team.yaml", "Tomás", "Tomas"),  # every milestone view made again
+    ("milestones.yaml", "Install the 15 kg roaster", "Install the roaster"),  # a capex line
+    ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
+    ("milestones.yaml", "Launch the subscriber referral", "Start the subscriber referral"),
 ]
 BROKEN = {7, 10, 11}  # the saves after which the plan has errors
 
 
 def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_path, monkeypatch):
-    from planbuilder import compute, load, validate
+    from planbuilder import validate
 
     cache = load.ParseCache()
     spliced = []
@@ -191,11 +226,10 @@ def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_p
         monkeypatch.setattr(load, "parse_cache", cache)
         gen = tmp_path / f"gen-{n}"
         after = build(sample_copy, gen, pdf=False, today=TODAY, previous=last, changed={path})
-        # The reference parses every file and computes every milestone view again.
-        monkeypatch.setattr(load, "parse_cache", None)
-        views, compute._last_views[0] = compute._last_views[0], None
-        full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
-        compute._last_views[0] = views
+        # The reference parses every file, computes every milestone view and renders
+        # every row again.
+        with nothing_kept():
+            full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
         assert after.problems == full.problems, new
         assert after.ok == full.ok == (n not in BROKEN), new
         incremental += after.incremental
@@ -208,3 +242,76 @@ def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_p
     assert incremental == len(SAVES) - 5  # not after errors, nor the save after that
     assert sum(doc is not None for doc in spliced) >= 10  # only the changed items parsed
     assert sum(check is not None for check in kept) > 50  # and checked
+
+
+def test_a_milestone_save_renders_only_that_milestones_rows(sample_copy, tmp_path, monkeypatch):
+    from planbuilder.render.environment import fragments_of
+
+    monkeypatch.setattr(load, "parse_cache", load.ParseCache())  # as the dev server does
+    last = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    fragments = fragments_of(site.make_environment(last.theme, _formatter(last)))
+    path = sample_copy / "milestones.yaml"
+    path.write_text(path.read_text().replace("Relaunch the web shop", "Rebuild the web shop"))
+    fragments.made.clear()
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=last, changed={path}
+    )
+    assert after.incremental
+    # Its row in the milestone table, in the financials' spending by milestone, under the
+    # goals it advances (one item, shown under both) and in the search page; every other
+    # row is kept.
+    views = [v for v in after.report.milestones if v.milestone.id == "web-shop-relaunch"]
+    assert len(views[0].goals) == 2
+    assert fragments.made == {
+        "milestone-row": 1,
+        "milestone-spend": 1,
+        "goal-milestone": 1,
+        "search-item": 1,
+    }
+    assert len(after.report.milestones) > 10
+    for page in ("milestones.html", "financials.html", "goals.html", "search.html"):
+        assert "Rebuild the web shop" in (after.site_dir / page).read_text(), page
+
+
+def _formatter(result):
+    from planbuilder.render.formatting import Formatter
+
+    meta = result.report.plan.meta
+    return Formatter(meta.locale, meta.currency)
+
+
+def test_kept_fragments_are_forgotten_when_their_template_changes(tmp_path):
+    import os
+
+    from jinja2 import Environment, FileSystemLoader
+
+    from planbuilder.render.environment import FragmentCache
+
+    template = tmp_path / "list.html"
+    template.write_text(
+        "{% for r in missing_fragments('item', records, at) %}{% set item %}"
+        "<li>{{ at }}{{ r.title }}</li>{% endset %}{% set _ = keep_fragment('item', r, item, at) %}"
+        "{% endfor %}{{ joined_fragments('item', records, at) }}"
+    )
+    env = Environment(loader=FileSystemLoader(str(tmp_path)), autoescape=True)
+    fragments = FragmentCache(env, True)
+    env.globals.update(
+        missing_fragments=fragments.missing_fragments,
+        keep_fragment=fragments.keep_fragment,
+        joined_fragments=fragments.joined_fragments,
+    )
+    env.globals["records"] = [site.SearchEntry("page", name, "", "") for name in ("<A>", "B")]
+
+    def render(at=""):
+        fragments.start()
+        return env.get_template("list.html").render(at=at)
+
+    assert render() == "<li>&lt;A&gt;</li><li>B</li>"
+    assert render() == "<li>&lt;A&gt;</li><li>B</li>" and fragments.made["item"] == 2
+    # What else a fragment shows (``extra``) must be equal too.
+    assert render("../") == "<li>../&lt;A&gt;</li><li>../B</li>" and fragments.made["item"] == 4
+    template.write_text(template.read_text().replace("<li>", "<li class='x'>"))
+    stat = template.stat()
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))
+    assert render() == "<li class='x'>&lt;A&gt;</li><li class='x'>B</li>"
+    assert fragments.made["item"] == 6

@@ -12,7 +12,9 @@ Every template is read through ``ConfinedLoader``, which refuses a file that
 resolves (through symbolic links) outside its theme folder.
 
 Compiled templates are kept in the user's cache folder (``TemplateCodeCache``), so a
-new process does not compile every template again.
+new process does not compile every template again. Rendered rows of long lists (the
+milestone table, ...) are kept between the dev server's builds by the identity of the
+record they show (``FragmentCache``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import functools
 import hashlib
 import inspect
 import os
+import threading
 import types
+from collections import Counter
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -37,7 +41,7 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, modifies_known_mutable
 from jinja2.utils import Cycler, Joiner, Namespace
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from planbuilder.editions import Edition
 from planbuilder.render.charts import Charts
@@ -350,6 +354,113 @@ def _code_cache() -> TemplateCodeCache:
     return TemplateCodeCache(str(user_cache_dir() / "templates"))
 
 
+# --- Rendered fragments kept between builds ---------------------------------------------
+
+
+class FragmentCache:
+    """Pieces of rendered markup kept between the dev server's builds, by the identity of
+    the record they show: a milestone's table row is made again only for a milestone
+    whose view is new (``compute`` keeps the views of unchanged milestones as the same
+    objects), instead of formatting and escaping 5,000 rows after every save.
+
+    A template renders a list of records with three globals (partials/milestone-table.html):
+    ``missing_fragments(kind, records, extra)`` gives the records that have no fragment
+    kept; the template renders each of those and hands it to ``keep_fragment(kind, record,
+    markup, extra)``; ``joined_fragments(kind, records, extra)`` then gives all of them in
+    order, as one piece of markup. A fragment is used only for the very same ``record``
+    object and an equal ``extra`` (plain values it also shows); whatever else it shows must
+    be fixed for the environment (labels, locale, currency, the templates). So the
+    environment of a theme with template overrides keeps fragments for one render only,
+    and everything is forgotten when a template the environment has loaded changed on
+    disk or was loaded again.
+
+    Bounded: ``start`` (once per site render) keeps, of each kind, only the fragments used
+    in the last render that used that kind; a kind holding more than ``LIMIT`` fragments
+    is emptied.
+    """
+
+    LIMIT = 200_000
+
+    def __init__(self, env: Environment, enabled: bool):
+        self.env = env
+        self.enabled = enabled
+        # kind → id(record) → [record, extra, markup, round last used]
+        self.kinds: dict[str, dict[int, list]] = {}
+        self.round = 0
+        self.last_used: dict[str, int] = {}  # kind → the last round that used it
+        self.templates: dict[Any, Any] = {}  # Jinja's loaded templates, as last seen
+        self.made: Counter[str] = Counter()  # fragments rendered and kept, by kind (tests)
+        self._lock = threading.Lock()
+
+        def missing_fragments(kind: str, records: Any, extra: Any = None) -> list:
+            records = list(records)
+            with self._lock:
+                self._check_templates()
+                kept = self.kinds.setdefault(kind, {})
+                if len(kept) + len(records) > self.LIMIT:
+                    kept.clear()
+                if not self.enabled:
+                    return records
+                missing, now = [], self.round
+                self.last_used[kind] = now
+                for record in records:
+                    entry = kept.get(id(record))
+                    if entry is not None and entry[0] is record and entry[1] == extra:
+                        entry[3] = now
+                    else:
+                        missing.append(record)
+                return missing
+
+        def keep_fragment(kind: str, record: Any, markup: Any, extra: Any = None) -> Markup:
+            made = escape(markup)  # text that is not markup yet stays text
+            with self._lock:
+                self.kinds.setdefault(kind, {})[id(record)] = [record, extra, made, self.round]
+                self.last_used[kind] = self.round
+                self.made[kind] += 1
+            return made
+
+        def joined_fragments(kind: str, records: Any, extra: Any = None) -> Markup:
+            with self._lock:
+                for key, template in self.env.cache.items() if self.env.cache is not None else ():
+                    self.templates.setdefault(key, template)  # those loaded for these
+                kept = self.kinds.get(kind, {})
+                parts = []
+                for record in records:
+                    entry = kept.get(id(record))
+                    if entry is None or entry[0] is not record or entry[1] != extra:
+                        raise LookupError(f"no fragment kept for a record of kind `{kind}`")
+                    parts.append(entry[2])
+            return Markup("".join(parts))
+
+        self.missing_fragments = missing_fragments
+        self.keep_fragment = keep_fragment
+        self.joined_fragments = joined_fragments
+
+    def _check_templates(self) -> None:
+        """Forget every fragment if a loaded template changed on disk or was loaded again."""
+        loaded = dict(self.env.cache.items()) if self.env.cache is not None else {}
+        changed = any(self.templates.get(key, t) is not t for key, t in loaded.items())
+        if changed or not all(t.is_up_to_date for t in loaded.values()):
+            self.kinds = {}
+        self.templates = loaded
+
+    def start(self) -> None:
+        """Begin a site render: of each kind, keep the fragments its last use used."""
+        with self._lock:
+            if not self.enabled:
+                self.kinds = {}
+            for kind, kept in self.kinds.items():
+                last = self.last_used.get(kind, self.round)
+                for key in [key for key, entry in kept.items() if entry[3] < last]:
+                    del kept[key]
+            self.round += 1
+
+
+def fragments_of(env: Environment) -> FragmentCache:
+    """The fragment cache of an environment made by ``make_environment``."""
+    return env.planbuilder_fragments  # type: ignore[attr-defined]
+
+
 # --- The environment ------------------------------------------------------------------
 
 
@@ -357,16 +468,17 @@ def make_environment(theme: Theme, fmt: Formatter, *, sandboxed: bool | None = N
     """The environment for ``theme`` and ``fmt``'s locale: a ``StrictSandbox`` when the
     plan has template overrides (or ``sandboxed`` or ``PLANBUILDER_SANDBOX_ALL=1`` asks
     for it), else a plain one."""
+    plan_templates = theme.override is not None and (theme.override / "templates").is_dir()
     if sandboxed is None:
-        plan_templates = theme.override is not None and (theme.override / "templates").is_dir()
         sandboxed = plan_templates or os.environ.get(SANDBOX_ALL_ENV) == "1"
-    return _environment(theme, fmt, sandboxed)
+    return _environment(theme, fmt, sandboxed, not plan_templates)
 
 
 @functools.lru_cache(maxsize=8)
-def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
+def _environment(theme: Theme, fmt: Formatter, sandboxed: bool, fragments: bool) -> Environment:
     """One environment per theme, locale and policy, kept so that compiled templates are
-    reused across rebuilds (Jinja recompiles a template when its file changes)."""
+    reused across rebuilds (Jinja recompiles a template when its file changes).
+    ``fragments``: whether rendered fragments are kept (``FragmentCache``)."""
     environment_class = StrictSandbox if sandboxed else Environment
     env = environment_class(
         loader=ConfinedLoader([(str(t), str(layer)) for t, layer in theme.template_layers]),
@@ -400,6 +512,13 @@ def _environment(theme: Theme, fmt: Formatter, sandboxed: bool) -> Environment:
         currency=fmt.currency,
         currency_symbol=get_currency_symbol(fmt.currency, locale=fmt.locale),
         ngettext=ngettext_for(fmt.locale, fmt.number),
+    )
+    fragments = FragmentCache(env, fragments)
+    env.planbuilder_fragments = fragments  # type: ignore[attr-defined]
+    env.globals.update(
+        missing_fragments=fragments.missing_fragments,
+        keep_fragment=fragments.keep_fragment,
+        joined_fragments=fragments.joined_fragments,
     )
     return env
 

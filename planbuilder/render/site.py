@@ -17,7 +17,7 @@ from planbuilder.compute import Report
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
 from planbuilder.render.charts import Charts
-from planbuilder.render.environment import make_environment
+from planbuilder.render.environment import fragments_of, make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.render.labels import labels_for
 from planbuilder.render.markdown import Target, heading_id
@@ -210,10 +210,26 @@ def _plain(markdown: str) -> str:
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
+#: Kept from the last site render, so that an unchanged entry is the same object as before
+#: and what is kept by entry (the search page's items, ``FragmentCache``; the index's JSON,
+#: ``_ENTRY_JSON``) is used again: chapter bodies as words (by exact text), milestone
+#: entries (by the identity of the view, which ``compute`` keeps for an unchanged
+#: milestone), and every entry (by equality). Each holds the last render's values only.
+_LAST_WORDS: list[dict[str, str]] = [{}]
+_LAST_MILESTONE_ENTRIES: list[dict[int, tuple[object, SearchEntry]]] = [{}]
+_LAST_ENTRIES: list[dict[SearchEntry, SearchEntry]] = [{}]
+_ENTRY_JSON: list[dict[int, tuple[SearchEntry, str]]] = [{}]
+
+
 def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]:
     """Every page, goal, milestone and KPI, in the order the site shows them."""
     plan = report.plan
-    bodies = {f"section:{s.slug}": _plain(s.body) for s in plan.sections}
+    words, last_words = {}, _LAST_WORDS[0]
+    for s in plan.sections:
+        found = last_words.get(s.body)
+        words[s.body] = _plain(s.body) if found is None else found
+    _LAST_WORDS[0] = words
+    bodies = {f"section:{s.slug}": words[s.body] for s in plan.sections}
     entries = [SearchEntry("page", p.title, p.path, bodies.get(p.id, "")) for p in pages]
     entries += [
         SearchEntry(
@@ -224,27 +240,45 @@ def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]
         )
         for g in plan.goals
     ]
-    entries += [
-        SearchEntry(
-            "milestone",
-            v.milestone.title,
-            f"milestones.html#milestone-{v.milestone.id}",
-            " ".join(
-                filter(None, (v.milestone.notes, v.owner.name if v.owner else v.milestone.owner))
-            ),
-        )
-        for v in report.milestones
-    ]
+    kept, made = _LAST_MILESTONE_ENTRIES[0], {}
+    for v in report.milestones:
+        found = kept.get(id(v))
+        if found is None or found[0] is not v:
+            found = (v, _milestone_entry(v))
+        made[id(v)] = found
+        entries.append(found[1])
+    _LAST_MILESTONE_ENTRIES[0] = made
     entries += [
         SearchEntry("kpi", k.name, f"kpis.html#kpi-{k.id}", k.description or "") for k in plan.kpis
     ]
+    last = _LAST_ENTRIES[0]
+    entries = [last.get(e, e) for e in entries]
+    _LAST_ENTRIES[0] = {e: e for e in entries}
     return tuple(entries)
+
+
+def _milestone_entry(v) -> SearchEntry:
+    return SearchEntry(
+        "milestone",
+        v.milestone.title,
+        f"milestones.html#milestone-{v.milestone.id}",
+        " ".join(filter(None, (v.milestone.notes, v.owner.name if v.owner else v.milestone.owner))),
+    )
 
 
 def search_index_js(entries: tuple[SearchEntry, ...]) -> bytes:
     """The index as a script; ASCII-only JSON, so no text can close the script early."""
-    data = [{"k": e.kind, "t": e.title, "u": e.url, "x": e.text} for e in entries]
-    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+    kept, made = _ENTRY_JSON[0], {}
+    for e in entries:
+        found = kept.get(id(e))
+        if found is None or found[0] is not e:
+            data = {"k": e.kind, "t": e.title, "u": e.url, "x": e.text}
+            found = (e, json.dumps(data, ensure_ascii=True, separators=(",", ":")))
+        made[id(e)] = found
+    _ENTRY_JSON[0] = made
+    # The same text as json.dumps of the whole list with these separators.
+    body = "[" + ",".join(made[id(e)][1] for e in entries) + "]"
+    body = body.replace("</", "<\\/")
     return f"window.planbuilderSearch = {body};\n".encode("ascii")
 
 
@@ -347,6 +381,7 @@ def render_site(
     plan = report.plan
     fmt = Formatter(plan.meta.locale, plan.meta.currency)
     env = make_environment(theme, fmt)
+    fragments_of(env).start()
     pages = site_pages(report, changes)
     out = OutputFiles()
 
@@ -379,7 +414,8 @@ def render_site(
         if incremental and (
             page.id.split(":", 1)[-1] not in only_sections if chapter else page.id not in only_pages
         ):
-            out.add(page.path, previous.files[page.path])
+            # A checked path of the previous build (OutputFiles.add checks each one new).
+            out.files[page.path] = previous.files[page.path]
             continue
         context = {
             "report": report,
@@ -425,7 +461,7 @@ def render_site(
     if incremental:
         for relative, content in previous.files.items():
             if relative not in out:
-                out.add(relative, content)
+                out.files[relative] = content  # checked paths, as above
         return out, problems
     for relative, path in theme.files("static").items():
         out.add(f"static/{relative}", path)
