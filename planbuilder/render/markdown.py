@@ -102,7 +102,7 @@ def render_section(
     problems: list[Problem] = []
     used_ids: set[str] = set()
     locate = _Locator(section, root)
-    signs = amount_signs(prose.fmt) if prose.fmt is not None else ()
+    prose_marks = _prose_marks(amount_signs(prose.fmt) if prose.fmt is not None else ())
 
     def where(index: int) -> Position:
         """The first line of the block token ``index`` is part of."""
@@ -134,13 +134,7 @@ def render_section(
             # `_prose` changes nothing without figure syntax (it starts with `{`) or a sign
             # of an amount: text children hold only characters of the source, an entity
             # such as `&#36;` being the one way to make a new one.
-            plain = "{" not in content and "&" not in content
-            if plain:
-                for sign in signs:
-                    if sign in content:
-                        plain = False
-                        break
-            if not plain:
+            if prose_marks.search(content) is not None:
                 token.children = _prose(token, prose, target, locate, problems)
             if "[" not in content and "<" not in content:
                 continue  # no link or image: each needs one of these in its source
@@ -168,6 +162,12 @@ def render_section(
             token.attrSet("class", "md-table")
     html = _MD.renderer.render(tokens, _MD.options, {})
     return RenderedSection(html, tuple(problems))
+
+
+@functools.lru_cache(maxsize=32)
+def _prose_marks(signs: tuple[str, ...]) -> re.Pattern[str]:
+    """What an inline block's source holds when ``_prose`` has something to do."""
+    return re.compile("|".join(re.escape(mark) for mark in ("{", "&", *signs)))
 
 
 #: The block tokens ``render_section`` changes.
