@@ -532,45 +532,40 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
     container: Any = None  # the dict or list being filled; None before the root
     in_mapping = False
     path: Path_ = ()
-    key: Any = _NOTHING  # in a mapping: the key whose value comes next
+    key: Any = None
     root: Any = _NOTHING
     while True:
         event = get()
         kind = event.__class__
-        if in_mapping and key is _NOTHING:
-            if kind is _SCALAR_EVENT:
-                text = event.value
-                if event.anchor is not None or event.tag is not None:
-                    return None
-                if text == "<<" or text in container:
-                    return None
-                mark = event.start_mark
-                key = text
-                key_positions[(*path, text)] = (mark.line + 1, mark.column + 1)
+        if in_mapping:  # a key, and then its value, or the mapping's end
+            if kind is _MAPPING_END:
+                container, in_mapping, path = stack.pop()
+                if container is None:
+                    break
                 continue
-            if kind is not _MAPPING_END:
+            if kind is not _SCALAR_EVENT or event.anchor is not None or event.tag is not None:
                 return None
-            container, in_mapping, path = stack.pop()
-            if container is None:
-                break
-            continue
-        if kind is _SEQUENCE_END:
-            container, in_mapping, path = stack.pop()
-            if container is None:
-                break
-            continue
-        if event.anchor is not None or kind is _ALIAS_EVENT or event.tag is not None:
-            return None
-        count += 1
-        if count > max_nodes:
-            return None
-        if in_mapping:
+            key = event.value
+            if key == "<<" or key in container:
+                return None
+            mark = event.start_mark
             sub = (*path, key)
+            key_positions[sub] = (mark.line + 1, mark.column + 1)
+            event = get()
+            kind = event.__class__
+        elif kind is _SEQUENCE_END:
+            container, in_mapping, path = stack.pop()
+            if container is None:
+                break
+            continue
         elif container is not None:
             sub = (*path, len(container))
         else:
             sub = ()
-        if len(sub) >= MAX_DEPTH - 1:
+        if event.anchor is not None or kind is _ALIAS_EVENT or event.tag is not None:
+            return None
+        count += 1
+        if count > max_nodes or len(sub) >= MAX_DEPTH - 1:
             return None
         mark = event.start_mark
         positions[sub] = (mark.line + 1, mark.column + 1)
@@ -589,25 +584,28 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
                     value = _scalar_value(loader, node)
             else:
                 return None
-            opened = None
-        elif kind is _MAPPING_START:
-            value = opened = {}
+            if in_mapping:
+                container[key] = value
+            elif container is not None:
+                container.append(value)
+            else:
+                root = value
+                break  # the root is a scalar
+            continue
+        if kind is _MAPPING_START:
+            opened: Any = {}
         elif kind is _SEQUENCE_START:
-            value = opened = []
+            opened = []
         else:
             return None
         if in_mapping:
-            container[key] = value
-            key = _NOTHING
+            container[key] = opened
         elif container is not None:
-            container.append(value)
+            container.append(opened)
         else:
-            root = value
-        if opened is not None:
-            stack.append((container, in_mapping, path))
-            container, in_mapping, path = opened, kind is _MAPPING_START, sub
-        elif container is None:
-            break  # the root is a scalar
+            root = opened
+        stack.append((container, in_mapping, path))
+        container, in_mapping, path = opened, kind is _MAPPING_START, sub
     if get().__class__ is not _DOCUMENT_END or get().__class__ is not _STREAM_END:
         return None
     return root, positions, key_positions
