@@ -269,10 +269,14 @@ class _Locator:
     """Finds where text of an inline block was written: file, line and column."""
 
     def __init__(self, section: Section, root: Path):
-        self.file = str(root / section.path)
+        self.root, self.path = root, section.path
         self.base = section.body_line
         self.body = section.body
         self.line, self.column, self.last = 0, 0, 0
+
+    @functools.cached_property
+    def file(self) -> str:
+        return str(self.root / self.path)  # only for text that has something to report
 
     @functools.cached_property
     def lines(self) -> list[str]:
