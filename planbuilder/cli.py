@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -664,6 +665,17 @@ def _reference_files() -> tuple[str, ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command in ``argv``, or, when ``None``, the process's own command line."""
+    code = _run(argv)
+    if argv is None:
+        # The process ends now, and what it holds goes with it: frozen, that is no longer
+        # walked by the collections Python makes on the way out (0.05 s after a large
+        # plan's build). Everything is still freed and every exit handler runs.
+        gc.freeze()
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = make_parser()
     if not (sys.argv[1:] if argv is None else argv):
         parser.print_help()  # no arguments at all: show what the tool can do

@@ -441,24 +441,7 @@ class _Builder:
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        """A number, flag, date or null: the same text gives the same (immutable) value,
-        so each is constructed once per process."""
-        key = (node.tag, node.value)
-        try:
-            return _SCALAR_VALUES[key]
-        except KeyError:
-            pass
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except (ValueError, OverflowError):
-            # e.g. `2027-13-01` looks like a date but is none: keep the text so
-            # that validation can say what is wrong with it, and where. (Not kept: the
-            # loader reports the same node met again through an alias, as before.)
-            return str(node.value)
-        if len(_SCALAR_VALUES) >= 50_000:
-            _SCALAR_VALUES.clear()
-        _SCALAR_VALUES[key] = value
-        return value
+        return _scalar_value(self.loader, node)
 
     def _tagged(self, node: yaml.Node) -> None:
         self.problems.append(
@@ -493,6 +476,146 @@ def _tab_column(text: str, mark) -> int:
 
 class _TooBig(Exception):
     pass
+
+
+def _scalar_value(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A number, flag, date or null: the same text gives the same (immutable) value,
+    so each is constructed once per process."""
+    key = (node.tag, node.value)
+    try:
+        return _SCALAR_VALUES[key]
+    except KeyError:
+        pass
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        # e.g. `2027-13-01` looks like a date but is none: keep the text so
+        # that validation can say what is wrong with it, and where. (Not kept: the
+        # loader reports the same node met again through an alias, as before.)
+        return str(node.value)
+    if len(_SCALAR_VALUES) >= 50_000:
+        _SCALAR_VALUES.clear()
+    _SCALAR_VALUES[key] = value
+    return value
+
+
+_NOTHING = object()
+
+
+def _plain_data(text: str, max_nodes: int) -> tuple[Any, dict, dict] | None:
+    """The data, positions and key positions of a document of plain data, read from
+    libyaml's events without making a node tree; ``None`` when the document has
+    anything else (anchors, aliases, tags, merge or duplicate keys, keys that are not
+    scalars, deep nesting, too many values, several documents, no document, a syntax
+    error): ``_compose`` and ``_Builder`` then read it again and report what they find,
+    exactly as before. For plain data both ways give the same data and positions."""
+    if _CLoader is None:
+        return None
+    loader = _FastLoader(text)
+    try:
+        return _read_events(loader, max_nodes)
+    except Exception:  # whatever it is, the full reading reports it
+        return None
+    finally:
+        loader.dispose()
+
+
+def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
+    get = loader.get_event
+    if get().__class__ is not _STREAM_START or get().__class__ is not _DOCUMENT_START:
+        return None
+    positions: dict[Path_, tuple[int, int]] = {}
+    key_positions: dict[Path_, tuple[int, int]] = {}
+    tags, values = _SCALAR_TAGS, _SCALAR_VALUES
+    count = 0
+    stack: list[tuple[Any, bool, Path_]] = []
+    container: Any = None  # the dict or list being filled; None before the root
+    in_mapping = False
+    path: Path_ = ()
+    key: Any = None
+    root: Any = _NOTHING
+    while True:
+        event = get()
+        kind = event.__class__
+        if in_mapping:  # a key, and then its value, or the mapping's end
+            if kind is _MAPPING_END:
+                container, in_mapping, path = stack.pop()
+                if container is None:
+                    break
+                continue
+            if kind is not _SCALAR_EVENT or event.anchor is not None or event.tag is not None:
+                return None
+            key = event.value
+            if key == "<<" or key in container:
+                return None
+            mark = event.start_mark
+            sub = (*path, key)
+            key_positions[sub] = (mark.line + 1, mark.column + 1)
+            event = get()
+            kind = event.__class__
+        elif kind is _SEQUENCE_END:
+            container, in_mapping, path = stack.pop()
+            if container is None:
+                break
+            continue
+        elif container is not None:
+            sub = (*path, len(container))
+        else:
+            sub = ()
+        if event.anchor is not None or kind is _ALIAS_EVENT or event.tag is not None:
+            return None
+        count += 1
+        if count > max_nodes or len(sub) >= MAX_DEPTH - 1:
+            return None
+        mark = event.start_mark
+        positions[sub] = (mark.line + 1, mark.column + 1)
+        if kind is _SCALAR_EVENT:
+            text = event.value
+            if event.implicit[0]:
+                tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
+            else:  # quoted: text, whatever it looks like
+                tag = _STR_TAG
+            if tag == _STR_TAG:
+                value = text
+            elif tag in _PLAIN_TAGS:
+                value = values.get((tag, text), _NOTHING)
+                if value is _NOTHING:
+                    node = _SCALAR(tag, text, mark, event.end_mark, event.style)
+                    value = _scalar_value(loader, node)
+            else:
+                return None
+            if in_mapping:
+                container[key] = value
+            elif container is not None:
+                container.append(value)
+            else:
+                root = value
+                break  # the root is a scalar
+            continue
+        if kind is _MAPPING_START:
+            opened: Any = {}
+        elif kind is _SEQUENCE_START:
+            opened = []
+        else:
+            return None
+        if in_mapping:
+            container[key] = opened
+        elif container is not None:
+            container.append(opened)
+        else:
+            root = opened
+        stack.append((container, in_mapping, path))
+        container, in_mapping, path = opened, kind is _MAPPING_START, sub
+    if get().__class__ is not _DOCUMENT_END or get().__class__ is not _STREAM_END:
+        return None
+    return root, positions, key_positions
+
+
+_STREAM_START, _STREAM_END = yaml.StreamStartEvent, yaml.StreamEndEvent
+_DOCUMENT_START, _DOCUMENT_END = yaml.DocumentStartEvent, yaml.DocumentEndEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_SCALAR_EVENT, _ALIAS_EVENT = yaml.ScalarEvent, yaml.AliasEvent
 
 
 class ParseCache:
@@ -776,6 +899,13 @@ def parse_yaml(
 def _parse_yaml(
     text: str, path: Path, line_offset: int, max_nodes: int = MAX_NODES
 ) -> tuple[YamlDoc, list[Problem]]:
+    plain = _plain_data(text, max_nodes)
+    if plain is not None:
+        data, pairs, key_pairs = plain
+        doc = YamlDoc(
+            path, data, Marks(path, pairs, line_offset), Marks(path, key_pairs, line_offset)
+        )
+        return doc, []
     loader = None
     try:
         try:

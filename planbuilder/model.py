@@ -271,15 +271,30 @@ def _frozen(value: Any) -> Any:
 def construct(cls: type, record: Record, values: dict[str, Any], **given: Any) -> Any:
     """A model object from checked ``values``: each field ``record`` declares and ``cls``
     holds, converted as declared; ``given`` supplies (or overrides) the rest."""
-    names = cls.__dataclass_fields__
+    fields, positioned = _construction(cls, record)
     kwargs = {
-        name: spec.convert(values[name]) if spec.convert else _frozen(values[name])
-        for name, spec in record.fields.items()
-        if name in names and name in values
+        name: convert(values[name]) if convert else _frozen(values[name])
+        for name, convert in fields
+        if name in values
     }
-    if "position" in names and "position" in values:
+    if positioned and "position" in values:
         kwargs["position"] = values["position"]  # where validate found the record
     return cls(**kwargs | given)
+
+
+#: Per (model class, record), by identity: the fields both have, each with its conversion,
+#: and whether the class holds a position.
+_CONSTRUCTIONS: dict[tuple[int, int], tuple[type, Record, tuple, bool]] = {}
+
+
+def _construction(cls: type, record: Record) -> tuple[tuple, bool]:
+    found = _CONSTRUCTIONS.get((id(cls), id(record)))
+    if found is not None and found[0] is cls and found[1] is record:
+        return found[2], found[3]
+    names = cls.__dataclass_fields__
+    fields = tuple((name, spec.convert) for name, spec in record.fields.items() if name in names)
+    _CONSTRUCTIONS[(id(cls), id(record))] = (cls, record, fields, "position" in names)
+    return fields, "position" in names
 
 
 def section_of(record: dict[str, Any]) -> Section:

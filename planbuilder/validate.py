@@ -215,10 +215,11 @@ def _checked_list(
         )
         return [], [], []
     checker = Checker(doc, ctx)
+    keep = load.parse_cache is not None
     records = []
     items = []
     sources = []
-    seen: dict[str, Position] = {}
+    seen: dict[str, int] = {}  # id → the index of the item it first appears in
     for index, item in enumerate(doc.data):
         kept = _kept_check(earlier, index)
         if kept is None:
@@ -229,7 +230,9 @@ def _checked_list(
         problems.extend(kept[1])
         if kept[0] is None:
             continue
-        record = _copy_record(kept[0])
+        # Kept checks are handed out again only with the parse cache on: without it the
+        # checked record is used as it is (5,000 milestones: 0.02 s of copying).
+        record = _copy_record(kept[0]) if keep else kept[0]
         ident = record.get("id")
         if ident is not None:
             if ident in seen:
@@ -237,11 +240,12 @@ def _checked_list(
                     error(
                         f"duplicate {label} id `{ident}`",
                         doc.pos((index, "id")),
-                        f"ids must be unique; `{ident}` is first used at line {seen[ident].line}",
+                        f"ids must be unique; `{ident}` is first used at line "
+                        f"{doc.pos((seen[ident], 'id')).line}",
                     )
                 )
             else:
-                seen[ident] = doc.pos((index, "id"))
+                seen[ident] = index
         if not schema.complete(record):
             continue  # its errors are reported; rules and references skip it
         record["position"] = doc.pos((index,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from planbuilder import __version__
 from planbuilder.cli import main
 from planbuilder.scaffold import create_plan
-from tests.conftest import MINIMAL_PLAN, write_files
+from tests.conftest import MINIMAL_PLAN, SAMPLE, write_files
 
 BROKEN_MILESTONES = """\
 - id: shop
@@ -231,3 +232,26 @@ def test_progress_prints_one_line_per_phase_when_not_on_a_terminal(tmp_path: Pat
     assert any("writing" in line for line in phases)
     quiet = run("build", str(plan), "--no-pdf", "-q")
     assert quiet.stderr == ""
+
+
+def test_only_the_processs_own_command_line_freezes_the_collector(tmp_path: Path):
+    # A caller of main(argv) keeps its collector as it was; `python -m planbuilder` freezes
+    # what it holds as it ends (faster exit) and still writes its output.
+    before = gc.get_freeze_count()
+    assert main(["check", str(SAMPLE)]) == 0
+    assert gc.get_freeze_count() == before
+    script = (
+        "import gc, sys\n"
+        "from planbuilder.cli import main\n"
+        "code = main()\n"
+        "print(code, gc.get_freeze_count() > 0)\n"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "build", "--no-pdf", str(SAMPLE), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "0 True"
+    assert (out / "site" / "index.html").is_file()

@@ -217,6 +217,20 @@ def test_a_literal_amount_that_is_no_figure_warns_with_the_nearest(make_plan):
     assert percent.hint.startswith("write {=loan.equipment.rate} ")
 
 
+def test_a_literal_amount_is_found_in_table_cells_and_through_entities(make_plan):
+    # Amounts written with an entity for the sign have no `$` in their source text.
+    body = (
+        "---\ntitle: Summary\n---\nWe need about &#36;61,000.\n\n"
+        "| item | cost |\n|---|---|\n| roaster | $61,000 |\n"
+    )
+    result = check(make_plan(plan_files(**{"sections/01-summary.md": body})), today=TODAY)
+    found = codes(result.warnings, "literal-figure")
+    assert [(p.message, p.position.line) for p in found] == [
+        ("`$61,000` is none of the plan's figures", 4),
+        ("`$61,000` is none of the plan's figures", 8),
+    ]
+
+
 def test_a_deliberate_literal_is_printed_and_not_linted(make_plan):
     body = "---\ntitle: Summary\n---\nA bag costs {~$17.50}.\n"
     result = build(

@@ -175,3 +175,48 @@ def test_the_same_scalar_text_gives_equal_values_in_every_file(tmp_path: Path):
     assert first.data == {"a": dt.date(2027, 1, 31), "b": Decimal("1.50"), "c": True}
     assert second.data == [dt.date(2027, 1, 31), Decimal("1.50"), "2027-13-01"]
     assert str(second.data[1]) == "1.50"
+
+
+def test_plain_yaml_read_from_events_is_what_the_node_tree_gives(monkeypatch):
+    """Plain data is read from libyaml's events; anything else through the node tree.
+    Both give the same data (types included), positions and problems."""
+    import planbuilder.load as load_module
+    from tests.conftest import SAMPLE
+
+    documents = [(p, p.read_text()) for p in sorted(Path(SAMPLE).rglob("*.yaml"))]
+    documents += [
+        (Path(f"x{i}.yaml"), text)
+        for i, text in enumerate(
+            [
+                "",
+                "---\n",
+                "x",
+                "[1, {a: b}, [], {}]\n",
+                "- 1\n- 2.50\n- 2027-01-01\n- 2027-13-01\n- yes\n- ~\n- '3'\n- 1_000\n- -.5\n",
+                "a:\n  b:\n    - c: 1e3\n      d: .inf\n      2027-01: 5\n",
+                "a: 1\n---\nb: 2\n",
+                "a: &x 1\nb: *x\n",
+                "<<: {a: 1}\n",
+                "a: 1\na: 2\n",
+                "? [1]\n: 2\n",
+                "a: !!str 1\n",
+                "a: !foo x\n",
+                "a: [1\n",
+                "a:\n" + "".join("  " * i + "- \n" for i in range(1, 120)),
+                "[" * 99 + "]" * 99,
+            ]
+        )
+    ]
+
+    def read(text: str, path: Path):
+        doc, problems = parse_yaml(text, path, 3)
+        return (
+            repr(doc.data),
+            dict(doc.positions.items()),
+            dict(doc.key_positions.items()),
+            [str(p) for p in problems],
+        )
+
+    fast = [read(text, path) for path, text in documents]
+    monkeypatch.setattr(load_module, "_plain_data", lambda text, max_nodes: None)
+    assert fast == [read(text, path) for path, text in documents]

@@ -86,6 +86,9 @@ def test_hints_name_the_fix(make_plan):
     assert hints["unknown team member `bob`"] == "known ids: `ana`"
     assert "4500" in hints["expected a non-negative amount, got `4,500`"]
     assert hints["milestone is missing required field `id`"].startswith("add `id:")
+    assert hints["duplicate milestone id `shop`"] == (
+        "ids must be unique; `shop` is first used at line 1"
+    )
 
 
 def test_column_points_at_the_value(make_plan):

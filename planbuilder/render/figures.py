@@ -120,6 +120,11 @@ def _amounts(locale: str, currency: str) -> tuple[re.Pattern[str], str, str, tup
     return pattern, group, decimal, (*symbols, "%")
 
 
+def amount_signs(fmt: Formatter) -> tuple[str, ...]:
+    """The signs one of which every literal ``literals`` finds holds."""
+    return _amounts(fmt.locale, fmt.currency)[3]
+
+
 def literals(text: str, fmt: Formatter) -> list[Literal]:
     """Money amounts (with the plan's currency symbol or code) and percentages in text."""
     pattern, group, decimal, signs = _amounts(fmt.locale, fmt.currency)

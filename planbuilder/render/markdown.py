@@ -8,6 +8,7 @@ Headings are demoted one level (the section title is the page's ``h1``) and get 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from planbuilder.render.figures import (
     LITERAL,
     NAME,
     Ref,
+    amount_signs,
     format_figure,
     literals,
     matching,
@@ -100,19 +102,25 @@ def render_section(
     problems: list[Problem] = []
     used_ids: set[str] = set()
     locate = _Locator(section, root)
+    prose_marks = _prose_marks(amount_signs(prose.fmt) if prose.fmt is not None else ())
 
-    def where(token: Token | None) -> Position:
-        line = section.body_line + (token.map[0] if token is not None and token.map else 0)
+    def where(index: int) -> Position:
+        """The first line of the block token ``index`` is part of."""
+        line = section.body_line
+        for before in range(index, -1, -1):
+            if tokens[before].map:
+                line += tokens[before].map[0]
+                break
         return Position(root / section.path, line, 1)
 
-    block: Token | None = None
     for index, token in enumerate(tokens):
-        if token.map:
-            block = token
-        if token.type in ("heading_open", "heading_close"):
+        kind = token.type
+        if kind not in _TOUCHED:
+            continue
+        if kind == "heading_open" or kind == "heading_close":
             level = min(int(token.tag[1]) + 1, 6)
             token.tag = f"h{level}"
-            if token.type == "heading_open":
+            if kind == "heading_open":
                 inline = tokens[index + 1]
                 text = inline.content
                 ident = heading_id(section.slug, text)
@@ -121,19 +129,26 @@ def render_section(
                     ident, n = f"{base}-{n}", n + 1
                 used_ids.add(ident)
                 token.attrSet("id", ident)
-        if token.type == "inline" and token.children:
-            token.children = _prose(token, prose, target, locate, problems)
+        elif kind == "inline" and token.children:
+            content = token.content
+            # `_prose` changes nothing without figure syntax (it starts with `{`) or a sign
+            # of an amount: text children hold only characters of the source, an entity
+            # such as `&#36;` being the one way to make a new one.
+            if prose_marks.search(content) is not None:
+                token.children = _prose(token, prose, target, locate, problems)
+            if "[" not in content and "<" not in content:
+                continue  # no link or image: each needs one of these in its source
             locate.begin(token)
             unlinked = 0  # links turned into plain text, awaiting their close
             for child in token.children:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
-                    child.attrSet("src", _image(src, section, root, target, problems, where(block)))
+                    child.attrSet("src", _image(src, section, root, target, problems, where(index)))
                 elif child.type == "link_open" and child.meta.get("reference"):
                     continue  # a {>reference}, resolved already
                 elif child.type == "link_open":
                     href = str(child.attrGet("href") or "")
-                    at = where(block)
+                    at = where(index)
                     url = _link(href, section, root, target, sections_by_file, problems, at)
                     if url is None:  # e.g. a chapter left out of this PDF edition
                         child.tag, child.attrs, unlinked = "span", {}, unlinked + 1
@@ -143,10 +158,20 @@ def render_section(
                         child.attrSet("href", url)
                 elif child.type == "link_close" and unlinked:
                     child.tag, unlinked = "span", unlinked - 1
-        if token.type == "table_open":
+        elif kind == "table_open":
             token.attrSet("class", "md-table")
     html = _MD.renderer.render(tokens, _MD.options, {})
     return RenderedSection(html, tuple(problems))
+
+
+@functools.lru_cache(maxsize=32)
+def _prose_marks(signs: tuple[str, ...]) -> re.Pattern[str]:
+    """What an inline block's source holds when ``_prose`` has something to do."""
+    return re.compile("|".join(re.escape(mark) for mark in ("{", "&", *signs)))
+
+
+#: The block tokens ``render_section`` changes.
+_TOUCHED = frozenset(("heading_open", "heading_close", "inline", "table_open"))
 
 
 def _resolve(url: str, section: Section, root: Path) -> Path | None:
@@ -244,10 +269,18 @@ class _Locator:
     """Finds where text of an inline block was written: file, line and column."""
 
     def __init__(self, section: Section, root: Path):
-        self.file = str(root / section.path)
+        self.root, self.path = root, section.path
         self.base = section.body_line
-        self.lines = section.body.splitlines()
+        self.body = section.body
         self.line, self.column, self.last = 0, 0, 0
+
+    @functools.cached_property
+    def file(self) -> str:
+        return str(self.root / self.path)  # only for text that has something to report
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.body.splitlines()  # only for text that has something to report
 
     def begin(self, inline: Token) -> None:
         first, last = inline.map or (0, 1)
