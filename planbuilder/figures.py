@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from planbuilder.calendar import index_of, month_index, month_name
+from planbuilder.keep import KeptByIdentity
 from planbuilder.problems import Position, Problem, warning
 from planbuilder.slugs import slugify
 
@@ -87,16 +88,10 @@ def figure_registry(report) -> Figures:
     add("milestones.count", Decimal(len(report.milestones)), "count")
     add("milestones.done", Decimal(len(report.done)), "count")
     add("milestones.overdue", Decimal(len(report.overdue)), "count")
-    kept, made = _LAST_VIEW_FIGURES[0], {}
-    for view in report.milestones:
-        entry = kept.get(id(view))
-        if entry is None or entry[0] is not view:
-            entry = (view, _milestone_figures(view))
-        made[id(view)] = entry
-        for figure in entry[1]:
+    for figures in _LAST_VIEW_FIGURES.map(report.milestones, _milestone_figures):
+        for figure in figures:
             if figure.name not in found:
                 found[figure.name] = figure
-    _LAST_VIEW_FIGURES[0] = made
 
     # Goals and KPIs, in the unit of the KPI that measures them.
     units = {k.kpi.id: k.kpi.unit for k in report.kpis}
@@ -123,7 +118,7 @@ def figure_registry(report) -> Figures:
 #: The figures of each milestone view of the last registry, by the view's identity
 #: (``compute`` keeps the view of an unchanged milestone between the dev server's builds):
 #: the same figures, as the same objects. Holds the last registry's views only.
-_LAST_VIEW_FIGURES: list[dict[int, tuple[object, tuple[Figure, ...]]]] = [{}]
+_LAST_VIEW_FIGURES: KeptByIdentity[object, tuple[Figure, ...]] = KeptByIdentity()
 
 
 def _milestone_figures(view) -> tuple[Figure, ...]:

@@ -13,7 +13,8 @@ import io
 from decimal import Decimal
 
 from planbuilder.calendar import month_name
-from planbuilder.compute import Report
+from planbuilder.compute import MilestoneView, Report
+from planbuilder.keep import KeptByIdentity
 
 
 def plain_number(value: Decimal | int | None) -> str | None:
@@ -114,18 +115,11 @@ def milestone_row(v) -> list:
 #: Each milestone view's CSV line of the last ``to_csv``, by the view's identity
 #: (``compute`` keeps the view of an unchanged milestone between the dev server's
 #: builds). Holds the last call's views only.
-_LAST_LINES: list[dict[int, tuple[object, str]]] = [{}]
+_LAST_LINES: KeptByIdentity[MilestoneView, str] = KeptByIdentity()
 
 
 def _milestone_lines(views) -> list[str]:
-    kept, made = _LAST_LINES[0], {}
-    for v in views:
-        found = kept.get(id(v))
-        if found is None or found[0] is not v:
-            found = (v, _line(milestone_row(v)))
-        made[id(v)] = found
-    _LAST_LINES[0] = made
-    return [made[id(v)][1] for v in views]
+    return _LAST_LINES.map(views, lambda v: _line(milestone_row(v)))
 
 
 def to_csv(report: Report) -> dict[str, bytes]:

@@ -9,6 +9,7 @@ import pytest
 
 from planbuilder import compute, figures, finance, load, tables
 from planbuilder.build import build
+from planbuilder.keep import KeptByIdentity
 from planbuilder.render import environment, site
 
 from .conftest import REPO, TODAY
@@ -33,13 +34,14 @@ def nothing_kept():
     """A build that uses nothing an earlier build kept: every file parsed, every milestone
     view computed, every fragment of markup rendered again (its own environment)."""
     kept = [load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0]]
-    kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0]]
+    kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0]]
     kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
-    kept += [figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0]]
+    kept += [figures._LAST_VIEW_FIGURES, tables._LAST_LINES]
     load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = None, None, {}
-    finance._LAST_REPORT[0], figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = None, {}, {}
-    site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = {}, {}, {}
-    site._ENTRY_JSON[0] = {}
+    finance._LAST_REPORT[0] = None
+    figures._LAST_VIEW_FIGURES, tables._LAST_LINES = KeptByIdentity(), KeptByIdentity()
+    site._LAST_WORDS[0], site._LAST_ENTRIES[0], site._ENTRY_JSON[0] = {}, {}, {}
+    site._LAST_MILESTONE_ENTRIES = KeptByIdentity()
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
         theme, fmt, environment.os.environ.get(environment.SANDBOX_ALL_ENV) == "1", True
     )
@@ -47,9 +49,9 @@ def nothing_kept():
         yield
     finally:
         load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = kept[:3]
-        site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES[0], site._LAST_ENTRIES[0] = kept[3:6]
+        site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0] = kept[3:6]
         site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
-        figures._LAST_VIEW_FIGURES[0], tables._LAST_LINES[0] = kept[9:]
+        figures._LAST_VIEW_FIGURES, tables._LAST_LINES = kept[9:]
 
 
 def rendered_templates(monkeypatch) -> list[str]:

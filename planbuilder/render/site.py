@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup, escape
 
-from planbuilder.compute import Report
+from planbuilder.compute import MilestoneView, Report
+from planbuilder.keep import KeptByIdentity
 from planbuilder.output import OutputFiles
 from planbuilder.problems import Problem
 from planbuilder.render.charts import Charts
@@ -216,7 +217,7 @@ def _plain(markdown: str) -> str:
 #: entries (by the identity of the view, which ``compute`` keeps for an unchanged
 #: milestone), and every entry (by equality). Each holds the last render's values only.
 _LAST_WORDS: list[dict[str, str]] = [{}]
-_LAST_MILESTONE_ENTRIES: list[dict[int, tuple[object, SearchEntry]]] = [{}]
+_LAST_MILESTONE_ENTRIES: KeptByIdentity[MilestoneView, SearchEntry] = KeptByIdentity()
 _LAST_ENTRIES: list[dict[SearchEntry, SearchEntry]] = [{}]
 _ENTRY_JSON: list[dict[int, tuple[SearchEntry, str]]] = [{}]
 
@@ -240,14 +241,7 @@ def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]
         )
         for g in plan.goals
     ]
-    kept, made = _LAST_MILESTONE_ENTRIES[0], {}
-    for v in report.milestones:
-        found = kept.get(id(v))
-        if found is None or found[0] is not v:
-            found = (v, _milestone_entry(v))
-        made[id(v)] = found
-        entries.append(found[1])
-    _LAST_MILESTONE_ENTRIES[0] = made
+    entries += _LAST_MILESTONE_ENTRIES.map(report.milestones, _milestone_entry)
     entries += [
         SearchEntry("kpi", k.name, f"kpis.html#kpi-{k.id}", k.description or "") for k in plan.kpis
     ]
