@@ -675,10 +675,14 @@ class ParseCache:
         problems: list[Problem],
         copy: bool = True,
     ) -> None:
-        """Keep a parse; ``copy=False`` for data no caller holds (a spliced document)."""
+        """Keep a parse (in place of an earlier one of the same text); ``copy=False`` for
+        data no caller holds (a spliced document)."""
         with self._lock:
             self._latest[key[:2]] = key
-            if key in self._docs or len(key[2]) > self.max_chars:
+            if key in self._docs:
+                del self._docs[key]
+                self._chars -= len(key[2])
+            if len(key[2]) > self.max_chars:
                 return
             while self._docs and self._chars + len(key[2]) > self.max_chars:
                 old = next(iter(self._docs))
@@ -884,15 +888,19 @@ def parse_yaml(
     if cache is None:
         return _parse_yaml(text, path, line_offset, limits.nodes)
     key = (str(path), line_offset, text, limits.nodes)
-    found = cache.get(key)
-    if found is None:
-        earlier = cache.latest(key[0], line_offset, limits.nodes)
-        made = _splice(earlier[0], earlier[1], text, limits.nodes) if earlier else None
+    earlier = cache.latest(key[0], line_offset, limits.nodes)
+    if earlier is not None and earlier[0] != text:
+        # An edit, or an edit undone (a text parsed before, but not the last): spliced
+        # from the last parse, so that what later stages kept for the unchanged items
+        # (by the identity of this parse's positions) is used again.
+        made = _splice(earlier[0], earlier[1], text, limits.nodes)
         if made is not None:
             spliced, splice = made
             cache.spliced(spliced, splice)
             cache.put(key, spliced, [], copy=False)
             return replace(spliced, data=_copy_data(spliced.data)), []
+    found = cache.get(key)
+    if found is None:
         found = _parse_yaml(text, path, line_offset, limits.nodes)
         cache.put(key, *found)
     return found

@@ -273,6 +273,22 @@ def test_a_milestone_save_renders_only_that_milestones_rows(sample_copy, tmp_pat
     assert len(after.report.milestones) > 10
     for page in ("milestones.html", "financials.html", "goals.html", "search.html"):
         assert "Rebuild the web shop" in (after.site_dir / page).read_text(), page
+    # Undone (a text parsed before): again only that milestone's rows are made.
+    path.write_text(path.read_text().replace("Rebuild the web shop", "Relaunch the web shop"))
+    fragments.made.clear()
+    undone = build(
+        sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY, previous=after, changed={path}
+    )
+    assert undone.incremental
+    assert fragments.made == {
+        "milestone-row": 1,
+        "milestone-spend": 1,
+        "goal-milestone": 1,
+        "search-item": 1,
+    }
+    for page in ("milestones.html", "financials.html", "goals.html", "search.html"):
+        text = (undone.site_dir / page).read_text()
+        assert "Relaunch the web shop" in text and "Rebuild the web shop" not in text, page
 
 
 def _formatter(result):
