@@ -18,6 +18,7 @@ from babel.numbers import get_currency_precision
 from planbuilder.calendar import add_months, index_of, month_end
 from planbuilder.figures import Figures, figure_registry, funding_date_problems
 from planbuilder.finance import FinancialReport, Period, financial_report, financial_warnings
+from planbuilder.keep import KeptByIdentity
 from planbuilder.model import Goal, Kpi, Milestone, Person, Plan
 from planbuilder.names import Words, display_name
 from planbuilder.problems import Problem
@@ -273,7 +274,7 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
 #: model keeps unchanged milestones as the same objects between the dev server's builds
 #: (``model._milestone``); their views are kept too, and comparisons of the old and new
 #: report (``site.stale_pages``) then pass over them at once.
-_last_views: list = [None]
+_last_views: KeptByIdentity[Milestone, MilestoneView] = KeptByIdentity()
 
 
 def _milestone_views(plan: Plan, as_of: dt.date) -> list[MilestoneView]:
@@ -281,17 +282,7 @@ def _milestone_views(plan: Plan, as_of: dt.date) -> list[MilestoneView]:
     same milestone object when ``as_of``, the team and the goals are the same (compared by
     ``repr``: positions and the writing of decimals included, as a view holds them)."""
     around = (as_of, repr(plan.team), repr(plan.goals))
-    last = _last_views[0]
-    kept = last[1] if last is not None and last[0] == around else {}
-    views = []
-    for m in plan.milestones:
-        found = kept.get(id(m))
-        if found is not None and found[0] is m:
-            views.append(found[1])
-        else:
-            views.append(_milestone_view(plan, m, as_of))
-    _last_views[0] = (around, {id(v.milestone): (v.milestone, v) for v in views})
-    return views
+    return _last_views.map(plan.milestones, lambda m: _milestone_view(plan, m, as_of), around)
 
 
 def _better(delta: Decimal, direction: str) -> bool:

@@ -18,18 +18,22 @@ R = TypeVar("R")
 
 class KeptByIdentity(Generic[T, R]):
     """``make(obj)`` for each object, or the result kept from the last call for the very
-    same object."""
+    same object. A result also read from something other than its object passes that as
+    ``context``: the last call's results are used only when its context was equal."""
 
     def __init__(self) -> None:
         self._last: dict[int, tuple[T, R]] = {}
+        self._context: object = None
 
-    def map(self, objects: Iterable[T], make: Callable[[T], R]) -> list[R]:
-        kept, made, results = self._last, {}, []
+    def map(self, objects: Iterable[T], make: Callable[[T], R], context: object = None) -> list[R]:
+        kept = self._last if context == self._context else {}
+        made: dict[int, tuple[T, R]] = {}
+        results = []
         for obj in objects:
             found = kept.get(id(obj))
             if found is None or found[0] is not obj:
                 found = (obj, make(obj))
             made[id(obj)] = found
             results.append(found[1])
-        self._last = made
+        self._last, self._context = made, context
         return results

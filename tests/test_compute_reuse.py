@@ -8,6 +8,7 @@ import pytest
 
 from planbuilder import compute, load
 from planbuilder.build import prepare
+from planbuilder.keep import KeptByIdentity
 
 from .conftest import TODAY
 
@@ -24,12 +25,12 @@ def _report(plan):
 
 
 def _fresh(plan):
-    saved, cache = compute._last_views[0], load.parse_cache
-    compute._last_views[0], load.parse_cache = None, None
+    saved, cache = compute._last_views, load.parse_cache
+    compute._last_views, load.parse_cache = KeptByIdentity(), None
     try:
         return _report(plan)
     finally:
-        compute._last_views[0], load.parse_cache = saved, cache
+        compute._last_views, load.parse_cache = saved, cache
 
 
 def test_a_kpi_edit_keeps_every_milestone_view(sample_copy):

@@ -33,11 +33,11 @@ EDITS = [
 def nothing_kept():
     """A build that uses nothing an earlier build kept: every file parsed, every milestone
     view computed, every fragment of markup rendered again (its own environment)."""
-    kept = [load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0]]
+    kept = [load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0]]
     kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0]]
     kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
     kept += [figures._LAST_VIEW_FIGURES, tables._LAST_LINES]
-    load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = None, None, {}
+    load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0] = None, KeptByIdentity(), {}
     finance._LAST_REPORT[0] = None
     figures._LAST_VIEW_FIGURES, tables._LAST_LINES = KeptByIdentity(), KeptByIdentity()
     site._LAST_WORDS[0], site._LAST_ENTRIES[0], site._ENTRY_JSON[0] = {}, {}, {}
@@ -48,7 +48,7 @@ def nothing_kept():
     try:
         yield
     finally:
-        load.parse_cache, compute._last_views[0], finance._LAST_SPEND_ROWS[0] = kept[:3]
+        load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0] = kept[:3]
         site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0] = kept[3:6]
         site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
         figures._LAST_VIEW_FIGURES, tables._LAST_LINES = kept[9:]

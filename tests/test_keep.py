@@ -19,3 +19,13 @@ def test_a_result_is_made_again_only_for_new_objects():
     # Only the last call's objects are held: `a` was dropped, so it is made again.
     assert kept.map([a], make) == ["A"]
     assert made == ["a", "b", "a", "a"]
+
+
+def test_a_changed_context_makes_every_result_again():
+    made: list[str] = []
+    a = ["a"]
+    kept: KeptByIdentity[list[str], str] = KeptByIdentity()
+    assert kept.map([a], lambda x: made.append(x[0]) or f"{x[0]}1", context=1) == ["a1"]
+    assert kept.map([a], lambda x: made.append(x[0]) or f"{x[0]}1", context=1) == ["a1"]
+    assert kept.map([a], lambda x: made.append(x[0]) or f"{x[0]}2", context=2) == ["a2"]
+    assert made == ["a", "a"]
