@@ -280,8 +280,7 @@ def test_the_pdf_command_with_several_editions_refuses_one_file(make_plan, tmp_p
 
 
 def test_overlay_and_check_show_the_same_problem_text(tmp_path, monkeypatch, capsys):
-    from planbuilder.serve import DevServer
-    from tests.test_serve import get, status
+    from tests.test_serve import get, running, status
 
     plan = tmp_path / "p"
     plan.mkdir()
@@ -291,13 +290,9 @@ def test_overlay_and_check_show_the_same_problem_text(tmp_path, monkeypatch, cap
     monkeypatch.setenv("NO_COLOR", "1")
     assert main(["check", "p"]) == 1
     printed = capsys.readouterr().err.splitlines()[:-1]  # the summary line is the CLI's own
-    dev = DevServer(plan, port=0, pdf=False, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=False) as dev:
         code, body, _ = get(dev, "/")
         problems = status(dev)["problems"]
-    finally:
-        dev.stop()
     assert code == 503
     items = re.findall(r"<li [^>]*>(.*?)</li>", body.decode())
     shown = []

@@ -135,16 +135,11 @@ def test_the_overlay_of_a_plan_that_never_built_does_not_promise_a_page():
 
 
 def test_serve_on_a_plan_that_never_built(make_plan):
-    from planbuilder.serve import DevServer
-    from tests.test_serve import get
+    from tests.test_serve import get, running
 
     plan = make_plan({"team.yaml": "- id: ana\n\tname: Ana\n"})
-    dev = DevServer(plan, port=0, pdf=False, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=False) as dev:
         code, body, _ = get(dev, "/")
-    finally:
-        dev.stop()
     text = re.sub(r"<[^>]+>", " ", body.decode())
     assert code == 503
     assert "last good build" not in text

@@ -3,6 +3,7 @@ disk, and Debian's Chromium (through Playwright) watching the page change."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,18 @@ def wait_for(condition, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+@contextlib.contextmanager
+def running(plan: Path, **options) -> Iterator[DevServer]:
+    """A dev server on ``plan`` (any free port, the tests' day, quiet unless given a
+    ``log``), stopped when the block ends."""
+    dev = DevServer(plan, **{"port": 0, "today": TODAY, "log": lambda line: None, **options})
+    dev.start()
+    try:
+        yield dev
+    finally:
+        dev.stop()
 
 
 def get(server: DevServer, path: str) -> tuple[int, bytes, str]:
@@ -188,17 +202,13 @@ def test_error_before_any_good_build_serves_the_overlay(tmp_path):
     plan = tmp_path / "p"
     plan.mkdir()
     (plan / "plan.yaml").write_text("title: [oops\n")
-    dev = DevServer(plan, port=0, pdf=False, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=False) as dev:
         code, body, _ = get(dev, "/")
         assert code == 503
         assert b'id="planbuilder-overlay"' in body and b"plan.yaml:" in body
         (plan / "plan.yaml").write_text("title: Fixed\ncompany: C\n")
         wait_for(lambda: get(dev, "/")[0] == 200)
         assert b"Fixed" in get(dev, "/")[1]
-    finally:
-        dev.stop()
 
 
 @pytest.mark.parametrize(
@@ -246,9 +256,7 @@ def test_content_types_and_no_script_in_built_files(server, plan):
 
 
 def test_pdf_is_built_in_the_background(plan):
-    dev = DevServer(plan, port=0, pdf=True, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=True) as dev:
         assert status(dev)["generation"] == 1  # the HTML did not wait for the PDF
         wait_for(lambda: get(dev, "/_pdf")[0] == 200, timeout=60, interval=0.2)
         _, body, content_type = get(dev, "/_pdf")
@@ -260,8 +268,6 @@ def test_pdf_is_built_in_the_background(plan):
             code, body, _ = get(dev, f"/_pdf/{edition}")
             assert code == 200 and body.startswith(b"%PDF-")
         assert get(dev, "/_pdf/nope")[0] == 404
-    finally:
-        dev.stop()
 
 
 # -- the command -------------------------------------------------------------------
@@ -361,12 +367,8 @@ def test_body_edits_render_only_that_page_and_other_edits_everything(server, pla
 
 
 def test_polling_watcher_sees_saves_too(plan):
-    dev = DevServer(plan, port=0, pdf=False, poll=True, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=False, poll=True) as dev:
         first = status(dev)["generation"]
         write_section(plan, "Seen by polling.")
         wait_for(lambda: status(dev)["generation"] > first, timeout=15)
         assert b"Seen by polling." in get(dev, "/sections/executive-summary.html")[1]
-    finally:
-        dev.stop()

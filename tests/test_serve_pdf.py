@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from planbuilder.serve import DevServer
-from tests.conftest import SAMPLE, TODAY
+from tests.conftest import SAMPLE
 from tests.test_build import pdf_text
-from tests.test_serve import get, status, wait_for, write_section
+from tests.test_serve import get, running, status, wait_for, write_section
 
 #: Enough text that laying out the investor edition takes a while (several pages more).
 FILLER = "\n\n".join(
@@ -59,9 +59,7 @@ def layouts(server: DevServer) -> list[dict]:
 
 def test_a_newer_save_ends_the_stale_layout_of_the_previewed_edition_only(plan):
     lines: list[str] = []
-    dev = DevServer(plan, port=0, pdf=True, today=TODAY, log=lines.append)
-    dev.start()
-    try:
+    with running(plan, pdf=True, log=lines.append) as dev:
         events = Events(dev)
         assert layouts(dev) == []  # nothing is laid out before a PDF is asked for
         wait_for(lambda: get(dev, "/_pdf/investor")[0] == 200, timeout=120, interval=0.2)
@@ -99,14 +97,10 @@ def test_a_newer_save_ends_the_stale_layout_of_the_previewed_edition_only(plan):
         wait_for(lambda: ("pdf", 3) in [(e["type"], e.get("generation")) for e in events.seen])
         assert events.index("reload", 2) < events.index("reload", 3) < events.index("pdf", 3)
         assert ("pdf", 2) not in [(e["type"], e.get("generation")) for e in events.seen]
-    finally:
-        dev.stop()
 
 
 def test_a_save_that_leaves_the_print_document_as_it_was_lays_nothing_out(plan):
-    dev = DevServer(plan, port=0, pdf=True, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=True) as dev:
         wait_for(lambda: get(dev, "/_pdf/lender")[0] == 200, timeout=120, interval=0.2)
         before = get(dev, "/_pdf/lender")[1]
         # A site stylesheet is not part of any print document.
@@ -116,15 +110,9 @@ def test_a_save_that_leaves_the_print_document_as_it_was_lays_nothing_out(plan):
         wait_for(lambda: status(dev)["generation"] == 2, timeout=60)
         assert get(dev, "/_pdf/lender")[1] == before
         assert [m["generation"] for m in layouts(dev)] == [1]
-    finally:
-        dev.stop()
 
 
 def test_an_unknown_edition_is_404_and_pdf_preview_off_says_so(plan):
-    dev = DevServer(plan, port=0, pdf=True, today=TODAY, log=lambda line: None)
-    dev.start()
-    try:
+    with running(plan, pdf=True) as dev:
         assert get(dev, "/_pdf/nope")[0] == 404
         assert layouts(dev) == []
-    finally:
-        dev.stop()
