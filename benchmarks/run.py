@@ -121,7 +121,11 @@ def bench_sample(table: Table, tmp: Path, repeat: int) -> None:
 
 # -- 2. the large plan against the floor and MkDocs ----------------------------------------
 def mkdocs_project(plan: Path, folder: Path) -> Path:
-    """The same chapters as an MkDocs project (the YAML pages have no MkDocs equivalent)."""
+    """The same pages as an MkDocs project: the chapters, and the milestones and KPIs as
+    one Markdown table each, a row per item and a cell per value, as ``floor.py`` renders
+    them (without those two pages MkDocs would build less than the floor and planbuilder)."""
+    import yaml
+
     docs = folder / "docs"
     docs.mkdir(parents=True)
     for path in sorted((plan / "sections").glob("*.md")):
@@ -129,6 +133,13 @@ def mkdocs_project(plan: Path, folder: Path) -> Path:
         if text.startswith("---\n"):
             text = text[4:].split("\n---\n", 1)[1]
         (docs / path.name).write_text(text)
+    for name in ("milestones", "kpis"):
+        items = yaml.load((plan / f"{name}.yaml").read_text(), Loader=yaml.CSafeLoader)
+        keys = list(dict.fromkeys(key for item in items for key in item))
+        cell = lambda value: str(value).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        lines = [f"# {name}", "", f"| {' | '.join(keys)} |", "|---" * len(keys) + "|"]
+        lines += [f"| {' | '.join(cell(i.get(k, '')) for k in keys)} |" for i in items]
+        (docs / f"{name}.md").write_text("\n".join(lines) + "\n")
     (docs / "index.md").write_text("# Plan\n")
     (folder / "mkdocs.yml").write_text("site_name: Plan\nmarkdown_extensions: [tables]\n")
     return folder
