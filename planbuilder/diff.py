@@ -19,11 +19,12 @@ from pathlib import Path
 from planbuilder.calendar import month_name
 from planbuilder.compute import Report, compute
 from planbuilder.load import (
+    DEFAULT_LIMITS,
     KPI_CSV_DIR,
-    MAX_FILE_BYTES,
     PART_FILES,
     PLAN_FILE,
     SECTIONS_DIR,
+    Limits,
     Sources,
     load,
     load_files,
@@ -116,12 +117,14 @@ def _wanted(name: str) -> bool:
     return (folder, rest.rsplit(".", 1)[-1]) in ((SECTIONS_DIR, "md"), (KPI_CSV_DIR, "csv"))
 
 
-def load_side(plan_dir: Path, revision: str) -> Sources:
-    """The plan's sources at ``revision`` (``WORKTREE``: the folder on disk)."""
+def load_side(plan_dir: Path, revision: str, limits: Limits = DEFAULT_LIMITS) -> Sources:
+    """The plan's sources at ``revision`` (``WORKTREE``: the folder on disk), each file
+    within ``limits`` (as a build of that folder would read it)."""
     if revision == WORKTREE:
-        return load(plan_dir)
-    files = revision_files(plan_dir, revision, _wanted, MAX_FILE_BYTES)
-    return load_files(files, plan_dir.resolve(), stamp=commit_time(plan_dir, revision))
+        return load(plan_dir, limits=limits)
+    files = revision_files(plan_dir, revision, _wanted, limits.file_bytes)
+    stamp = commit_time(plan_dir, revision)
+    return load_files(files, plan_dir.resolve(), stamp=stamp, limits=limits)
 
 
 def compute_side(sources: Sources, revision: str, today: dt.date | None = None) -> Side:
@@ -140,11 +143,13 @@ def diff_plan(
     after: str = WORKTREE,
     *,
     today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[PlanDiff | None, list[tuple[str, list[Problem]]]]:
     """Compare the plan at two revisions. Returns the diff, or ``None`` with the errors of
-    each revision that does not validate. ``GitError`` when git cannot answer."""
+    each revision that does not validate. ``GitError`` when git cannot answer. ``limits``
+    caps each file of both revisions (``load.Limits``)."""
     plan_dir = Path(plan_dir)
-    sides = [compute_side(load_side(plan_dir, rev), rev, today) for rev in (before, after)]
+    sides = [compute_side(load_side(plan_dir, rev, limits), rev, today) for rev in (before, after)]
     failed = [(s.revision, s.problems) for s in sides if s.report is None]
     if failed:
         return None, failed
@@ -295,138 +300,62 @@ def _kpis(old: Report, new: Report) -> list[Change]:
     return changes
 
 
+def _amount(
+    kind: str, key: str, title: str, name: str, x: Decimal | None, y: Decimal | None
+) -> Change:
+    """A funding amount added (``x`` None), removed (``y`` None) or changed."""
+    return Change("funding", kind, key, title, name, _money(x), _money(y), _money_delta(x, y))
+
+
 def _funding(old: Report, new: Report) -> list[Change]:
     f, g = old.plan.financials, new.plan.financials
     if f is None and g is None:
         return []
-    changes = []
     if f is None or g is None:
         kind = "added" if f is None else "removed"
         return [Change("funding", kind, "financials", "Financials")]
+    changes = []
     if f.starting_cash != g.starting_cash:
-        changes.append(
-            Change(
-                "funding",
-                "changed",
-                "starting-cash",
-                "Starting cash",
-                "amount",
-                _money(f.starting_cash),
-                _money(g.starting_cash),
-                _money_delta(f.starting_cash, g.starting_cash),
-            )
-        )
+        x, y = f.starting_cash, g.starting_cash
+        changes.append(_amount("changed", "starting-cash", "Starting cash", "amount", x, y))
 
     def loan_key(loan) -> str:
         return loan.name or loan.lender or f"loan from {month_name(loan.start)}"
 
     added, removed, both = _matched(f.loans, g.loans, loan_key)
     for loan in added:
-        changes.append(
-            Change(
-                "funding",
-                "added",
-                loan_key(loan),
-                loan_key(loan),
-                "principal",
-                None,
-                _money(loan.principal),
-            )
-        )
+        name = loan_key(loan)
+        changes.append(_amount("added", name, name, "principal", None, loan.principal))
     for loan in removed:
-        changes.append(
-            Change(
-                "funding",
-                "removed",
-                loan_key(loan),
-                loan_key(loan),
-                "principal",
-                _money(loan.principal),
-            )
-        )
+        name = loan_key(loan)
+        changes.append(_amount("removed", name, name, "principal", loan.principal, None))
     for a, b in both:
         name = loan_key(b)
         if a.principal != b.principal:
-            changes.append(
-                Change(
-                    "funding",
-                    "changed",
-                    name,
-                    name,
-                    "principal",
-                    _money(a.principal),
-                    _money(b.principal),
-                    _money_delta(a.principal, b.principal),
-                )
-            )
+            changes.append(_amount("changed", name, name, "principal", a.principal, b.principal))
         for attr in ("rate", "term_months", "grace_months", "lender"):
-            if getattr(a, attr) != getattr(b, attr):
-                changes.append(
-                    Change(
-                        "funding",
-                        "changed",
-                        name,
-                        name,
-                        attr,
-                        _text(getattr(a, attr)),
-                        _text(getattr(b, attr)),
-                    )
-                )
+            x, y = getattr(a, attr), getattr(b, attr)
+            if x != y:
+                changes.append(Change("funding", "changed", name, name, attr, _text(x), _text(y)))
         if a.start != b.start:
-            changes.append(
-                Change(
-                    "funding",
-                    "changed",
-                    name,
-                    name,
-                    "start",
-                    month_name(a.start),
-                    month_name(b.start),
-                    f"{b.start - a.start:+d} months",
-                )
-            )
+            x, y = month_name(a.start), month_name(b.start)
+            delta = f"{b.start - a.start:+d} months"
+            changes.append(Change("funding", "changed", name, name, "start", x, y, delta))
 
     def round_key(r) -> str:
         return f"{r.investor or 'equity'} {month_name(r.month)}"
 
     added, removed, both = _matched(f.equity, g.equity, round_key)
     for r in added:
-        changes.append(
-            Change(
-                "funding",
-                "added",
-                round_key(r),
-                f"Equity: {round_key(r)}",
-                "amount",
-                None,
-                _money(r.amount),
-            )
-        )
+        key = round_key(r)
+        changes.append(_amount("added", key, f"Equity: {key}", "amount", None, r.amount))
     for r in removed:
-        changes.append(
-            Change(
-                "funding",
-                "removed",
-                round_key(r),
-                f"Equity: {round_key(r)}",
-                "amount",
-                _money(r.amount),
-            )
-        )
+        key = round_key(r)
+        changes.append(_amount("removed", key, f"Equity: {key}", "amount", r.amount, None))
     for a, b in both:
         if a.amount != b.amount:
-            changes.append(
-                Change(
-                    "funding",
-                    "changed",
-                    round_key(b),
-                    f"Equity: {round_key(b)}",
-                    "amount",
-                    _money(a.amount),
-                    _money(b.amount),
-                    _money_delta(a.amount, b.amount),
-                )
-            )
+            key = round_key(b)
+            changes.append(_amount("changed", key, f"Equity: {key}", "amount", a.amount, b.amount))
     return changes
 
 
@@ -556,14 +485,18 @@ def review_marks(result: PlanDiff) -> ReviewMarks:
 
 
 def marks_since(
-    plan_dir: Path, revision: str, current: Report, today: dt.date | None = None
+    plan_dir: Path,
+    revision: str,
+    current: Report,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ReviewMarks | None, list[Problem]]:
-    """Review marks of ``current`` against the plan at ``revision``; or the problems
-    (git cannot answer, or the plan did not validate at that revision)."""
+    """Review marks of ``current`` against the plan at ``revision``, read within
+    ``limits``; or the problems (git cannot answer, or the plan did not validate there)."""
     from planbuilder.problems import Position, error
 
     try:
-        side = compute_side(load_side(plan_dir, revision), revision, today)
+        side = compute_side(load_side(plan_dir, revision, limits), revision, today)
     except GitError as exc:
         return None, [
             error(

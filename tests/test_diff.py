@@ -12,7 +12,7 @@ import pytest
 
 from planbuilder.cli import main
 from planbuilder.diff import WORKTREE, GitError, diff_plan, render
-from planbuilder.load import load, load_files
+from planbuilder.load import MAX_NODES, Limits, load, load_files
 from tests.conftest import SAMPLE, TODAY, git
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
@@ -105,7 +105,8 @@ def test_added_and_removed_milestones_and_the_three_formats(two_commits: Path, c
     assert "- added Run a pop-up \\*shop\\* (pop-up): due 2027-05-01" in markdown
 
 
-def test_headline_figures_and_funding_move(make_plan):
+def sample_repo(make_plan) -> Path:
+    """The sample plan, committed in a repository of its own."""
     repo = make_plan({"plan.yaml": (SAMPLE / "plan.yaml").read_text()}, name="repo")
     for path in SAMPLE.iterdir():
         target = repo / path.name
@@ -116,6 +117,11 @@ def test_headline_figures_and_funding_move(make_plan):
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "sample")
+    return repo
+
+
+def test_headline_figures_and_funding_move(make_plan):
+    repo = sample_repo(make_plan)
     fin = repo / "financials.yaml"
     fin.write_text(fin.read_text().replace("principal: 60000.00", "principal: 75000.00"))
     result, failed = diff_plan(repo, today=TODAY)
@@ -130,6 +136,56 @@ def test_headline_figures_and_funding_move(make_plan):
     assert figures == {"net-profit-year-1", "net-profit-year-2", "net-profit-year-3", "dscr"}
     dscr = next(c for c in result.changes if c.key == "dscr")
     assert dscr.delta.startswith("-")
+
+
+def test_every_kind_of_funding_change(make_plan):
+    repo = sample_repo(make_plan)
+    fin = repo / "financials.yaml"
+    text = fin.read_text()
+    tasting = text.index("    - id: tasting-room-loan")
+    text = text[:tasting] + text[text.index("      grace_months: 6\n", tasting) + 21 :]
+    text = text.replace("rate: 7.25 ", "rate: 7.5 ").replace(
+        "term_months: 60\n      start: 2026-02", "term_months: 60\n      start: 2026-04"
+    )
+    text = text.replace("amount: 40000.00, month: 2026-02", "amount: 45000.00, month: 2026-02")
+    text = text.replace(
+        "  loans:\n    - id: equipment-loan",
+        "    - {amount: 10000.00, month: 2026-06, investor: Angel}\n"
+        "  loans:\n    - {name: Oven loan, principal: 12000.00, rate: 8, term_months: 36,"
+        " start: 2026-09}\n    - id: equipment-loan",
+    )
+    fin.write_text(text)
+    result, failed = diff_plan(repo, today=TODAY)
+    assert failed == []
+    funding = [
+        (c.kind, c.key, c.title, c.field, c.before, c.after, c.delta)
+        for c in result.changes
+        if c.area == "funding"
+    ]
+    assert funding == [
+        ("added", "Oven loan", "Oven loan", "principal", None, "12,000.00", ""),
+        ("removed", "Tasting room loan", "Tasting room loan", "principal", "80,000.00", None, ""),
+        ("changed", "Equipment loan", "Equipment loan", "rate", "7.25", "7.5", ""),
+        (
+            "changed",
+            "Equipment loan",
+            "Equipment loan",
+            "start",
+            "2026-02",
+            "2026-04",
+            "+2 months",
+        ),
+        ("added", "Angel 2026-06", "Equity: Angel 2026-06", "amount", None, "10,000.00", ""),
+        (
+            "changed",
+            "Founders 2026-02",
+            "Equity: Founders 2026-02",
+            "amount",
+            "40,000.00",
+            "45,000.00",
+            "+5,000.00, +12.5%",
+        ),
+    ]
 
 
 def test_not_a_repository_is_a_clear_error(make_plan, capsys):
@@ -261,3 +317,15 @@ def test_build_changes_since_marks_an_edited_chapter_and_only_it(make_plan, tmp_
     assert "status-changed" not in (sections / "kept.html").read_text("utf-8")
     assert main(["build", str(repo), "--no-pdf", "-o", str(out)]) == 0
     assert "status-changed" not in (sections / "edited.html").read_text("utf-8")
+
+
+def test_both_revisions_are_read_within_the_limits_given(make_plan):
+    """The limits of the person running planbuilder reach the revision read from git too:
+    one byte under the sample's financials refuses that file at HEAD, and exactly its
+    size reads both revisions."""
+    repo = sample_repo(make_plan)
+    size = (repo / "financials.yaml").stat().st_size
+    with pytest.raises(GitError, match=f"`financials.yaml` at `HEAD` is larger than {size - 1}"):
+        diff_plan(repo, today=TODAY, limits=Limits(size - 1, MAX_NODES))
+    result, failed = diff_plan(repo, today=TODAY, limits=Limits(size, MAX_NODES))
+    assert failed == [] and result.changes == ()
