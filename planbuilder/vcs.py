@@ -119,7 +119,11 @@ def _last_commit_time(root: Path) -> dt.datetime | None:
     commit = _git(root, "rev-list", "-1", "HEAD", "--", ".")
     if not commit:
         return None
-    raw = _git(root, "cat-file", "commit", str(commit))
+    return _committer_time(_git(root, "cat-file", "commit", str(commit)))
+
+
+def _committer_time(raw: object) -> dt.datetime | None:
+    """The committer time in the headers of a raw commit object (``None``: unreadable)."""
     for line in str(raw or "").split("\n"):
         if not line:
             break  # the headers end at the first blank line
@@ -326,14 +330,4 @@ def revision_files(
 
 def commit_time(folder: Path, revision: str) -> dt.datetime | None:
     """Committer time of ``revision``, read from the commit object."""
-    raw = _git(folder, "cat-file", "commit", resolve_revision(folder, revision))
-    for line in str(raw or "").split("\n"):
-        if not line:
-            break
-        if line.startswith("committer "):
-            try:
-                epoch = int(line.rsplit(" ", 2)[-2])
-                return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-            except (ValueError, IndexError, OverflowError, OSError):
-                return None
-    return None
+    return _committer_time(_git(folder, "cat-file", "commit", resolve_revision(folder, revision)))
