@@ -176,6 +176,9 @@ def _financial_figures(money, add) -> None:
         add(f"{key}.closing-cash", period.closing_cash, "money")
         add(f"{key}.dscr", period.dscr, "ratio")
     _actual_figures(money.variance, add)
+    if base.months:
+        add("projection.first-month", base.months[0].first, "month")
+        add("projection.last-month", base.months[-1].last, "month")
     add("projection.break-even", base.break_even, "month")
     # The same month under the name that says what breaks even (EBITDA at or above zero).
     add("projection.ebitda-break-even", base.break_even, "month")
