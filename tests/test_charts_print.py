@@ -96,7 +96,7 @@ def test_the_sample_timeline_keeps_every_title_whole_inside_the_chart():
 
 
 def test_a_long_bar_label_wraps_instead_of_being_cut():
-    label = "Relaunch the web shop with subscription management and a loyalty programme"
+    label = "Relaunch the web shop with subscription management and a loyalty program"
     root = ET.fromstring(
         str(bar_chart("b", [(label, Decimal(900)), ("Ana", Decimal(100))], FMT, "Budget"))
     )

@@ -187,7 +187,7 @@ SAVES = [
     ("kpis.yaml", "2026-10: 489", "2026-10: 498"),
     ("milestones.yaml", "  budget: 3200.00\n", "  budget: 3300.00\n  capital: true\n"),
     ("goals.yaml", "target: 25", "target: 27"),
-    ("milestones.yaml", "- id: referral-programme\n", "- id: referral-scheme\n"),  # an id
+    ("milestones.yaml", "- id: referral-program\n", "- id: referral-scheme\n"),  # an id
     ("milestones.yaml", "course\n", "course: [\n"),  # broken
     ("milestones.yaml", "course: [\n", "course\n"),  # fixed
     ("team.yaml", "Tomas", "Tomás"),
