@@ -214,7 +214,9 @@ def test_sample_summaries_are_whole_and_schedules_have_cents(sample_pdfs):
     lender = pdf_text(sample_pdfs["lender"])
     assert "Equity: Founders $40,000 " in lender  # sources and uses
     assert "Equipment loan Lakeport Community Bank $60,000 7.25%" in lender  # loan request
-    assert "$40,000.00" not in lender and "$60,000.00 7.25%" not in lender
+    assert "Equity: Founders $40,000.00" not in lender and "$60,000.00 7.25%" not in lender
+    # the assumptions list the inputs as they were written
+    assert "Equity from Founders, Feb 2026 $40,000.00" in lender
     assert "Cost of sales −$192,929" in lender  # profit and loss by year, as the statements
     assert "Cost of sales $192,928.99" not in lender
     internal = pdf_text(sample_pdfs["internal"])

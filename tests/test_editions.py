@@ -50,6 +50,7 @@ EXPECTED_CHAPTERS = {
         "Loan request",
         "Collateral and guarantees",
         "Use of funds",
+        "Financial projection",
         "Income statement",
         "Balance sheet",
         "Cash-flow statement",
@@ -66,6 +67,20 @@ def test_each_edition_has_exactly_its_chapters(sample_pdfs, edition):
     assert top_level(reader.outline) == EXPECTED_CHAPTERS[edition]
     everything = " ".join(text(reader, i) for i in range(len(reader.pages)))
     assert "Risks and open questions" not in everything  # tagged `editions: [internal]`
+
+
+@pytest.mark.parametrize("edition", ["lender", "internal"])
+def test_the_yearly_table_is_printed_once(sample_pdfs, edition):
+    """The coverage chapter repeats neither the yearly profit and loss nor the scenarios
+    when the edition's financial projection shows them already."""
+    reader = sample_pdfs[edition]
+    lines = [
+        line.strip()
+        for i in range(len(reader.pages))
+        for line in reader.pages[i].extract_text().splitlines()
+    ]
+    assert lines.count("Profit and loss by year") == 1
+    assert lines.count("Scenarios") == 1
 
 
 def test_internal_edition_has_everything(sample_pdfs):
