@@ -6,6 +6,7 @@
 - two glyphs of one line overlap (text spilling out of its cell over the next);
 - a page is nearly blank: it holds one or two lines of text and nothing else;
 - a header cell of a landscape table (a statement's period label) holds two lines;
+- a heading's part number ("(2/3)") stands on a line of its own;
 - the running header takes two lines;
 - a heading, or a table caption, ends a page while the block it introduces starts the next;
 - a table split over pages leaves fewer than three rows on one of them;
@@ -252,6 +253,17 @@ def _two_line_headers(page, number: int) -> list[str]:
     return []
 
 
+PART = re.compile(r"^\(\d+/\d+\)$")
+
+
+def _lone_part_numbers(view: PageView) -> list[str]:
+    return [
+        f"page {view.number}: the part number {line.text!r} of a heading is on a line of its own"
+        for line in view.lines
+        if line.bold and line.size >= HEADING_MIN_PT and PART.match(line.text.strip())
+    ]
+
+
 def _running_header_lines(page, number: int) -> list[str]:
     """The running header (in the top margin) on more than one line."""
     head = [c for c in page.chars if c["text"].strip() and c["bottom"] < MARGIN_Y - 1]
@@ -294,6 +306,7 @@ def check(path: Path | str) -> list[str]:
                 problems += _into_margin(page, number)
                 problems += _overlapping(page, number)
                 problems += _nearly_blank(views[-1])
+                problems += _lone_part_numbers(views[-1])
                 problems += _two_line_headers(page, number)
                 problems += _running_header_lines(page, number)
         contents = [
