@@ -65,6 +65,7 @@ class Line:
     name: str
     style: str  # item | sub (an indented detail) | subtotal | total | heading
     values: tuple[Decimal | None, ...]  # one per column of its page
+    signed: bool = False  # a positive amount prints with "+" (a tax credit, a difference)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,11 @@ class StatementPage:
 class Statement:
     key: str  # income_statement | balance_sheet | cash_flow_statement
     pages: tuple[StatementPage, ...]
+    actuals: bool = False  # some columns hold actual months: each says which
+
+
+#: Lines whose positive amounts print with "+": on a cost line a credit, or a difference.
+_SIGNED = {"tax", "revenue_actual", "costs_actual"}
 
 
 _Row = tuple[str, str, str, str]  # key, name, style, the figure's id in a printed column
@@ -84,12 +90,16 @@ _Row = tuple[str, str, str, str]  # key, name, style, the figure's id in a print
 
 def _income_rows(p: Projection) -> list[_Row]:
     rows: list[_Row] = [("", stream, "sub", f"revenue:{i}") for i, stream in enumerate(p.streams)]
+    if p.has_actuals:
+        rows.append(("fin_actual_revenue_difference", "", "sub", "revenue_actual"))
     rows += [
         ("fin_revenue", "", "subtotal", "revenue"),
         ("fin_cost_of_sales", "", "item", "cost_of_sales"),
         ("fin_gross", "", "subtotal", "gross"),
     ]
     rows += [("", category, "sub", f"expense:{i}") for i, category in enumerate(p.categories)]
+    if p.has_actuals:
+        rows.append(("fin_actual_costs_difference", "", "sub", "costs_actual"))
     rows += [
         ("fin_operating_expenses", "", "item", "expenses"),
         ("fin_ebitda", "", "subtotal", "ebitda"),
@@ -229,6 +239,12 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
     revenue = [flow(lambda m, i=i: m.revenue[i]) for i in range(len(p.streams))]
     cost_of_sales = flow(lambda m: m.cost_of_sales)
     expenses = [flow(lambda m, i=i: m.expenses[i]) for i in range(len(p.categories))]
+    # With actuals, the difference of actual revenue (costs) from the forecast's lines is a
+    # line of its own, last among the revenue (operating expense) lines.
+    bridge = bool(p.has_actuals)
+    if bridge:
+        revenue.append(flow(lambda m: m.revenue_difference))
+        expenses.append(flow(lambda m: m.costs_difference))
     interest, tax = flow(lambda m: m.interest), flow(lambda m: m.tax)
     draws, loans_in = flow(lambda m: m.draws), flow(lambda m: m.loans_in)
 
@@ -270,6 +286,9 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         n = len(revenue)
         lines = [r[k] for r in revenue] + [-cost_of_sales[k]] + [-e[k] for e in expenses]
         exact = [*month.revenue, -month.cost_of_sales, *(-e for e in month.expenses)]
+        if bridge:
+            exact.insert(len(month.revenue), month.revenue_difference)
+            exact.append(-month.costs_difference)
         if restarts[k]:
             printed_to_date = [ZERO] * len(lines)
             exact_to_date = [ZERO] * len(lines)
@@ -279,8 +298,11 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
         _spread(lines, exact, to_date, exact_to_date, rest)
         printed_to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
-        row = {f"revenue:{i}": lines[i] for i in range(n)}
-        row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(expenses))}
+        row = {f"revenue:{i}": lines[i] for i in range(len(p.streams))}
+        row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(p.categories))}
+        if bridge:
+            row["revenue_actual"] = lines[n - 1]
+            row["costs_actual"] = lines[-1]
         row["revenue"] = sum(lines[:n], ZERO)
         row["cost_of_sales"] = lines[n]
         row["gross"] = row["revenue"] + row["cost_of_sales"]
@@ -444,17 +466,19 @@ def year_summary(
     with localcontext(_WIDE):
         columns = [_column(printed, y.first - start, y.last - start) for y in years]
         lines = tuple(
-            Line(key, name, style, tuple(c[figure] for c in columns))
+            Line(key, name, style, tuple(c[figure] for c in columns), figure in _SIGNED)
             for key, name, style, figure in _income_rows(projection)
         )
+        # The DSCR's numerator as its definition reads: EBITDA, less (positive amounts)
+        # income tax paid and owner draws.
         ebitda = [c["ebitda"] for c in columns]
-        tax_paid = [-whole(y.tax_paid) for y in years]
-        draws = [c["draws"] for c in columns]
-        available = [a + b + c for a, b, c in zip(ebitda, tax_paid, draws, strict=True)]
+        tax_paid = [whole(y.tax_paid) for y in years]
+        draws = [-c["draws"] for c in columns]
+        available = [a - b - c for a, b, c in zip(ebitda, tax_paid, draws, strict=True)]
         coverage = (
             Line("fin_ebitda", "", "item", tuple(ebitda)),
-            Line("fin_income_tax_paid", "", "item", tuple(tax_paid)),
-            Line("fin_owner_draws", "", "item", tuple(draws)),
+            Line("fin_less_income_tax_paid", "", "item", tuple(tax_paid)),
+            Line("fin_less_owner_draws", "", "item", tuple(draws)),
             Line("fin_cash_available", "", "subtotal", tuple(available)),
             Line("fin_debt_service", "", "item", tuple(whole(y.debt_service) for y in years)),
         )
@@ -506,12 +530,14 @@ def statements(
                             name,
                             style,
                             tuple(values[c.first, c.last][figure] for c in page) if figure else (),
+                            figure in _SIGNED,
                         )
                         for label, name, style, figure in rows
                     ),
                 )
                 for page in column_pages(columns, per_page)
             ),
+            projection.has_actuals,
         )
         for key, rows in tables
     )
