@@ -83,6 +83,15 @@ class Statement:
 
 #: Lines whose positive amounts print with "+": on a cost line a credit, or a difference.
 _SIGNED = {"tax", "revenue_actual", "costs_actual"}
+#: The lines that take actual months to their actual totals: blank in projected columns,
+#: left out of a page without actuals.
+_BRIDGE = {"revenue_actual", "costs_actual"}
+
+
+def _figure(column: Period, values: dict[str, Decimal], figure: str) -> Decimal | None:
+    if figure in _BRIDGE and not column.actual_months:
+        return None
+    return values[figure]
 
 
 _Row = tuple[str, str, str, str]  # key, name, style, the figure's id in a printed column
@@ -466,7 +475,13 @@ def year_summary(
     with localcontext(_WIDE):
         columns = [_column(printed, y.first - start, y.last - start) for y in years]
         lines = tuple(
-            Line(key, name, style, tuple(c[figure] for c in columns), figure in _SIGNED)
+            Line(
+                key,
+                name,
+                style,
+                tuple(_figure(y, c, figure) for y, c in zip(years, columns, strict=True)),
+                figure in _SIGNED,
+            )
             for key, name, style, figure in _income_rows(projection)
         )
         # The DSCR's numerator as its definition reads: EBITDA, less (positive amounts)
@@ -529,10 +544,13 @@ def statements(
                             label,
                             name,
                             style,
-                            tuple(values[c.first, c.last][figure] for c in page) if figure else (),
+                            tuple(_figure(c, values[c.first, c.last], figure) for c in page)
+                            if figure
+                            else (),
                             figure in _SIGNED,
                         )
                         for label, name, style, figure in rows
+                        if figure not in _BRIDGE or any(c.actual_months for c in page)
                     ),
                 )
                 for page in column_pages(columns, per_page)
