@@ -305,7 +305,9 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         net_profit = retained[t] - retained[k] + draws[k]
         rest = net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k]
         to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
-        _spread(lines, exact, to_date, exact_to_date, rest)
+        # A projected month's differences from the forecast stay blank: no unit goes there.
+        fixed = () if not bridge or month.actual_months else (n - 1, len(lines) - 1)
+        _spread(lines, exact, to_date, exact_to_date, rest, fixed)
         printed_to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
         row = {f"revenue:{i}": lines[i] for i in range(len(p.streams))}
         row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(p.categories))}
@@ -371,25 +373,28 @@ def _spread(
     to_date: list[Decimal],
     exact: Sequence[Decimal],
     rest: Decimal,
+    fixed: Sequence[int] = (),
 ) -> None:
     """Adds ``rest`` whole units to the month's ``lines`` (exact amounts ``month``), one
     unit at a time, each to the line whose fiscal year to date (``to_date`` printed,
     ``exact``) it leaves nearest its exact amount (on a tie, the largest line of the
     month, then the first), so that a year's rounding evens out. A line whose exact
     amount is whole (a price times units, a rent) takes a unit only when no line with
-    cents has an amount that month: a reader checks those against the assumptions."""
+    cents has an amount that month: a reader checks those against the assumptions. The
+    lines at ``fixed`` take no unit."""
     step = _UNIT if rest > 0 else -_UNIT
     units = abs(int(rest))
+    free = [i for i in range(len(lines)) if i not in fixed]
     if units > 2 * len(lines):
         # Beyond two units a line (amounts past 28 digits lose their last digits in the
         # projection), the excess goes to the largest line at once, not unit by unit.
         excess = (units - 2 * len(lines)) * step
-        largest = max(range(len(lines)), key=lambda i: (abs(month[i]), -i))
+        largest = max(free, key=lambda i: (abs(month[i]), -i))
         to_date[largest] += excess
         lines[largest] += excess
         units = 2 * len(lines)
     # Lines with an amount this month take the units; a line with nothing prints 0.
-    candidates = [i for i, amount in enumerate(month) if amount] or range(len(lines))
+    candidates = [i for i in free if month[i]] or free
     for _ in range(units):
         best = min(
             candidates,
