@@ -179,6 +179,15 @@ def test_site_statements_mark_actual_and_projected_and_print_the_bridge(make_pla
     plan = _ACTUALS_PLAN.replace("      2027-07: {revenue: 900}\n", "").replace(
         "      2028-02: {revenue: 900}\n", ""
     )
+    # A fair in June: EBITDA −700 after 1,350 to May, so June's tax is a credit of
+    # 20 % × 700 = 140.
+    plan += "    tax: {rate: 20}\n"
+    plan = plan.replace(
+        "    actuals:",
+        "      one_off:\n"
+        "        - {name: Fair, category: marketing, amount: 1000, month: 2027-06}\n"
+        "    actuals:",
+    )
     folder = make_plan({"financials.yaml": plan})
     result = build(folder, tmp_path / "out", pdf=False, today=TODAY)
     assert not result.problems, result.problems
@@ -204,3 +213,17 @@ def test_site_statements_mark_actual_and_projected_and_print_the_bridge(make_pla
     ]
     assert costs == ["", "", "", "", "−50", *[""] * 7, "−50"]
     assert "Periods marked “Actual” use the actual totals" in income
+    tax = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>.*?</td>", rows["Income tax"])]
+    assert tax[4:6] == ["−30", "+140"]  # May: 20 % × (150 of EBITDA); June: the credit
+
+
+def test_the_sample_lender_pdf_marks_its_actual_months(sample_pdfs):
+    from tests.test_banker_figures import pdf_text
+
+    lender = pdf_text(sample_pdfs["lender"])
+    # Jan–Mar 2026 are actual, the rest projected; FY 2026 holds both.
+    assert "Actual Actual Actual Projected" in lender
+    assert "Actual to Mar 2026" in lender
+    # January: 28,770.20 actual against the forecast's 29,660.00 lines, −889.80 → −890.
+    assert "Actual revenue: difference from forecast −890 −819 −888" in lender
+    assert "Actual costs: difference from forecast −822 −757 −767" in lender

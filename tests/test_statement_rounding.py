@@ -219,7 +219,7 @@ def _sum_above(rows, at: int, col: int, styles=("sub",)) -> Decimal:
     for style, _, cells in reversed(rows[:at]):
         if style not in styles:
             break
-        total += _number(cells[col])
+        total += _number(cells[col]) if cells[col] else D(0)  # blank: nothing that period
     return total
 
 
@@ -317,9 +317,11 @@ def test_the_yearly_tables_print_the_statements_fiscal_years(sample_site):
     )
     assert coverage["EBITDA"] == statement["EBITDA"]
     for year in range(3):
-        parts = ("EBITDA", "Income tax paid", "Owner draws and dividends")
-        assert coverage["EBITDA − tax paid − draws"][year] == sum(coverage[p][year] for p in parts)
-    assert coverage["EBITDA − tax paid − draws"] == [D(40883), D(66616), D(204330)]
+        available = coverage["EBITDA"][year] - coverage["less income tax paid"][year]
+        available -= coverage["less owner draws and dividends"][year]
+        assert coverage["Cash available for debt service"][year] == available
+    # FY 2027: 70,216 − 2,562 of FY 2026's tax; FY 2028: 219,695 − 9,365 − 6,000.
+    assert coverage["Cash available for debt service"] == [D(35940), D(67654), D(204330)]
 
 
 def test_a_rounding_unit_goes_to_a_line_with_cents_before_a_whole_one():
