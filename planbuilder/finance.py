@@ -786,7 +786,12 @@ def project(
         by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for item in fin.expenses:
             shift = _delays(scenario, item.milestone, stream=False) if item.milestone else 0
-            by_category[item.category] += rounder(_expense(item, month - shift) * cost_factor)
+            amount = _expense(item, month - shift)
+            if shift and (month in actual_costs or month - shift in actual_costs):
+                # Nothing moves out of a month with actual costs: it keeps its own amount.
+                amount = ZERO if month - shift in actual_costs else amount
+                amount += _expense(item, month) if month in actual_costs else ZERO
+            by_category[item.category] += rounder(amount * cost_factor)
         if operating:
             by_category[MILESTONE_CATEGORY] += rounder(milestone_by_month[month] * cost_factor)
         interest = principal = ZERO

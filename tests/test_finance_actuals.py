@@ -227,3 +227,17 @@ def test_the_sample_lender_pdf_marks_its_actual_months(sample_pdfs):
     # January: 28,770.20 actual against the forecast's 29,660.00 lines, −889.80 → −890.
     assert "Actual revenue: difference from forecast −890 −819 −888" in lender
     assert "Actual costs: difference from forecast −822 −757 −767" in lender
+
+
+def test_a_delayed_expense_line_keeps_its_actual_month():
+    # The fit-out line names a milestone that slips three months in the scenario:
+    # January's 500, inside January's actual costs, stays there and is not spent again
+    # in April.
+    fitout = Expense("Fit-out", "premises", JAN, JAN, monthly=D(500), milestone="fitout")
+    late = Scenario("late", delay_months=3, delay=("fitout",))
+    fin = _plan(
+        expenses=(fitout,), capex=(), actuals=((JAN, None, D(900), None),), scenarios=(late,)
+    )
+    [stressed] = financial_report(fin, [], 2).scenarios
+    assert stressed.months[0].costs == D(900)
+    assert [m.expenses for m in stressed.months[:5]] == [(D(500),), (0,), (0,), (0,), (0,)]
