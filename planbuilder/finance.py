@@ -148,6 +148,11 @@ class Period:
     retained_earnings: Decimal = ZERO
     kind: str = "month"  # month | quarter | year (a fiscal year) | total
     fiscal_year: int = 0  # the calendar year the fiscal year ends in
+    # Months with actuals (README, "Actuals"): the actual total less the forecast's lines.
+    revenue_difference: Decimal = ZERO
+    costs_difference: Decimal = ZERO  # actual costs − cost of sales and operating expenses
+    capex_difference: Decimal = ZERO  # actual capex − the forecast's capex
+    actual_months: tuple[int, ...] = ()  # the months of the period with actuals
 
     @property
     def label(self) -> str:
@@ -163,8 +168,24 @@ class Period:
         return self.kind == "year" and self.months < 12
 
     @property
+    def basis(self) -> str:
+        """``actual`` (every month has actuals), ``projected`` (none) or ``mixed``."""
+        if not self.actual_months:
+            return "projected"
+        return "actual" if len(self.actual_months) == self.months else "mixed"
+
+    @property
+    def actual_through(self) -> int | None:
+        """The last actual month of a mixed period whose actual months come first and
+        follow each other (``Actual to Mar 2026``); ``None`` otherwise."""
+        found = self.actual_months
+        if self.basis != "mixed" or found != tuple(range(self.first, self.first + len(found))):
+            return None
+        return found[-1]
+
+    @property
     def revenue_total(self) -> Decimal:
-        return sum(self.revenue, ZERO)
+        return sum(self.revenue, ZERO) + self.revenue_difference
 
     @property
     def gross_margin(self) -> Decimal:
@@ -172,7 +193,9 @@ class Period:
 
     @property
     def expenses_total(self) -> Decimal:
-        return sum(self.expenses, ZERO)
+        """Operating expenses: the categories, and the difference of actual costs from the
+        forecast (actual costs are not split between cost of sales and expenses)."""
+        return sum(self.expenses, ZERO) + self.costs_difference
 
     @property
     def costs(self) -> Decimal:
@@ -321,6 +344,9 @@ _FLOWS = (
     "receivables_change",
     "inventory_change",
     "payables_change",
+    "revenue_difference",
+    "costs_difference",
+    "capex_difference",
 )
 _BALANCES = (
     "receivables",
@@ -349,6 +375,7 @@ def combine(periods: Sequence[Period], kind: str | None = None) -> Period:
         required_dscr=first.required_dscr,
         kind=kind or ("month" if len(periods) == 1 else "quarter"),
         fiscal_year=end.fiscal_year,
+        actual_months=tuple(month for p in periods for month in p.actual_months),
         **flows,
         **balances,
     )
@@ -440,6 +467,11 @@ class Projection:
     @property
     def ending_cash(self) -> Decimal:
         return self.months[-1].closing_cash
+
+    @property
+    def has_actuals(self) -> bool:
+        """Some month carries actual figures (the statements mark actual and projected)."""
+        return any(m.actual_months for m in self.months)
 
     @property
     def break_even(self) -> int | None:
@@ -617,16 +649,41 @@ def _capex(
     fin: Financials,
     spending: Sequence[tuple[Milestone, int, Decimal]],
     scenario: Scenario | None,
+    fixed: Iterable[int] = (),
 ) -> list[Capex]:
-    """Capex lines, and capital milestones as capex (each month of spending one line)."""
+    """Capex lines, and capital milestones as capex (each month of spending one line). A
+    scenario's delay moves nothing out of a month whose capex is actual (``fixed``)."""
     lines = list(fin.capex)
     for milestone, month, amount in spending:
         if milestone.capital:
-            delay = _delays(scenario, milestone.id, stream=False)
+            delay = 0 if month in fixed else _delays(scenario, milestone.id, stream=False)
             lines.append(
                 Capex(milestone.title, amount, month + delay, fin.capital_life_months, milestone.id)
             )
     return lines
+
+
+def _at_actual_capex(
+    lines: Sequence[tuple[Capex, Decimal]], actual: dict[int, Decimal], life: int, rounder: Rounder
+) -> list[tuple[Capex, Decimal]]:
+    """(line, amount) with each month of ``actual`` capex at that actual total: the month's
+    forecast lines share it in proportion to their amounts, so a capital milestone booked
+    at its actual cost is never counted twice (the last line takes the rounding rest); a
+    month without forecast capex gets one line depreciated over ``life`` months."""
+    out = [(line, amount) for line, amount in lines if line.month not in actual]
+    for month, total in actual.items():
+        inside = [(line, amount) for line, amount in lines if line.month == month]
+        forecast = sum((amount for _, amount in inside), ZERO)
+        if not forecast:
+            if total:
+                out.append((Capex("", total, month, life), total))
+            continue
+        left = total
+        for k, (line, amount) in enumerate(inside):
+            share = left if k == len(inside) - 1 else rounder(total * amount / forecast)
+            left -= share
+            out.append((line, share))
+    return out
 
 
 def _scenario_loan(loan: Loan, scenario: Scenario | None) -> Loan:
@@ -654,9 +711,14 @@ def project(
         {e.category for e in fin.expenses} | ({MILESTONE_CATEGORY} if operating else set())
     )
     cost_factor = 1 + (scenario.expenses / 100 if scenario and scenario.expenses else ZERO)
+    # Actuals are facts: a scenario changes none of them, and moves no spending out of them.
+    actuals = {m: (revenue, costs, capex) for m, revenue, costs, capex in fin.actuals}
+    actual_costs = {m for m, (_, costs, _) in actuals.items() if costs is not None}
+    actual_capex = {m: rounder(a[2]) for m, a in actuals.items() if a[2] is not None}
     milestone_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for milestone, month, amount in operating:
-        milestone_by_month[month + _delays(scenario, milestone.id, stream=False)] += amount
+        delay = 0 if month in actual_costs else _delays(scenario, milestone.id, stream=False)
+        milestone_by_month[month + delay] += amount
     # Capex: cash out in its month, depreciated straight-line from the month after.
     capex_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
     depreciation: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -666,8 +728,14 @@ def project(
             opening.fixed_assets, fin.start, opening.fixed_assets_life_months, rounder
         ):
             depreciation[month] += part
-    for line in _capex(fin, spending, scenario):
-        amount = rounder(line.amount * cost_factor)
+    forecast_capex: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    lines = [
+        (line, rounder(line.amount * cost_factor))
+        for line in _capex(fin, spending, scenario, actual_capex)
+    ]
+    for line, amount in lines:
+        forecast_capex[line.month] += amount
+    for line, amount in _at_actual_capex(lines, actual_capex, fin.capital_life_months, rounder):
         capex_by_month[line.month] += amount
         for month, part in depreciation_schedule(amount, line.month + 1, line.life_months, rounder):
             depreciation[month] += part
@@ -718,7 +786,12 @@ def project(
         by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for item in fin.expenses:
             shift = _delays(scenario, item.milestone, stream=False) if item.milestone else 0
-            by_category[item.category] += rounder(_expense(item, month - shift) * cost_factor)
+            amount = _expense(item, month - shift)
+            if shift and (month in actual_costs or month - shift in actual_costs):
+                # Nothing moves out of a month with actual costs: it keeps its own amount.
+                amount = ZERO if month - shift in actual_costs else amount
+                amount += _expense(item, month) if month in actual_costs else ZERO
+            by_category[item.category] += rounder(amount * cost_factor)
         if operating:
             by_category[MILESTONE_CATEGORY] += rounder(milestone_by_month[month] * cost_factor)
         interest = principal = ZERO
@@ -730,13 +803,24 @@ def project(
         loans_in = sum(
             (loan.principal for loan in loans if not loan.existing and loan.start == month), ZERO
         )
-        new_receivables = rounder(sum(revenue, ZERO) * wc.receivable_days / 30)
+        expenses = tuple(by_category[c] for c in categories)
+        # A month's actual revenue and costs replace the forecast's totals; the forecast's
+        # lines stay, and the difference is a line of its own (README, "Actuals").
+        revenue_total, costs = sum(revenue, ZERO), cost + sum(expenses, ZERO)
+        revenue_difference = costs_difference = ZERO
+        actual = actuals.get(month)
+        if actual is not None and actual[0] is not None:
+            revenue_difference = rounder(actual[0]) - revenue_total
+            revenue_total += revenue_difference
+        if actual is not None and actual[1] is not None:
+            costs_difference = rounder(actual[1]) - costs
+            costs += costs_difference
+        new_receivables = rounder(revenue_total * wc.receivable_days / 30)
         new_inventory = rounder(cost * wc.inventory_days / 30)
         new_payables = rounder(cost * wc.payable_days / 30)
-        expenses = tuple(by_category[c] for c in categories)
         dep = depreciation[month]
         invest = capex_by_month[month]
-        profit_before_tax = sum(revenue, ZERO) - cost - sum(expenses, ZERO) - dep - interest
+        profit_before_tax = revenue_total - costs - dep - interest
         fiscal = fiscal_year_of(month, fin.fiscal_year_start)
         month_tax = ZERO
         if tax is not None:
@@ -785,6 +869,10 @@ def project(
             paid_in_capital=paid_in + equity_in,
             retained_earnings=retained + profit_before_tax - month_tax - draw,
             fiscal_year=fiscal,
+            revenue_difference=revenue_difference,
+            costs_difference=costs_difference,
+            capex_difference=invest - forecast_capex[month],
+            actual_months=(month,) if actual is not None else (),
         )
         receivables, inventory, payables = new_receivables, new_inventory, new_payables
         tax_payable, fixed_cost = period.tax_payable, period.fixed_assets_cost
@@ -1280,11 +1368,11 @@ def _financial_report(
     variance = tuple(
         Variance(
             month,
-            by_month[month].revenue_total,
+            by_month[month].revenue_total - by_month[month].revenue_difference,
             revenue,
-            by_month[month].costs,
+            by_month[month].costs - by_month[month].costs_difference,
             expenses,
-            by_month[month].investment,
+            by_month[month].investment - by_month[month].capex_difference,
             capex,
         )
         for month, revenue, expenses, capex in fin.actuals

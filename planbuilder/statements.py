@@ -65,6 +65,7 @@ class Line:
     name: str
     style: str  # item | sub (an indented detail) | subtotal | total | heading
     values: tuple[Decimal | None, ...]  # one per column of its page
+    signed: bool = False  # a positive amount prints with "+" (a tax credit, a difference)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,20 @@ class StatementPage:
 class Statement:
     key: str  # income_statement | balance_sheet | cash_flow_statement
     pages: tuple[StatementPage, ...]
+    actuals: bool = False  # some columns hold actual months: each says which
+
+
+#: Lines whose positive amounts print with "+": on a cost line a credit, or a difference.
+_SIGNED = {"tax", "revenue_actual", "costs_actual"}
+#: The lines that take actual months to their actual totals: blank in projected columns,
+#: left out of a page without actuals.
+_BRIDGE = {"revenue_actual", "costs_actual"}
+
+
+def _figure(column: Period, values: dict[str, Decimal], figure: str) -> Decimal | None:
+    if figure in _BRIDGE and not column.actual_months:
+        return None
+    return values[figure]
 
 
 _Row = tuple[str, str, str, str]  # key, name, style, the figure's id in a printed column
@@ -84,12 +99,16 @@ _Row = tuple[str, str, str, str]  # key, name, style, the figure's id in a print
 
 def _income_rows(p: Projection) -> list[_Row]:
     rows: list[_Row] = [("", stream, "sub", f"revenue:{i}") for i, stream in enumerate(p.streams)]
+    if p.has_actuals:
+        rows.append(("fin_actual_revenue_difference", "", "sub", "revenue_actual"))
     rows += [
         ("fin_revenue", "", "subtotal", "revenue"),
         ("fin_cost_of_sales", "", "item", "cost_of_sales"),
         ("fin_gross", "", "subtotal", "gross"),
     ]
     rows += [("", category, "sub", f"expense:{i}") for i, category in enumerate(p.categories)]
+    if p.has_actuals:
+        rows.append(("fin_actual_costs_difference", "", "sub", "costs_actual"))
     rows += [
         ("fin_operating_expenses", "", "item", "expenses"),
         ("fin_ebitda", "", "subtotal", "ebitda"),
@@ -229,6 +248,12 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
     revenue = [flow(lambda m, i=i: m.revenue[i]) for i in range(len(p.streams))]
     cost_of_sales = flow(lambda m: m.cost_of_sales)
     expenses = [flow(lambda m, i=i: m.expenses[i]) for i in range(len(p.categories))]
+    # With actuals, the difference of actual revenue (costs) from the forecast's lines is a
+    # line of its own, last among the revenue (operating expense) lines.
+    bridge = bool(p.has_actuals)
+    if bridge:
+        revenue.append(flow(lambda m: m.revenue_difference))
+        expenses.append(flow(lambda m: m.costs_difference))
     interest, tax = flow(lambda m: m.interest), flow(lambda m: m.tax)
     draws, loans_in = flow(lambda m: m.draws), flow(lambda m: m.loans_in)
 
@@ -270,6 +295,9 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         n = len(revenue)
         lines = [r[k] for r in revenue] + [-cost_of_sales[k]] + [-e[k] for e in expenses]
         exact = [*month.revenue, -month.cost_of_sales, *(-e for e in month.expenses)]
+        if bridge:
+            exact.insert(len(month.revenue), month.revenue_difference)
+            exact.append(-month.costs_difference)
         if restarts[k]:
             printed_to_date = [ZERO] * len(lines)
             exact_to_date = [ZERO] * len(lines)
@@ -277,10 +305,15 @@ def _printed_months(p: Projection) -> list[dict[str, Decimal]]:
         net_profit = retained[t] - retained[k] + draws[k]
         rest = net_profit - sum(lines, ZERO) + depreciation + interest[k] + tax[k]
         to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
-        _spread(lines, exact, to_date, exact_to_date, rest)
+        # A projected month's differences from the forecast stay blank: no unit goes there.
+        fixed = () if not bridge or month.actual_months else (n - 1, len(lines) - 1)
+        _spread(lines, exact, to_date, exact_to_date, rest, fixed)
         printed_to_date = [a + b for a, b in zip(printed_to_date, lines, strict=True)]
-        row = {f"revenue:{i}": lines[i] for i in range(n)}
-        row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(expenses))}
+        row = {f"revenue:{i}": lines[i] for i in range(len(p.streams))}
+        row |= {f"expense:{i}": lines[n + 1 + i] for i in range(len(p.categories))}
+        if bridge:
+            row["revenue_actual"] = lines[n - 1]
+            row["costs_actual"] = lines[-1]
         row["revenue"] = sum(lines[:n], ZERO)
         row["cost_of_sales"] = lines[n]
         row["gross"] = row["revenue"] + row["cost_of_sales"]
@@ -340,25 +373,28 @@ def _spread(
     to_date: list[Decimal],
     exact: Sequence[Decimal],
     rest: Decimal,
+    fixed: Sequence[int] = (),
 ) -> None:
     """Adds ``rest`` whole units to the month's ``lines`` (exact amounts ``month``), one
     unit at a time, each to the line whose fiscal year to date (``to_date`` printed,
     ``exact``) it leaves nearest its exact amount (on a tie, the largest line of the
     month, then the first), so that a year's rounding evens out. A line whose exact
     amount is whole (a price times units, a rent) takes a unit only when no line with
-    cents has an amount that month: a reader checks those against the assumptions."""
+    cents has an amount that month: a reader checks those against the assumptions. The
+    lines at ``fixed`` take no unit."""
     step = _UNIT if rest > 0 else -_UNIT
     units = abs(int(rest))
+    free = [i for i in range(len(lines)) if i not in fixed]
     if units > 2 * len(lines):
         # Beyond two units a line (amounts past 28 digits lose their last digits in the
         # projection), the excess goes to the largest line at once, not unit by unit.
         excess = (units - 2 * len(lines)) * step
-        largest = max(range(len(lines)), key=lambda i: (abs(month[i]), -i))
+        largest = max(free, key=lambda i: (abs(month[i]), -i))
         to_date[largest] += excess
         lines[largest] += excess
         units = 2 * len(lines)
     # Lines with an amount this month take the units; a line with nothing prints 0.
-    candidates = [i for i, amount in enumerate(month) if amount] or range(len(lines))
+    candidates = [i for i in free if month[i]] or free
     for _ in range(units):
         best = min(
             candidates,
@@ -444,17 +480,25 @@ def year_summary(
     with localcontext(_WIDE):
         columns = [_column(printed, y.first - start, y.last - start) for y in years]
         lines = tuple(
-            Line(key, name, style, tuple(c[figure] for c in columns))
+            Line(
+                key,
+                name,
+                style,
+                tuple(_figure(y, c, figure) for y, c in zip(years, columns, strict=True)),
+                figure in _SIGNED,
+            )
             for key, name, style, figure in _income_rows(projection)
         )
+        # The DSCR's numerator as its definition reads: EBITDA, less (positive amounts)
+        # income tax paid and owner draws.
         ebitda = [c["ebitda"] for c in columns]
-        tax_paid = [-whole(y.tax_paid) for y in years]
-        draws = [c["draws"] for c in columns]
-        available = [a + b + c for a, b, c in zip(ebitda, tax_paid, draws, strict=True)]
+        tax_paid = [whole(y.tax_paid) for y in years]
+        draws = [-c["draws"] for c in columns]
+        available = [a - b - c for a, b, c in zip(ebitda, tax_paid, draws, strict=True)]
         coverage = (
             Line("fin_ebitda", "", "item", tuple(ebitda)),
-            Line("fin_income_tax_paid", "", "item", tuple(tax_paid)),
-            Line("fin_owner_draws", "", "item", tuple(draws)),
+            Line("fin_less_income_tax_paid", "", "item", tuple(tax_paid)),
+            Line("fin_less_owner_draws", "", "item", tuple(draws)),
             Line("fin_cash_available", "", "subtotal", tuple(available)),
             Line("fin_debt_service", "", "item", tuple(whole(y.debt_service) for y in years)),
         )
@@ -505,13 +549,18 @@ def statements(
                             label,
                             name,
                             style,
-                            tuple(values[c.first, c.last][figure] for c in page) if figure else (),
+                            tuple(_figure(c, values[c.first, c.last], figure) for c in page)
+                            if figure
+                            else (),
+                            figure in _SIGNED,
                         )
                         for label, name, style, figure in rows
+                        if figure not in _BRIDGE or any(c.actual_months for c in page)
                     ),
                 )
                 for page in column_pages(columns, per_page)
             ),
+            projection.has_actuals,
         )
         for key, rows in tables
     )

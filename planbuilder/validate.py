@@ -532,7 +532,7 @@ def validate(sources: Sources, today: dt.date | None = None) -> Validated:
     financials = None
     if fin is not None and fin.data is not None:
         milestone_ids = {m["id"] for m in lists["milestones"] if "id" in m}
-        financials = check_financials(fin, ctx, milestone_ids, problems)
+        financials = check_financials(fin, ctx, milestone_ids, problems, as_of)
 
     sections = [_check_section(s, sources.root, ctx, problems) for s in sources.sections]
 

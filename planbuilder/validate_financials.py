@@ -3,9 +3,10 @@ declared in ``records.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from planbuilder.calendar import month_index, month_name
+from planbuilder.calendar import index_of, month_index, month_name
 from planbuilder.load import YamlDoc
 from planbuilder.problems import Problem, did_you_mean, error, warning
 from planbuilder.records import FINANCIALS, STANDARD_USES
@@ -13,9 +14,14 @@ from planbuilder.schema import Checker, Context
 
 
 def check_financials(
-    doc: YamlDoc, ctx: Context, milestone_ids: set[str], problems: list[Problem]
+    doc: YamlDoc,
+    ctx: Context,
+    milestone_ids: set[str],
+    problems: list[Problem],
+    as_of: dt.date | None = None,
 ) -> dict[str, Any] | None:
-    """Clean ``financials.yaml``; add every problem (schema and domain) to ``problems``."""
+    """Clean ``financials.yaml``; add every problem (schema and domain) to ``problems``.
+    ``as_of`` is the plan's day: no month after it has actuals yet."""
     checker = Checker(doc, ctx)
     data = checker.record(FINANCIALS, doc.data, ())
     problems.extend(checker.problems)
@@ -138,6 +144,16 @@ def check_financials(
             )
     for month in data.get("actuals", {}):
         within(month, ("actuals", month), "actuals")
+        inside = first <= month_index(month) <= last  # else reported just above
+        if inside and as_of is not None and month_index(month) > index_of(as_of):
+            problems.append(
+                error(
+                    f"actuals for {month} come after `as_of` {as_of}: that month has not "
+                    "happened yet",
+                    at(("actuals", month)),
+                    hint="check the month, or move `as_of` in plan.yaml",
+                )
+            )
     given = doc.data if isinstance(doc.data, dict) else {}
     opening_given = given.get("opening_balance")
     if "starting_cash" in given and isinstance(opening_given, dict) and "cash" in opening_given:

@@ -55,7 +55,10 @@ def test_forecast_costs_leave_out_capex_which_has_its_own_line():
         D(5200),
         D(200),
     )
-    assert costs.forecast == money.base.months[1].costs  # as the income statement has them
+    # The forecast as the income statement's lines have it; its total is the actual.
+    february = money.base.months[1]
+    assert costs.forecast == february.cost_of_sales + sum(february.expenses)
+    assert costs.actual == february.costs
 
 
 def test_capex_actuals_are_a_field_with_a_position(make_plan):
@@ -75,10 +78,9 @@ def test_sample_forecast_and_actual_shows_costs_and_capital_spending(sample_site
     page = html.unescape((sample_site / "financials.html").read_text())
     table = re.search(r'<table class="fin-table variance-table">.*?</table>', page, re.S)[0]
     cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
-    # March 2026 by the income statement: cost of sales 14,369.24 + expenses 13,054.05.
-    assert "Costs (cost of sales and operating expenses) $27,423.29 $31,072.40 +$3,649.11" in (
-        cells
-    )
+    # March 2026 by the forecast's income statement lines: cost of sales 14,369.24 +
+    # expenses 13,054.05 = 27,423.29; actual 28,190.10, 766.81 more.
+    assert "Costs (cost of sales and operating expenses) $27,423.29 $28,190.10 +$766.81" in (cells)
     assert "Capital spending $39,240.00 $39,240.00 $0.00" in cells
     assert "$66,663.29" not in cells  # costs with the roaster in them
     assert "Capital spending $39,240.00" in pdf_text(sample_pdf)
@@ -137,9 +139,13 @@ def test_sample_debt_summary_labels_its_totals(sample_pdfs):
 
 def test_dscr_table_names_tax_paid_and_break_even_names_ebitda(sample_pdfs, sample_site):
     lender = pdf_text(sample_pdfs["lender"])
-    # FY 2027 pays FY 2026's tax (3,599.83, due three months after the year end).
-    assert "Income tax paid $0 −$3,600 −$9,365" in lender
-    assert "Income tax −$3,600 −$9,365 −$38,826" in lender  # the expense, by year
+    # FY 2027 pays FY 2026's tax, due after the year end: (20,199 of profit before tax −
+    # 8,000 of losses carried forward) × 21 % = 2,561.79. The DSCR table subtracts it
+    # as its definition reads, a positive amount under "less".
+    assert "less income tax paid $0 $2,562 $9,365" in lender
+    assert "Income tax −$2,562 −$9,365 −$38,826" in lender  # the expense, by year
+    assert "Debt-service coverage by fiscal year · DSCR = (EBITDA" in lender
+    assert "DSCR · DSCR" not in lender
     investor = pdf_text(sample_pdfs["investor"])
     assert "Break-even (EBITDA)" in investor and "operating profit)" not in investor
     assert "Break-even (EBITDA)" in (sample_site / "financials.html").read_text()
@@ -276,14 +282,14 @@ def test_the_document_date_is_the_plans_date(sample_build, sample_pdf):
 
 def test_sample_explains_its_first_quarter_with_figures(sample_build, sample_pdfs):
     figures = sample_build.report.figures
-    # Jan–Mar 2026 by hand: actual 24,105.50 + 24,880.10 + 25,102.00 = 74,087.60 against
-    # 29,660.00 + 30,429.50 + 31,740.25 = 91,829.75: 17,742.15 less, −19.3 %.
-    assert figures.get("actuals.revenue").value == D("74087.60")
+    # Jan–Mar 2026 by hand: actual 28,770.20 + 29,610.40 + 30,851.90 = 89,232.50 against
+    # 29,660.00 + 30,429.50 + 31,740.25 = 91,829.75: 2,597.25 less, −2.8 %.
+    assert figures.get("actuals.revenue").value == D("89232.50")
     assert figures.get("actuals.revenue-forecast").value == D("91829.75")
-    assert figures.get("actuals.revenue-difference-pct").value == D("-19.3")
+    assert figures.get("actuals.revenue-difference-pct").value == D("-2.8")
     assert figures.get("actuals.2026-03.capex").value == D("39240.00")
     text = pdf_text(sample_pdfs["lender"])
-    assert "revenue was $74,087.60 against the $91,829.75 forecast (−19.3%)" in text
+    assert "revenue was $89,232.50 against the $91,829.75 forecast (−2.8%)" in text
     for reader in sample_pdfs.values():
         assert not re.search(r"\d %", pdf_text(reader))  # en_US writes 48%, not 48 %
 

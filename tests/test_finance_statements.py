@@ -248,6 +248,10 @@ def random_plans(draw):
                 delay=draw(st.sampled_from([(), ("S0",)])),
             ),
         ),
+        actuals=tuple(
+            (month, *(draw(st.none() | amounts) for _ in range(3)))
+            for month in sorted(draw(st.sets(st.integers(0, 11).map(lambda k: JAN + k))))
+        ),
     )
 
 

@@ -301,17 +301,44 @@ LABELS: dict[str, object] = {
     "fin_income_statement": "Income statement",
     "fin_balance_sheet": "Balance sheet",
     "fin_cash_flow_statement": "Cash-flow statement",
-    "fin_statements_note": (
+    # Each statement's caption says what its fiscal-year column is.
+    "fin_income_statement_note": (
         "Amounts in whole {currency}; months for the first two years, then quarters, and "
-        "a total for each fiscal year. Balances are those at the end of each period. Every "
-        "total is the sum of the amounts shown."
+        "each fiscal year's total, the sum of its periods. Costs are negative; a cost line's "
+        "positive amount, marked +, is a credit. Every subtotal is the sum of the lines "
+        "above it."
     ),
+    "fin_balance_sheet_note": (
+        "Amounts in whole {currency} at the end of each period: months for the first two "
+        "years, then quarters, and each fiscal year's closing balance. Every total is the "
+        "sum of the lines above it."
+    ),
+    "fin_cash_flow_statement_note": (
+        "Amounts in whole {currency}; months for the first two years, then quarters, and "
+        "each fiscal year's total, the sum of its periods; for the year, cash at the start "
+        "is its opening cash and cash its closing cash. Every subtotal is the sum of the "
+        "lines above it."
+    ),
+    "fin_actuals_note": (
+        "Periods marked “Actual” use the actual totals of revenue, costs and capital "
+        "expenditure; the forecast's lines stay, and a line “difference from forecast” "
+        "takes revenue and costs to their actual totals. The rest is projected."
+    ),
+    "fin_actual_revenue_difference": "Actual revenue: difference from forecast",
+    "fin_actual_costs_difference": "Actual costs: difference from forecast",
+    "fin_basis": {
+        "actual": "Actual",
+        "projected": "Projected",
+        "mixed": "Actual and projected",
+    },
+    "fin_actual_to": "Actual to {month}",
     "fin_operating_expenses": "Operating expenses",
     "fin_depreciation": "Depreciation",
     "fin_ebit": "EBIT",
     "fin_profit_before_tax": "Profit before tax",
     "fin_income_tax": "Income tax",
-    "fin_income_tax_paid": "Income tax paid",
+    "fin_less_income_tax_paid": "less income tax paid",
+    "fin_less_owner_draws": "less owner draws and dividends",
     "fin_assets": "Assets",
     "fin_receivables": "Receivables",
     "fin_inventory": "Inventory",
@@ -376,7 +403,8 @@ LABELS: dict[str, object] = {
     "fin_net_profit_total": "Net profit over the projection",
     "fin_no_debt_service": "—",
     "fin_other_cash": "Tax, draws, working capital",
-    "fin_cash_available": "EBITDA − tax paid − draws",
+    "fin_cash_available": "Cash available for debt service",
+    "fin_dscr_caption": "Debt-service coverage by fiscal year",
 }
 
 
