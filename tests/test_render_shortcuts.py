@@ -1,0 +1,50 @@
+"""The site's rendering shortcuts give the very bytes of the plain way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from markupsafe import Markup, escape
+
+from planbuilder.render.environment import SANDBOX_ALL_ENV, make_environment
+from planbuilder.render.formatting import Formatter
+from planbuilder.themes import resolve_theme
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>mine</b>"
+
+
+VALUES = [
+    "plain",
+    "<script>alert('x') & \"y\"</script>",
+    Markup("<em>kept</em>"),
+    7,
+    2.5,
+    Decimal("-3.10"),
+    None,
+    _Html(),
+    ("<a>", 1),
+]
+
+
+@pytest.mark.parametrize("sandboxed", [False, True])
+def test_what_a_template_outputs_is_escaped_as_markupsafe_does(
+    tmp_path, monkeypatch, sandboxed: bool
+):
+    monkeypatch.delenv(SANDBOX_ALL_ENV, raising=False)
+    theme = resolve_theme("default", tmp_path / "theme")
+    env = make_environment(theme, Formatter("en_US", "USD"), sandboxed=sandboxed)
+    template = env.from_string(
+        "{% for v in values %}[{{ v }}]{% endfor %}"
+        "{% set block %}<i>{{ values[1] }}</i>{% endset %}{{ block }}"
+        "{% macro m(v) %}<u>{{ v }}</u>{% endmacro %}{{ m(values[1]) }}"
+    )
+    # A plan's data never holds an object of its own with ``__html__``.
+    values = [v for v in VALUES if not (sandboxed and isinstance(v, _Html))]
+    expected = "".join(f"[{escape(v)}]" for v in values)
+    expected += f"<i>{escape(values[1])}</i><u>{escape(values[1])}</u>"
+    assert template.render(values=values) == expected
+    assert "<script>" not in template.render(values=values)
