@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
+from planbuilder.render import charts
 from planbuilder.render.environment import SANDBOX_ALL_ENV, make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.themes import resolve_theme
@@ -48,3 +52,15 @@ def test_what_a_template_outputs_is_escaped_as_markupsafe_does(
     expected += f"<i>{escape(values[1])}</i><u>{escape(values[1])}</u>"
     assert template.render(values=values) == expected
     assert "<script>" not in template.render(values=values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab -\t\n\r\x0b\x0c\u00a0\u3000\x1cé<&"), max_size=40),
+    st.sampled_from([20.0, 60.0, 160.0, 440.0]),
+)
+def test_a_chart_label_wraps_as_textwrap_wraps_it(text: str, room: float):
+    size = 13
+    limit = max(4, int(room / (0.62 * size)))
+    expected = textwrap.wrap(text, limit, break_on_hyphens=False) or [text]
+    assert charts.wrap(text, room, size) == expected
