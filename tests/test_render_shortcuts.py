@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
-from planbuilder.render import charts
+from planbuilder.render import charts, site
 from planbuilder.render.environment import SANDBOX_ALL_ENV, make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.themes import resolve_theme
@@ -64,3 +66,24 @@ def test_a_chart_label_wraps_as_textwrap_wraps_it(text: str, room: float):
     limit = max(4, int(room / (0.62 * size)))
     expected = textwrap.wrap(text, limit, break_on_hyphens=False) or [text]
     assert charts.wrap(text, room, size) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(), st.text(), st.text()), max_size=5))
+def test_the_search_index_is_the_json_of_its_entries(texts):
+    entries = tuple(
+        site.SearchEntry("page", title, f"sections/{i}.html", text + words)
+        for i, (title, text, words) in enumerate(texts)
+    )
+    data = [{"k": e.kind, "t": e.title, "u": e.url, "x": e.text} for e in entries]
+    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+    assert site.search_index_js(entries) == f"window.planbuilderSearch = {body};\n".encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab #*_`>|\n\t[]()!"), max_size=60))
+def test_a_chapter_is_found_by_its_words_without_markup(markdown: str):
+    assume("](" not in markdown)  # links and images: another pattern, unchanged
+    words = site._plain(markdown)
+    assert words == " ".join(re.sub(r"[#*_`>|]+", " ", markdown).split())
+    assert not set("#*_`>|") & set(words)

@@ -191,7 +191,7 @@ CSV_FILES = {
     "projection": "data/projection.csv",
 }
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|]+")
-_MARKS = re.compile(r"[#*_`>|]+")
+_MARK_CHARACTERS = "#*_`>|"
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,12 @@ class SearchEntry:
 def _plain(markdown: str) -> str:
     """Markdown as searchable words: link targets and markup characters dropped."""
     if "](" not in markdown:  # no link or image: only markup characters to drop
-        return " ".join(_MARKS.sub(" ", markdown).split())
+        # Each one made a space, as the runs of them _MARKUP makes one space: split()
+        # joins the spaces either way, and str.replace is quicker than the pattern.
+        for mark in _MARK_CHARACTERS:
+            if mark in markdown:
+                markdown = markdown.replace(mark, " ")
+        return " ".join(markdown.split())
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
@@ -260,14 +265,23 @@ def _milestone_entry(v) -> SearchEntry:
     )
 
 
+#: A string as JSON, ASCII only: what ``json.dumps(..., ensure_ascii=True)`` writes for it.
+_json_text = json.encoder.encode_basestring_ascii
+
+
 def search_index_js(entries: tuple[SearchEntry, ...]) -> bytes:
     """The index as a script; ASCII-only JSON, so no text can close the script early."""
     kept, made = _ENTRY_JSON[0], {}
     for e in entries:
         found = kept.get(id(e))
         if found is None or found[0] is not e:
-            data = {"k": e.kind, "t": e.title, "u": e.url, "x": e.text}
-            found = (e, json.dumps(data, ensure_ascii=True, separators=(",", ":")))
+            # json.dumps({"k": kind, "t": title, "u": url, "x": text}, ensure_ascii=True,
+            # separators=(",", ":")), each string quoted by the function json uses.
+            text = (
+                f'{{"k":{_json_text(e.kind)},"t":{_json_text(e.title)},'
+                f'"u":{_json_text(e.url)},"x":{_json_text(e.text)}}}'
+            )
+            found = (e, text)
         made[id(e)] = found
     _ENTRY_JSON[0] = made
     # The same text as json.dumps of the whole list with these separators.
