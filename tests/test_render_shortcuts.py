@@ -10,12 +10,17 @@ from decimal import Decimal
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup, escape
 
+from planbuilder.build import build
 from planbuilder.render import charts, site
+from planbuilder.render import environment as environment_module
 from planbuilder.render.environment import SANDBOX_ALL_ENV, make_environment
 from planbuilder.render.formatting import Formatter
 from planbuilder.themes import resolve_theme
+
+from .conftest import REPO, TODAY
 
 
 class _Html:
@@ -87,3 +92,102 @@ def test_a_chapter_is_found_by_its_words_without_markup(markdown: str):
     words = site._plain(markdown)
     assert words == " ".join(re.sub(r"[#*_`>|]+", " ", markdown).split())
     assert not set("#*_`>|") & set(words)
+
+
+# -- Chapter pages made from a shell -------------------------------------------------------
+
+#: Enough chapters for their pages to be made from the shell.
+COUNT = site.SHELL_MIN_PAGES + 3
+TITLES = ['Plan & "growth" <2027>', "Café d'été 🚀", "Ü: a colon", "x", "{{ not code }}"]
+
+
+def _title(i: int) -> str:
+    return f"{TITLES[i % len(TITLES)]} {i}"
+
+
+def _chapters(count: int) -> dict[str, str]:
+    return {
+        f"sections/{i:02}-part-{i}.md": f"---\ntitle: {json.dumps(_title(i), ensure_ascii=False)}"
+        f"\norder: {10 * i + 5}\n---\nWords about part {i} & <b>more</b>.\n"
+        for i in range(count)
+    }
+
+
+def _build(plan, out, monkeypatch, shell: bool):
+    """The build, and the templates rendered for it."""
+    names: list[str] = []
+    original = site.render_template
+
+    def counted(env, name, context):
+        names.append(name)
+        return original(env, name, context)
+
+    monkeypatch.setattr(site, "render_template", counted)
+    monkeypatch.setattr(site, "SHELL_MIN_PAGES", site.SHELL_MIN_PAGES if shell else 10**9)
+    result = build(plan, out, pdf=False, today=TODAY)
+    assert result.ok, result.problems
+    return result, names
+
+
+def _pages(result) -> dict[str, bytes]:
+    return {k: v for k, v in result.site_files.files.items() if k.endswith(".html")}
+
+
+@pytest.mark.parametrize("extra", [{}, {"team.yaml": "- {id: ada, name: Ada, role: Founder}\n"}])
+def test_chapter_pages_from_the_shell_are_the_pages_their_template_renders(
+    make_plan, tmp_path, monkeypatch, extra
+):
+    """With and without a page after the last chapter (the last one has no "next")."""
+    plan = make_plan({**_chapters(COUNT), **extra})
+    shelled, names = _build(plan, tmp_path / "a", monkeypatch, shell=True)
+    assert names.count("section.html") <= 4  # the shell, two checks, a page without "next"
+    plain, names = _build(plan, tmp_path / "b", monkeypatch, shell=False)
+    assert names.count("section.html") == COUNT
+    assert _pages(shelled) == _pages(plain)
+    page = _pages(shelled)["sections/part-6.html"].decode()  # made from the shell
+    assert "<title>Café d&#39;été 🚀 6 · " in page and 'href="../sections/part-7.html"' in page
+
+
+@pytest.mark.parametrize("name", ["section.html", "base.html"])
+def test_a_plan_that_overrides_the_page_templates_gets_every_chapter_rendered_by_them(
+    make_plan, tmp_path, monkeypatch, name
+):
+    bundled = (REPO / "themes/default/templates" / name).read_text()
+    mine = bundled.replace("</body>", "<p class='mine'>{{ page.title | upper }}</p></body>")
+    mine = mine.replace("{% block content %}", "{% block content %}<p>{{ section.order }}</p>")
+    assert mine != bundled
+    plan = make_plan({**_chapters(COUNT), f"theme/templates/{name}": mine})
+    result, names = _build(plan, tmp_path / "a", monkeypatch, shell=True)
+    assert names.count("section.html") == COUNT
+    for i in range(COUNT):
+        page = _pages(result)[f"sections/part-{i}.html"].decode()
+        title = _title(i)
+        if name == "base.html":
+            assert f"<p class='mine'>{escape(title.upper())}</p>" in page
+        else:
+            assert f"<p>{10 * i + 5}</p>" in page
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{{ page.title | upper }}",  # a marker changed
+        "{{ section.order }}",  # a value not marked, different on every page
+    ],
+)
+def test_a_chapter_template_that_writes_a_value_its_own_way_gets_its_pages_rendered(
+    make_plan, tmp_path, monkeypatch, content
+):
+    """The bundled templates as one that the shell cannot stand for: the check notices."""
+
+    def environment(theme, fmt):
+        env = environment_module._environment.__wrapped__(theme, fmt, False, True)
+        section = '{% extends "base.html" %}{% block content %}<p>' + content + "</p>{% endblock %}"
+        env.loader = ChoiceLoader([DictLoader({"section.html": section}), env.loader])
+        return env
+
+    monkeypatch.setattr(site, "make_environment", environment)
+    plan = make_plan(_chapters(COUNT))
+    shelled, _ = _build(plan, tmp_path / "a", monkeypatch, shell=True)
+    plain, _ = _build(plan, tmp_path / "b", monkeypatch, shell=False)
+    assert _pages(shelled) == _pages(plain)

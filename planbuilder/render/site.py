@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup, escape
@@ -365,6 +365,133 @@ class NavCache:
         return shared.replace(link, link + ' aria-current="page"', 1)
 
 
+#: From this many chapter pages to render, they are made from a shell (``ChapterShells``);
+#: below, each is rendered by its template, as making the shell costs two renders.
+SHELL_MIN_PAGES = 10
+
+
+class ChapterShells:
+    """Chapter pages made from one rendering of ``section.html`` with markers in it.
+
+    On a chapter page of the bundled theme, the values that differ from page to page are
+    the page's (its id, title and path), the chapter's (slug, title, path, Markdown and
+    rendered body), the navigation markup, and the previous and next pages'; the template
+    writes each as escaped text, and nothing else on the page depends on them. The shell
+    is the page rendered with a marker in place of each value, cut at the markers; a page
+    is then the pieces joined with its own values, escaped, in place of the markers.
+
+    Checked before use: the shell is made from the first chapter page rendered, and the
+    next one rendered by its template too must be what the shell gives for it (so a value
+    the template writes another way, or a value not marked that differs between pages,
+    shows). Any difference, a marker changed or missing, or a page without navigation
+    markup or a previous or next page, and pages are rendered by their template. Not
+    used for templates a plan overrides, nor with review marks (see ``render_site``).
+    """
+
+    #: Every marked value: where it is found in a chapter page's context. The page's id
+    #: is ``section:`` and the chapter's slug, and marked so.
+    MARKED = (
+        ("page", "title"),
+        ("page", "path"),
+        ("section", "slug"),
+        ("section", "title"),
+        ("section", "path"),
+        ("section", "body"),
+        ("previous_page", "id"),
+        ("previous_page", "title"),
+        ("previous_page", "path"),
+        ("next_page", "id"),
+        ("next_page", "title"),
+        ("next_page", "path"),
+    )
+
+    def __init__(self, env):
+        self.env = env
+        # None: not made yet; False: not used in this render; else (pieces, verified)
+        self.shell: tuple[list, bool] | bool | None = None
+        self.filled = 0  # pages made from the shell (tests count them)
+
+    @staticmethod
+    def _usable(context: dict) -> bool:
+        return (
+            "nav_markup" in context
+            and context["previous_page"] is not None
+            and context["next_page"] is not None
+            and _PLAIN_SLUG.fullmatch(context["section"].slug) is not None
+        )
+
+    @staticmethod
+    def _marker(name: str) -> str:
+        # Nothing the templates leave alone changes it (no capital, no colon, nothing
+        # escaped); a template that changes it (upper, replace, ...) loses it.
+        return f"\x00pb-{name.replace('_', '-')}\x00"
+
+    def page(self, context: dict) -> str | None:
+        """The page from the shell, or ``None``: render it by its template (then hand the
+        result to ``rendered``)."""
+        if not isinstance(self.shell, tuple) or not self.shell[1] or not self._usable(context):
+            return None
+        self.filled += 1
+        return self._fill(self.shell[0], context)
+
+    def rendered(self, context: dict, html: str) -> None:
+        """A chapter page rendered by its template: the first makes the shell, the
+        second checks it."""
+        if self.shell is False or not self._usable(context):
+            return
+        if self.shell is None:
+            self.shell = self._make(context)
+            return
+        pieces, _ = self.shell
+        self.shell = (pieces, True) if self._fill(pieces, context) == html else False
+
+    def _make(self, context: dict) -> tuple[list, bool] | bool:
+        probe = dict(context)
+        for name in {name for name, _ in self.MARKED}:
+            marks = {
+                field: self._marker(f"{name}-{field}") for n, field in self.MARKED if n == name
+            }
+            if name == "page":
+                marks["id"] = "section:" + self._marker("section-slug")
+            probe[name] = replace(context[name], **marks)
+        probe["body"] = Markup(self._marker("body"))
+        probe["nav_markup"] = Markup(self._marker("nav-markup"))
+        try:
+            html = render_template(self.env, "section.html", probe)
+        except TemplateProblem:
+            return False  # the page's own render reports it
+        slots = {self._marker(f"{n}-{f}"): (n, f) for n, f in self.MARKED}
+        slots |= {self._marker("body"): "body", self._marker("nav-markup"): "nav_markup"}
+        pieces: list = []
+        at = 0
+        for found in re.finditer("\x00pb-[a-z-]+\x00", html):
+            if found.group() not in slots:
+                return False
+            pieces += [html[at : found.start()], slots[found.group()]]
+            at = found.end()
+        pieces.append(html[at:])
+        if any("\x00" in piece for piece in pieces[::2]):
+            return False  # a marker the template changed
+        return pieces, False
+
+    @staticmethod
+    def _fill(pieces: list, context: dict) -> str:
+        parts = []
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                parts.append(piece)
+            elif isinstance(piece, tuple):
+                parts.append(escape(getattr(context[piece[0]], piece[1])))
+            else:
+                parts.append(context[piece])  # markup: the body, the navigation
+        return "".join(parts)
+
+
+#: A chapter's slug as ``slugs.section_slug`` makes it: a template's filters leave it as
+#: they leave a marker.
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
+
+
 def render_site(
     report: Report,
     theme: Theme,
@@ -417,6 +544,16 @@ def render_site(
     chapter_at |= {p.id: None for p in pages if p.group == "home"}
     navs: dict = {}
     nav_cache = NavCache(env)
+    shared: dict[str, dict] = {}  # by the page's way back to the site root
+    to_render = [
+        p
+        for p in chapters
+        if not incremental or p.id.split(":", 1)[1] in only_sections  # type: ignore[operator]
+    ]
+    overridden = theme.override is not None and (theme.override / "templates").is_dir()
+    shell = ChapterShells(env) if len(to_render) >= SHELL_MIN_PAGES else None
+    if overridden or changes is not None:
+        shell = None  # an override may show anything; review marks badge chapters
     for index, page in enumerate([*pages, search_page]):
         chapter = page.id.startswith("section:")
         if incremental and (
@@ -425,28 +562,33 @@ def render_site(
             # A checked path of the previous build (OutputFiles.add checks each one new).
             out.files[page.path] = previous.files[page.path]
             continue
+        root_path = page.root
+        if root_path not in shared:
+            shared[root_path] = {
+                "report": report,
+                "plan": plan,
+                "meta": plan.meta,
+                "pages": pages,
+                "nav": None,
+                "search_entries": entries,
+                # output path → href from this page, for the CSV links of its tables
+                "csv": {
+                    name: root_path + path for name, path in CSV_FILES.items() if path in downloads
+                },
+                "root": root_path,
+                # (edition, href relative to the site root) of each PDF built with the site
+                "pdf_links": [(edition, root_path + href) for edition, href in pdf_links],
+                "money": report.financials,
+                "changes": changes,  # review marks (build --changes-since), else None
+            }
         context = {
-            "report": report,
-            "plan": plan,
-            "meta": plan.meta,
+            **shared[root_path],
             "page": page,
-            "pages": pages,
-            "nav": None,
             "previous_page": pages[index - 1] if 0 < index < len(pages) else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
-            "search_entries": entries,
-            # output path → href from this page, for the CSV links of its tables
-            "csv": {
-                name: page.root + path for name, path in CSV_FILES.items() if path in downloads
-            },
-            "root": page.root,
-            # (edition, href relative to the site root) of each PDF built with the site
-            "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
             "charts": Charts(report, fmt, labels),
-            "money": report.financials,
-            "changes": changes,  # review marks (build --changes-since), else None
         }
-        if page.id.startswith("section:"):
+        if chapter:
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
             context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
@@ -454,14 +596,18 @@ def render_site(
         if window not in navs:
             navs[window] = navigation(pages, labels, window)
         context["nav"] = navs[window]
-        nav_markup = nav_cache.markup(page, context, (page.root, window))
+        nav_markup = nav_cache.markup(page, context, (root_path, window))
         if nav_markup is not None:
             context["nav_markup"] = nav_markup
-        try:
-            html = render_template(env, page.template, context)
-        except TemplateProblem as exc:
-            problems.append(exc.problem)
-            continue
+        html = shell.page(context) if chapter and shell is not None else None
+        if html is None:
+            try:
+                html = render_template(env, page.template, context)
+            except TemplateProblem as exc:
+                problems.append(exc.problem)
+                continue
+            if chapter and shell is not None:
+                shell.rendered(context, html)
         out.add(page.path, html.encode("utf-8"))
     out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
     for relative, content in downloads.items():
