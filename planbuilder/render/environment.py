@@ -412,7 +412,8 @@ class FragmentCache:
                 return missing
 
         def keep_fragment(kind: str, record: Any, markup: Any, extra: Any = None) -> Markup:
-            made = escape(markup)  # text that is not markup yet stays text
+            # Text that is not markup yet stays text (a ``set`` block's is markup already).
+            made = markup if type(markup) is Markup else escape(markup)
             with self._lock:
                 self.kinds.setdefault(kind, {})[id(record)] = [record, extra, made, self.round]
                 self.last_used[kind] = self.round

@@ -5,6 +5,7 @@ All links are relative, so the site works when opened straight from disk.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Collection
@@ -39,7 +40,13 @@ class Page:
     @property
     def root(self) -> str:
         """Relative prefix from this page back to the site root."""
-        return "../" * (len(PurePosixPath(self.path).parts) - 1)
+        return _root_of(self.path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of(path: str) -> str:
+    # Asked several times for each page: a path parsed once.
+    return "../" * (len(PurePosixPath(path).parts) - 1)
 
 
 def site_pages(report: Report, changes: object | None = None) -> list[Page]:
@@ -251,7 +258,8 @@ def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]
         SearchEntry("kpi", k.name, f"kpis.html#kpi-{k.id}", k.description or "") for k in plan.kpis
     ]
     last = _LAST_ENTRIES[0]
-    entries = [last.get(e, e) for e in entries]
+    if last:  # (nothing kept in a new process)
+        entries = [last.get(e, e) for e in entries]
     _LAST_ENTRIES[0] = {e: e for e in entries}
     return tuple(entries)
 
