@@ -247,11 +247,16 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     dates = [report.as_of]
     for v in views:
         m = v.milestone
-        dates += [m.due] + ([m.done] if m.done else []) + [h.due for h in m.history if h.due]
+        dates.append(m.due)
+        if m.done:
+            dates.append(m.done)
+        if m.history:
+            dates += [h.due for h in m.history if h.due]
     # 900 units on a 174 mm column: 13 units print at 7 pt.
     width, size, top = 900, 13, 40
     leading = size * LEADING
-    widest = max(text_width(v.milestone.title, size) for v in views)
+    # text_width grows with the length alone: the longest title is the widest.
+    widest = text_width(max((v.milestone.title for v in views), key=len), size)
     room = min(max(widest, 160.0), TIMELINE_LABEL_MAX)
     axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 16 + room + 12, 880)
     if len(_TIMELINE_ROWS) > _TIMELINE_KEEP:
@@ -341,12 +346,21 @@ def _timeline_row(
     first = cy + 4.5 - leading * (len(lines) - 1) / 2
     body = [f'<g class="milestone status-{status}">']
     body.append(_lines(16, first, lines, size=size, leading=leading))
+    # The lines and dot written out (as _line and _el write them): one row per milestone.
+    y = _num(cy)
     if x_first is not None:  # recalibrated: a dotted line from the first planned date
-        body.append(_line(x_first, cy, x_due, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
-        body.append(_el("circle", cx=x_first, cy=cy, r=2.5, fill=MUTED))
+        x = _num(x_first)
+        body.append(
+            f'<line x1="{x}" y1="{y}" x2="{_num(x_due)}" y2="{y}" stroke="{MUTED}" '
+            'stroke-width="1.5" stroke-dasharray="2 3"/>'
+            f'<circle cx="{x}" cy="{y}" r="2.5" fill="{MUTED}"/>'
+        )
     if m.done and m.done != m.due:  # done early or late: a solid line from due to done
         colour = STATUS_STYLE[status][1]
-        body.append(_line(x_due, cy, x_done, cy, colour, stroke_width=2))
+        body.append(
+            f'<line x1="{_num(x_due)}" y1="{y}" x2="{_num(x_done)}" y2="{y}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
     body.append(_marker(status, x_due if x_done is None else x_done, cy))
     body.append("</g>")
     return "".join(body)
