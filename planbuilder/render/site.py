@@ -333,7 +333,8 @@ class NavCache:
 
     def __init__(self, env):
         self.env = env
-        self.by_key: dict[tuple, tuple[str, str] | None] = {}
+        # key → (the shared markup, where each link it has once ends), or None
+        self.by_key: dict[tuple, tuple[str, dict[str, int]] | None] = {}
         self.renders = 0  # how many times the block was rendered (tests count them)
 
     def _render(self, context: dict) -> str | None:
@@ -355,15 +356,32 @@ class NavCache:
             shared = self._render({**context, "page": None})
             own = self._render(context)
             self.by_key[key] = None
-            if shared is not None and own is not None:
-                self.by_key[key] = (shared, own)
-                if self._mark(shared, page) != own:
-                    self.by_key[key] = None
+            if shared is not None and own is not None and self._mark(shared, page) == own:
+                self.by_key[key] = (shared, self._links(shared))
         cached = self.by_key[key]
         if cached is None:
             return None
-        marked = self._mark(cached[0], page)
-        return Markup(marked) if marked is not None else None
+        # As _mark, with the one place of the page's link looked up rather than searched.
+        shared, ends = cached
+        end = ends.get(f'href="{escape(page.root + page.path)}"')
+        if end is None:
+            return None
+        return Markup(shared[:end] + ' aria-current="page"' + shared[end:])
+
+    @staticmethod
+    def _links(shared: str) -> dict[str, int]:
+        """Where each link (``href="..."``) that ``shared`` has exactly once ends. Text
+        and attribute values are escaped, so every ``href="`` is a link of its own."""
+        ends: dict[str, int] = {}
+        seen = set()
+        for found in _HREF.finditer(shared):
+            link = found.group()
+            if link in seen:
+                ends.pop(link, None)
+            else:
+                seen.add(link)
+                ends[link] = found.end()
+        return ends
 
     @staticmethod
     def _mark(shared: str, page: Page) -> str | None:
@@ -372,6 +390,8 @@ class NavCache:
             return None
         return shared.replace(link, link + ' aria-current="page"', 1)
 
+
+_HREF = re.compile(r'href="[^"]*"')
 
 #: From this many chapter pages to render, they are made from a shell (``ChapterShells``);
 #: below, each is rendered by its template, as making the shell costs two renders.
@@ -434,9 +454,9 @@ class ChapterShells:
         # escaped); a template that changes it (upper, replace, ...) loses it.
         return f"\x00pb-{name.replace('_', '-')}\x00"
 
-    def page(self, context: dict) -> str | None:
-        """The page from the shell, or ``None``: render it by its template (then hand the
-        result to ``rendered``)."""
+    def page(self, context: dict) -> bytes | None:
+        """The page from the shell, as UTF-8, or ``None``: render it by its template (then
+        hand the result to ``rendered``)."""
         if not isinstance(self.shell, tuple) or not self.shell[1] or not self._usable(context):
             return None
         self.filled += 1
@@ -451,7 +471,8 @@ class ChapterShells:
             self.shell = self._make(context)
             return
         pieces, _ = self.shell
-        self.shell = (pieces, True) if self._fill(pieces, context) == html else False
+        same = self._fill(pieces, context) == html.encode("utf-8")
+        self.shell = (pieces, True) if same else False
 
     def _make(self, context: dict) -> tuple[list, bool] | bool:
         probe = dict(context)
@@ -480,19 +501,22 @@ class ChapterShells:
         pieces.append(html[at:])
         if any("\x00" in piece for piece in pieces[::2]):
             return False  # a marker the template changed
+        # Each piece encoded on its own: a chapter's body, mostly ASCII, then stays one
+        # byte a character instead of being widened by the page's other characters.
+        pieces[::2] = [piece.encode("utf-8") for piece in pieces[::2]]
         return pieces, False
 
     @staticmethod
-    def _fill(pieces: list, context: dict) -> str:
+    def _fill(pieces: list, context: dict) -> bytes:
         parts = []
         for i, piece in enumerate(pieces):
             if i % 2 == 0:
                 parts.append(piece)
             elif isinstance(piece, tuple):
-                parts.append(escape(getattr(context[piece[0]], piece[1])))
+                parts.append(str(escape(getattr(context[piece[0]], piece[1]))).encode("utf-8"))
             else:
-                parts.append(context[piece])  # markup: the body, the navigation
-        return "".join(parts)
+                parts.append(str(context[piece]).encode("utf-8"))  # the body, the navigation
+        return b"".join(parts)
 
 
 #: A chapter's slug as ``slugs.section_slug`` makes it: a template's filters leave it as
@@ -607,8 +631,8 @@ def render_site(
         nav_markup = nav_cache.markup(page, context, (root_path, window))
         if nav_markup is not None:
             context["nav_markup"] = nav_markup
-        html = shell.page(context) if chapter and shell is not None else None
-        if html is None:
+        data = shell.page(context) if chapter and shell is not None else None
+        if data is None:
             try:
                 html = render_template(env, page.template, context)
             except TemplateProblem as exc:
@@ -616,7 +640,8 @@ def render_site(
                 continue
             if chapter and shell is not None:
                 shell.rendered(context, html)
-        out.add(page.path, html.encode("utf-8"))
+            data = html.encode("utf-8")
+        out.add(page.path, data)
     out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
     for relative, content in downloads.items():
         out.add(relative, content)
