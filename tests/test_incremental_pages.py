@@ -352,7 +352,7 @@ def test_chapters_made_from_the_shell_after_a_figure_change_are_a_full_builds(
     filled = []
     page = site.ChapterShells.page
     monkeypatch.setattr(
-        site.ChapterShells, "page", lambda self, c: filled.append(page(self, c)) or filled[-1]
+        site.ChapterShells, "page", lambda self, *a: filled.append(page(self, *a)) or filled[-1]
     )
     after = build(
         sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}

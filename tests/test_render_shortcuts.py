@@ -169,16 +169,18 @@ def test_a_plan_that_overrides_the_page_templates_gets_every_chapter_rendered_by
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "count"),
     [
-        "{{ page.title | upper }}",  # a marker changed
-        "{{ section.order }}",  # a value not marked, different on every page
+        ("{{ page.title | upper }}", COUNT),  # a marker changed
+        ("{{ section.order }}", COUNT),  # a value not marked, different on every page
+        # the first chapter the sidebar lists: one shell for each block of chapters
+        ("{{ nav[1].pages[0].title }}", site.NAV_ALL_CHAPTERS + site.NAV_BLOCK),
     ],
 )
-def test_a_chapter_template_that_writes_a_value_its_own_way_gets_its_pages_rendered(
-    make_plan, tmp_path, monkeypatch, content
+def test_a_chapter_template_that_writes_a_value_its_own_way_gets_the_pages_it_renders(
+    make_plan, tmp_path, monkeypatch, content, count
 ):
-    """The bundled templates as one that the shell cannot stand for: the check notices."""
+    """The bundled templates as one that a single shell cannot stand for."""
 
     def environment(theme, fmt):
         env = environment_module._environment.__wrapped__(theme, fmt, False, True)
@@ -187,7 +189,7 @@ def test_a_chapter_template_that_writes_a_value_its_own_way_gets_its_pages_rende
         return env
 
     monkeypatch.setattr(site, "make_environment", environment)
-    plan = make_plan(_chapters(COUNT))
+    plan = make_plan(_chapters(count))
     shelled, _ = _build(plan, tmp_path / "a", monkeypatch, shell=True)
     plain, _ = _build(plan, tmp_path / "b", monkeypatch, shell=False)
     assert _pages(shelled) == _pages(plain)

@@ -408,11 +408,13 @@ class ChapterShells:
     is the page rendered with a marker in place of each value, cut at the markers; a page
     is then the pieces joined with its own values, escaped, in place of the markers.
 
-    Checked before use: the shell is made from the first chapter page rendered, and the
-    next one rendered by its template too must be what the shell gives for it (so a value
-    the template writes another way, or a value not marked that differs between pages,
-    shows). Any difference, a marker changed or missing, or a page without navigation
-    markup or a previous or next page, and pages are rendered by their template. Not
+    Checked before use: a shell is made from the first chapter page rendered with a
+    given ``key`` (the way back to the site root and the chapters the sidebar lists: what
+    the context holds besides the marked values), and the next one rendered by its
+    template too must be what the shell gives for it (so a value the template writes
+    another way, or a value not marked that differs between pages, shows). Any
+    difference or a marker changed or missing, and every page is rendered by its
+    template; so is a page without navigation markup or a previous or next page. Not
     used for templates a plan overrides, nor with review marks (see ``render_site``).
     """
 
@@ -435,8 +437,8 @@ class ChapterShells:
 
     def __init__(self, env):
         self.env = env
-        # None: not made yet; False: not used in this render; else (pieces, verified)
-        self.shell: tuple[list, bool] | bool | None = None
+        self.shells: dict[tuple, tuple[list, bool]] = {}  # key → (pieces, checked)
+        self.off = False  # a shell failed its check: every page by its template
         self.filled = 0  # pages made from the shell (tests count them)
 
     @staticmethod
@@ -454,27 +456,34 @@ class ChapterShells:
         # escaped); a template that changes it (upper, replace, ...) loses it.
         return f"\x00pb-{name.replace('_', '-')}\x00"
 
-    def page(self, context: dict) -> bytes | None:
-        """The page from the shell, as UTF-8, or ``None``: render it by its template (then
-        hand the result to ``rendered``)."""
-        if not isinstance(self.shell, tuple) or not self.shell[1] or not self._usable(context):
+    def page(self, context: dict, key: tuple) -> bytes | None:
+        """The page from the shell for ``key``, as UTF-8, or ``None``: render it by its
+        template (then hand the result to ``rendered``)."""
+        shell = self.shells.get(key)
+        if self.off or shell is None or not shell[1] or not self._usable(context):
             return None
         self.filled += 1
-        return self._fill(self.shell[0], context)
+        return self._fill(shell[0], context)
 
-    def rendered(self, context: dict, html: str) -> None:
-        """A chapter page rendered by its template: the first makes the shell, the
-        second checks it."""
-        if self.shell is False or not self._usable(context):
+    def rendered(self, context: dict, html: str, key: tuple) -> None:
+        """A chapter page rendered by its template: the first of a ``key`` makes its
+        shell, the second checks it."""
+        if self.off or not self._usable(context):
             return
-        if self.shell is None:
-            self.shell = self._make(context)
+        if key not in self.shells:
+            pieces = self._make(context)
+            if pieces is None:
+                self.off = True
+            else:
+                self.shells[key] = (pieces, False)
             return
-        pieces, _ = self.shell
-        same = self._fill(pieces, context) == html.encode("utf-8")
-        self.shell = (pieces, True) if same else False
+        pieces, _ = self.shells[key]
+        if self._fill(pieces, context) == html.encode("utf-8"):
+            self.shells[key] = (pieces, True)
+        else:
+            self.off = True
 
-    def _make(self, context: dict) -> tuple[list, bool] | bool:
+    def _make(self, context: dict) -> list | None:
         probe = dict(context)
         for name in {name for name, _ in self.MARKED}:
             marks = {
@@ -488,23 +497,23 @@ class ChapterShells:
         try:
             html = render_template(self.env, "section.html", probe)
         except TemplateProblem:
-            return False  # the page's own render reports it
+            return None  # the page's own render reports it
         slots = {self._marker(f"{n}-{f}"): (n, f) for n, f in self.MARKED}
         slots |= {self._marker("body"): "body", self._marker("nav-markup"): "nav_markup"}
         pieces: list = []
         at = 0
         for found in re.finditer("\x00pb-[a-z-]+\x00", html):
             if found.group() not in slots:
-                return False
+                return None
             pieces += [html[at : found.start()], slots[found.group()]]
             at = found.end()
         pieces.append(html[at:])
         if any("\x00" in piece for piece in pieces[::2]):
-            return False  # a marker the template changed
+            return None  # a marker the template changed
         # Each piece encoded on its own: a chapter's body, mostly ASCII, then stays one
         # byte a character instead of being widened by the page's other characters.
         pieces[::2] = [piece.encode("utf-8") for piece in pieces[::2]]
-        return pieces, False
+        return pieces
 
     @staticmethod
     def _fill(pieces: list, context: dict) -> bytes:
@@ -631,7 +640,8 @@ def render_site(
         nav_markup = nav_cache.markup(page, context, (root_path, window))
         if nav_markup is not None:
             context["nav_markup"] = nav_markup
-        data = shell.page(context) if chapter and shell is not None else None
+        shell_key = (root_path, window)
+        data = shell.page(context, shell_key) if chapter and shell is not None else None
         if data is None:
             try:
                 html = render_template(env, page.template, context)
@@ -639,7 +649,7 @@ def render_site(
                 problems.append(exc.problem)
                 continue
             if chapter and shell is not None:
-                shell.rendered(context, html)
+                shell.rendered(context, html, shell_key)
             data = html.encode("utf-8")
         out.add(page.path, data)
     out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
