@@ -333,3 +333,36 @@ def test_kept_fragments_are_forgotten_when_their_template_changes(tmp_path):
     os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))
     assert render() == "<li class='x'>&lt;A&gt;</li><li class='x'>B</li>"
     assert fragments.made["item"] == 6
+
+
+def test_chapters_made_from_the_shell_after_a_figure_change_are_a_full_builds(
+    sample_copy, tmp_path, monkeypatch
+):
+    """Enough chapters quote a changed figure for their pages to come from one rendered
+    shell (``site.ChapterShells``): the same bytes as a full build."""
+    for i in range(site.SHELL_MIN_PAGES + 2):
+        (sample_copy / "sections" / f"{50 + i}-quote-{i}.md").write_text(
+            f"---\ntitle: Quote {i} & <more>\n---\n"
+            f"We have {{=kpi.active-subscribers.latest}} subscribers ({i}).\n"
+        )
+    first = build(sample_copy, tmp_path / "gen-1", pdf=False, today=TODAY)
+    assert first.ok, first.problems
+    path = sample_copy / "kpis.yaml"
+    path.write_text(path.read_text().replace("2026-10: 489", "2026-10: 498"))
+    filled = []
+    page = site.ChapterShells.page
+    monkeypatch.setattr(
+        site.ChapterShells, "page", lambda self, *a: filled.append(page(self, *a)) or filled[-1]
+    )
+    after = build(
+        sample_copy, tmp_path / "gen-2", pdf=False, today=TODAY, previous=first, changed={path}
+    )
+    assert after.incremental
+    assert sum(html is not None for html in filled) >= site.SHELL_MIN_PAGES - 2
+    with nothing_kept():
+        full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
+    assert sorted(after.site_files.files) == sorted(full.site_files.files)
+    for relative in full.site_files.files:
+        written = (after.site_dir / relative).read_bytes()
+        assert written == (full.site_dir / relative).read_bytes(), relative
+    assert "We have 498 subscribers (3)." in (after.site_dir / "sections/quote-3.html").read_text()

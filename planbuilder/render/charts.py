@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from planbuilder.calendar import first_day, index_of, month_end, month_name
 from planbuilder.compute import KpiView, MilestoneView, Report
+from planbuilder.model import Milestone
 from planbuilder.render.formatting import Formatter
 
 FONT = 'font-family="Plan Sans, DejaVu Sans, system-ui, sans-serif"'
@@ -114,22 +115,33 @@ def wrap(text: str, room: float, size: float) -> list[str]:
     """``text`` whole, in as few lines as fit ``room`` units each at ``size`` (broken at
     spaces; a word longer than a line is broken inside)."""
     limit = max(4, int(room / (0.62 * size)))
+    if len(text) <= limit and not text[-1:].isspace() and not _WRAP_SPACES.intersection(text):
+        # One line, as textwrap would give it (it drops only whitespace at the end and
+        # changes only these characters), without its splitting into words.
+        return [text]
     return textwrap.wrap(text, limit, break_on_hyphens=False) or [text]
 
 
+_WRAP_SPACES = frozenset("\t\n\x0b\x0c\r")
+
+
 def _marker(status: str, x: float, y: float, r: float = 5.5) -> str:
+    # Written out rather than through _el: the timeline draws one per milestone.
     fill, stroke, shape = STATUS_STYLE[status]
-    paint = {"fill": fill, "stroke": stroke, "stroke_width": 2}
+    paint = f'fill="{fill}" stroke="{stroke}" stroke-width="2"'
     if shape == "circle":
-        return _el("circle", cx=x, cy=y, r=r, **paint)
+        return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}" {paint}/>'
     if shape == "square":
         s = r * 0.9
-        return _el("rect", x=x - s, y=y - s, width=2 * s, height=2 * s, **paint)
+        return (
+            f'<rect x="{_num(x - s)}" y="{_num(y - s)}" width="{_num(2 * s)}" '
+            f'height="{_num(2 * s)}" {paint}/>'
+        )
     if shape == "triangle":
         corners = _points((x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r))
-        return _el("polygon", points=corners, **paint)
-    corners = _points((x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y))
-    return _el("polygon", points=corners, **paint)
+    else:
+        corners = _points((x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y))
+    return f'<polygon points="{corners}" {paint}/>'
 
 
 def _open(
@@ -235,11 +247,16 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     dates = [report.as_of]
     for v in views:
         m = v.milestone
-        dates += [m.due] + ([m.done] if m.done else []) + [h.due for h in m.history if h.due]
+        dates.append(m.due)
+        if m.done:
+            dates.append(m.done)
+        if m.history:
+            dates += [h.due for h in m.history if h.due]
     # 900 units on a 174 mm column: 13 units print at 7 pt.
     width, size, top = 900, 13, 40
     leading = size * LEADING
-    widest = max(text_width(v.milestone.title, size) for v in views)
+    # text_width grows with the length alone: the longest title is the widest.
+    widest = text_width(max((v.milestone.title for v in views), key=len), size)
     room = min(max(widest, 160.0), TIMELINE_LABEL_MAX)
     axis = TimeAxis(_month_floor(min(dates)), _month_ceil(max(dates)), 16 + room + 12, 880)
     if len(_TIMELINE_ROWS) > _TIMELINE_KEEP:
@@ -283,25 +300,23 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
         y += group_h(heading)
         for v in rows:
             m = v.milestone
-            cy = y + row_h(v) / 2
+            lines = titles[m.id]
+            height_ = 26 + leading * (len(lines) - 1)  # row_h(v)
+            cy = y + height_ / 2
+            status = v.status.value
             # What the row's drawing depends on: the same row is drawn once per process.
-            key = (
-                v.status.value,
-                m.title,
-                room,
-                cy,
-                v.first_due,
-                m.due,
-                m.done,
-                axis.x(v.first_due) if v.first_due else None,
+            first_due = v.first_due
+            xs = (
+                axis.x(first_due) if first_due else None,
                 axis.x(m.due),
                 axis.x(m.done) if m.done else None,
             )
+            key = (status, m.title, room, cy, first_due, m.due, m.done, *xs)
             row = _TIMELINE_ROWS.get(key)
             if row is None:
-                row = _TIMELINE_ROWS[key] = _timeline_row(v, titles[m.id], cy, axis, size)
+                row = _TIMELINE_ROWS[key] = _timeline_row(status, lines, cy, xs, size, m)
             body.append(row)
-            y += row_h(v)
+            y += height_
     body += _today_line(axis, report.as_of, top, bottom, fmt, str(labels["today"]))
     first_row = height - 14 - 20 * (legend_rows - 1)
     body += legend(first_row)
@@ -315,23 +330,38 @@ _TIMELINE_WRAPS: dict[tuple[str, float], list[str]] = {}
 _TIMELINE_KEEP = 50_000
 
 
-def _timeline_row(v: MilestoneView, lines: list[str], cy: float, axis, size: int) -> str:
+def _timeline_row(
+    status: str,
+    lines: list[str],
+    cy: float,
+    xs: tuple[float | None, float, float | None],
+    size: int,
+    m: Milestone,
+) -> str:
     """One milestone of the timeline: its title, the line from its first planned date,
-    the line from due to done, its marker."""
-    m = v.milestone
+    the line from due to done, its marker. ``xs``: where the first planned date, the due
+    date and the done date are on the axis (``None`` for a date it does not have)."""
+    x_first, x_due, x_done = xs
     leading = size * LEADING
     first = cy + 4.5 - leading * (len(lines) - 1) / 2
-    body = [f'<g class="milestone status-{v.status.value}">']
+    body = [f'<g class="milestone status-{status}">']
     body.append(_lines(16, first, lines, size=size, leading=leading))
-    if v.first_due:  # recalibrated: a dotted line from the first planned date
-        x_from, x_to = axis.x(v.first_due), axis.x(m.due)
-        body.append(_line(x_from, cy, x_to, cy, MUTED, stroke_width=1.5, stroke_dasharray="2 3"))
-        body.append(_el("circle", cx=x_from, cy=cy, r=2.5, fill=MUTED))
+    # The lines and dot written out (as _line and _el write them): one row per milestone.
+    y = _num(cy)
+    if x_first is not None:  # recalibrated: a dotted line from the first planned date
+        x = _num(x_first)
+        body.append(
+            f'<line x1="{x}" y1="{y}" x2="{_num(x_due)}" y2="{y}" stroke="{MUTED}" '
+            'stroke-width="1.5" stroke-dasharray="2 3"/>'
+            f'<circle cx="{x}" cy="{y}" r="2.5" fill="{MUTED}"/>'
+        )
     if m.done and m.done != m.due:  # done early or late: a solid line from due to done
-        colour = STATUS_STYLE[v.status.value][1]
-        body.append(_line(axis.x(m.due), cy, axis.x(m.done), cy, colour, stroke_width=2))
-    at = m.done or m.due
-    body.append(_marker(v.status.value, axis.x(at), cy))
+        colour = STATUS_STYLE[status][1]
+        body.append(
+            f'<line x1="{_num(x_due)}" y1="{y}" x2="{_num(x_done)}" y2="{y}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
+    body.append(_marker(status, x_due if x_done is None else x_done, cy))
     body.append("</g>")
     return "".join(body)
 

@@ -5,10 +5,11 @@ All links are relative, so the site works when opened straight from disk.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup, escape
@@ -39,7 +40,13 @@ class Page:
     @property
     def root(self) -> str:
         """Relative prefix from this page back to the site root."""
-        return "../" * (len(PurePosixPath(self.path).parts) - 1)
+        return _root_of(self.path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of(path: str) -> str:
+    # Asked several times for each page: a path parsed once.
+    return "../" * (len(PurePosixPath(path).parts) - 1)
 
 
 def site_pages(report: Report, changes: object | None = None) -> list[Page]:
@@ -191,7 +198,7 @@ CSV_FILES = {
     "projection": "data/projection.csv",
 }
 _MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|]+")
-_MARKS = re.compile(r"[#*_`>|]+")
+_MARK_CHARACTERS = "#*_`>|"
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,12 @@ class SearchEntry:
 def _plain(markdown: str) -> str:
     """Markdown as searchable words: link targets and markup characters dropped."""
     if "](" not in markdown:  # no link or image: only markup characters to drop
-        return " ".join(_MARKS.sub(" ", markdown).split())
+        # Each one made a space, as the runs of them _MARKUP makes one space: split()
+        # joins the spaces either way, and str.replace is quicker than the pattern.
+        for mark in _MARK_CHARACTERS:
+            if mark in markdown:
+                markdown = markdown.replace(mark, " ")
+        return " ".join(markdown.split())
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
@@ -246,7 +258,8 @@ def search_entries(report: Report, pages: list[Page]) -> tuple[SearchEntry, ...]
         SearchEntry("kpi", k.name, f"kpis.html#kpi-{k.id}", k.description or "") for k in plan.kpis
     ]
     last = _LAST_ENTRIES[0]
-    entries = [last.get(e, e) for e in entries]
+    if last:  # (nothing kept in a new process)
+        entries = [last.get(e, e) for e in entries]
     _LAST_ENTRIES[0] = {e: e for e in entries}
     return tuple(entries)
 
@@ -260,14 +273,23 @@ def _milestone_entry(v) -> SearchEntry:
     )
 
 
+#: A string as JSON, ASCII only: what ``json.dumps(..., ensure_ascii=True)`` writes for it.
+_json_text = json.encoder.encode_basestring_ascii
+
+
 def search_index_js(entries: tuple[SearchEntry, ...]) -> bytes:
     """The index as a script; ASCII-only JSON, so no text can close the script early."""
     kept, made = _ENTRY_JSON[0], {}
     for e in entries:
         found = kept.get(id(e))
         if found is None or found[0] is not e:
-            data = {"k": e.kind, "t": e.title, "u": e.url, "x": e.text}
-            found = (e, json.dumps(data, ensure_ascii=True, separators=(",", ":")))
+            # json.dumps({"k": kind, "t": title, "u": url, "x": text}, ensure_ascii=True,
+            # separators=(",", ":")), each string quoted by the function json uses.
+            text = (
+                f'{{"k":{_json_text(e.kind)},"t":{_json_text(e.title)},'
+                f'"u":{_json_text(e.url)},"x":{_json_text(e.text)}}}'
+            )
+            found = (e, text)
         made[id(e)] = found
     _ENTRY_JSON[0] = made
     # The same text as json.dumps of the whole list with these separators.
@@ -311,7 +333,8 @@ class NavCache:
 
     def __init__(self, env):
         self.env = env
-        self.by_key: dict[tuple, tuple[str, str] | None] = {}
+        # key → (the shared markup, where each link it has once ends), or None
+        self.by_key: dict[tuple, tuple[str, dict[str, int]] | None] = {}
         self.renders = 0  # how many times the block was rendered (tests count them)
 
     def _render(self, context: dict) -> str | None:
@@ -333,15 +356,32 @@ class NavCache:
             shared = self._render({**context, "page": None})
             own = self._render(context)
             self.by_key[key] = None
-            if shared is not None and own is not None:
-                self.by_key[key] = (shared, own)
-                if self._mark(shared, page) != own:
-                    self.by_key[key] = None
+            if shared is not None and own is not None and self._mark(shared, page) == own:
+                self.by_key[key] = (shared, self._links(shared))
         cached = self.by_key[key]
         if cached is None:
             return None
-        marked = self._mark(cached[0], page)
-        return Markup(marked) if marked is not None else None
+        # As _mark, with the one place of the page's link looked up rather than searched.
+        shared, ends = cached
+        end = ends.get(f'href="{escape(page.root + page.path)}"')
+        if end is None:
+            return None
+        return Markup(shared[:end] + ' aria-current="page"' + shared[end:])
+
+    @staticmethod
+    def _links(shared: str) -> dict[str, int]:
+        """Where each link (``href="..."``) that ``shared`` has exactly once ends. Text
+        and attribute values are escaped, so every ``href="`` is a link of its own."""
+        ends: dict[str, int] = {}
+        seen = set()
+        for found in _HREF.finditer(shared):
+            link = found.group()
+            if link in seen:
+                ends.pop(link, None)
+            else:
+                seen.add(link)
+                ends[link] = found.end()
+        return ends
 
     @staticmethod
     def _mark(shared: str, page: Page) -> str | None:
@@ -349,6 +389,148 @@ class NavCache:
         if shared.count(link) != 1:
             return None
         return shared.replace(link, link + ' aria-current="page"', 1)
+
+
+_HREF = re.compile(r'href="[^"]*"')
+
+#: From this many chapter pages to render, they are made from a shell (``ChapterShells``);
+#: below, each is rendered by its template, as making the shell costs two renders.
+SHELL_MIN_PAGES = 10
+
+
+class ChapterShells:
+    """Chapter pages made from one rendering of ``section.html`` with markers in it.
+
+    On a chapter page of the bundled theme, the values that differ from page to page are
+    the page's (its id, title and path), the chapter's (slug, title, path, Markdown and
+    rendered body), the navigation markup, and the previous and next pages'; the template
+    writes each as escaped text, and nothing else on the page depends on them. The shell
+    is the page rendered with a marker in place of each value, cut at the markers; a page
+    is then the pieces joined with its own values, escaped, in place of the markers.
+
+    Checked before use: a shell is made from the first chapter page rendered with a
+    given ``key`` (the way back to the site root and the chapters the sidebar lists: what
+    the context holds besides the marked values), and the next one rendered by its
+    template too must be what the shell gives for it (so a value the template writes
+    another way, or a value not marked that differs between pages, shows). Any
+    difference or a marker changed or missing, and every page is rendered by its
+    template; so is a page without navigation markup or a previous or next page. Not
+    used for templates a plan overrides, nor with review marks (see ``render_site``).
+    """
+
+    #: Every marked value: where it is found in a chapter page's context. The page's id
+    #: is ``section:`` and the chapter's slug, and marked so.
+    MARKED = (
+        ("page", "title"),
+        ("page", "path"),
+        ("section", "slug"),
+        ("section", "title"),
+        ("section", "path"),
+        ("section", "body"),
+        ("previous_page", "id"),
+        ("previous_page", "title"),
+        ("previous_page", "path"),
+        ("next_page", "id"),
+        ("next_page", "title"),
+        ("next_page", "path"),
+    )
+
+    def __init__(self, env):
+        self.env = env
+        self.shells: dict[tuple, tuple[list, bool]] = {}  # key → (pieces, checked)
+        self.off = False  # a shell failed its check: every page by its template
+        self.filled = 0  # pages made from the shell (tests count them)
+
+    @staticmethod
+    def _usable(context: dict) -> bool:
+        return (
+            "nav_markup" in context
+            and context["previous_page"] is not None
+            and context["next_page"] is not None
+            and _PLAIN_SLUG.fullmatch(context["section"].slug) is not None
+        )
+
+    @staticmethod
+    def _marker(name: str) -> str:
+        # Nothing the templates leave alone changes it (no capital, no colon, nothing
+        # escaped); a template that changes it (upper, replace, ...) loses it.
+        return f"\x00pb-{name.replace('_', '-')}\x00"
+
+    def page(self, context: dict, key: tuple) -> bytes | None:
+        """The page from the shell for ``key``, as UTF-8, or ``None``: render it by its
+        template (then hand the result to ``rendered``)."""
+        shell = self.shells.get(key)
+        if self.off or shell is None or not shell[1] or not self._usable(context):
+            return None
+        self.filled += 1
+        return self._fill(shell[0], context)
+
+    def rendered(self, context: dict, html: str, key: tuple) -> None:
+        """A chapter page rendered by its template: the first of a ``key`` makes its
+        shell, the second checks it."""
+        if self.off or not self._usable(context):
+            return
+        if key not in self.shells:
+            pieces = self._make(context)
+            if pieces is None:
+                self.off = True
+            else:
+                self.shells[key] = (pieces, False)
+            return
+        pieces, _ = self.shells[key]
+        if self._fill(pieces, context) == html.encode("utf-8"):
+            self.shells[key] = (pieces, True)
+        else:
+            self.off = True
+
+    def _make(self, context: dict) -> list | None:
+        probe = dict(context)
+        for name in {name for name, _ in self.MARKED}:
+            marks = {
+                field: self._marker(f"{name}-{field}") for n, field in self.MARKED if n == name
+            }
+            if name == "page":
+                marks["id"] = "section:" + self._marker("section-slug")
+            probe[name] = replace(context[name], **marks)
+        probe["body"] = Markup(self._marker("body"))
+        probe["nav_markup"] = Markup(self._marker("nav-markup"))
+        try:
+            html = render_template(self.env, "section.html", probe)
+        except TemplateProblem:
+            return None  # the page's own render reports it
+        slots = {self._marker(f"{n}-{f}"): (n, f) for n, f in self.MARKED}
+        slots |= {self._marker("body"): "body", self._marker("nav-markup"): "nav_markup"}
+        pieces: list = []
+        at = 0
+        for found in re.finditer("\x00pb-[a-z-]+\x00", html):
+            if found.group() not in slots:
+                return None
+            pieces += [html[at : found.start()], slots[found.group()]]
+            at = found.end()
+        pieces.append(html[at:])
+        if any("\x00" in piece for piece in pieces[::2]):
+            return None  # a marker the template changed
+        # Each piece encoded on its own: a chapter's body, mostly ASCII, then stays one
+        # byte a character instead of being widened by the page's other characters.
+        pieces[::2] = [piece.encode("utf-8") for piece in pieces[::2]]
+        return pieces
+
+    @staticmethod
+    def _fill(pieces: list, context: dict) -> bytes:
+        parts = []
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                parts.append(piece)
+            elif isinstance(piece, tuple):
+                parts.append(str(escape(getattr(context[piece[0]], piece[1]))).encode("utf-8"))
+            else:
+                parts.append(str(context[piece]).encode("utf-8"))  # the body, the navigation
+        return b"".join(parts)
+
+
+#: A chapter's slug as ``slugs.section_slug`` makes it: a template's filters leave it as
+#: they leave a marker.
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
 
 
 def render_site(
@@ -403,6 +585,16 @@ def render_site(
     chapter_at |= {p.id: None for p in pages if p.group == "home"}
     navs: dict = {}
     nav_cache = NavCache(env)
+    shared: dict[str, dict] = {}  # by the page's way back to the site root
+    to_render = [
+        p
+        for p in chapters
+        if not incremental or p.id.split(":", 1)[1] in only_sections  # type: ignore[operator]
+    ]
+    overridden = theme.override is not None and (theme.override / "templates").is_dir()
+    shell = ChapterShells(env) if len(to_render) >= SHELL_MIN_PAGES else None
+    if overridden or changes is not None:
+        shell = None  # an override may show anything; review marks badge chapters
     for index, page in enumerate([*pages, search_page]):
         chapter = page.id.startswith("section:")
         if incremental and (
@@ -411,28 +603,33 @@ def render_site(
             # A checked path of the previous build (OutputFiles.add checks each one new).
             out.files[page.path] = previous.files[page.path]
             continue
+        root_path = page.root
+        if root_path not in shared:
+            shared[root_path] = {
+                "report": report,
+                "plan": plan,
+                "meta": plan.meta,
+                "pages": pages,
+                "nav": None,
+                "search_entries": entries,
+                # output path → href from this page, for the CSV links of its tables
+                "csv": {
+                    name: root_path + path for name, path in CSV_FILES.items() if path in downloads
+                },
+                "root": root_path,
+                # (edition, href relative to the site root) of each PDF built with the site
+                "pdf_links": [(edition, root_path + href) for edition, href in pdf_links],
+                "money": report.financials,
+                "changes": changes,  # review marks (build --changes-since), else None
+            }
         context = {
-            "report": report,
-            "plan": plan,
-            "meta": plan.meta,
+            **shared[root_path],
             "page": page,
-            "pages": pages,
-            "nav": None,
             "previous_page": pages[index - 1] if 0 < index < len(pages) else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
-            "search_entries": entries,
-            # output path → href from this page, for the CSV links of its tables
-            "csv": {
-                name: page.root + path for name, path in CSV_FILES.items() if path in downloads
-            },
-            "root": page.root,
-            # (edition, href relative to the site root) of each PDF built with the site
-            "pdf_links": [(edition, page.root + href) for edition, href in pdf_links],
             "charts": Charts(report, fmt, labels),
-            "money": report.financials,
-            "changes": changes,  # review marks (build --changes-since), else None
         }
-        if page.id.startswith("section:"):
+        if chapter:
             slug = page.id.split(":", 1)[1]
             context["section"] = by_slug[slug]
             context["body"] = Markup(sections[slug].html)  # markdown-it output, raw HTML off
@@ -440,15 +637,21 @@ def render_site(
         if window not in navs:
             navs[window] = navigation(pages, labels, window)
         context["nav"] = navs[window]
-        nav_markup = nav_cache.markup(page, context, (page.root, window))
+        nav_markup = nav_cache.markup(page, context, (root_path, window))
         if nav_markup is not None:
             context["nav_markup"] = nav_markup
-        try:
-            html = render_template(env, page.template, context)
-        except TemplateProblem as exc:
-            problems.append(exc.problem)
-            continue
-        out.add(page.path, html.encode("utf-8"))
+        shell_key = (root_path, window)
+        data = shell.page(context, shell_key) if chapter and shell is not None else None
+        if data is None:
+            try:
+                html = render_template(env, page.template, context)
+            except TemplateProblem as exc:
+                problems.append(exc.problem)
+                continue
+            if chapter and shell is not None:
+                shell.rendered(context, html, shell_key)
+            data = html.encode("utf-8")
+        out.add(page.path, data)
     out.add(SEARCH_INDEX, search_index_js(entries))  # section words may have changed
     for relative, content in downloads.items():
         out.add(relative, content)
