@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from planbuilder.figures import Figures
 from planbuilder.model import Section, slugify
@@ -41,12 +45,132 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SAFE_LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+def _parser(renderer_cls: type[RendererHTML] = RendererHTML) -> MarkdownIt:
+    md = MarkdownIt(
+        "commonmark", {"html": False, "typographer": False}, renderer_cls=renderer_cls
+    ).enable("table")
     return figure_syntax(md)
 
 
+#: The plain parser and renderer: what the fast path below must match, token for token
+#: and byte for byte (tests/test_markdown_fast.py checks it on generated bodies).
 _MD = _parser()
+
+
+# The fast path ------------------------------------------------------------------------
+#
+# markdown-it's inline tokenizer stops at every "terminator" character (each `-` of
+# "Lot 3-4", each `:`) and tries every enabled inline rule there. Each rule below
+# returns False at once, before it changes anything, unless the text at the position
+# starts with its start character (the first test of each function in
+# markdown_it/rules_inline/): newline `\n` (newline.py), escape `\\` (escape.py),
+# figure_ref `{` (render/figures.py `_rule`), backticks `` ` `` (backticks.py), emphasis
+# `_` or `*` (emphasis.py `tokenize`), link `[` (link.py), image `!` followed by `[`
+# (image.py), autolink `<` (autolink.py), html_inline: off without the html option, then
+# `<` (html_inline.py), entity `&` (entity.py). A rule whose start character is not in an
+# inline block's text cannot match anywhere in it, nor in a part of it tokenized again (a
+# link's label, an image's description), so the block is tokenized without it. When only
+# `text` is left, the block is one text token: what the tokenizer makes of text in which
+# no rule matches (pending text flushed once; the pair rules of ruler2 only act on the
+# delimiters emphasis leaves).
+_STARTS: tuple[tuple[str, str], ...] = (
+    ("newline", "\n"),
+    ("escape", "\\"),
+    ("figure_ref", "{"),
+    ("backticks", "`"),
+    ("emphasis", "_*"),
+    ("link", "["),
+    ("image", "["),
+    ("autolink", "<"),
+    ("html_inline", "<"),
+    ("entity", "&"),
+)
+_ACTIVE = re.compile("[" + re.escape("".join(sorted({c for _, cs in _STARTS for c in cs}))) + "]")
+
+
+@functools.cache  # one per set of rules left out: at most 2**7
+def _pruned(disabled: frozenset[str]) -> MarkdownIt:
+    """A parser without the inline rules named."""
+    md = _parser()
+    if disabled:
+        md.inline.ruler.disable(sorted(disabled))
+    return md
+
+
+@functools.lru_cache(maxsize=256)
+def _inline_parser(present: frozenset[str]) -> MarkdownIt:
+    """The parser for inline text holding (of the start characters) those ``present``."""
+    return _pruned(frozenset(n for n, chars in _STARTS if not any(c in present for c in chars)))
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's core ``inline`` rule, each block tokenized with only the inline
+    rules that can match in its text."""
+    env = state.env
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        content = token.content
+        present = _ACTIVE.findall(content)
+        if present:
+            md = _inline_parser(frozenset(present))
+            md.inline.parse(content, md, env, token.children)
+        elif content:
+            token.children.append(_text(content))
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer with its hot paths written out: the same bytes."""
+
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out = []
+        rules = self.rules
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "text":
+                out.append(escapeHtml(token.content))
+            elif kind in rules:
+                out.append(rules[kind](tokens, index, options, env))
+            else:
+                out.append(self.renderToken(tokens, index, options, env))
+        return "".join(out)
+
+    def renderToken(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        if token.hidden:
+            return ""
+        nesting = token.nesting
+        html = ("</" if nesting == -1 else "<") + token.tag
+        if token.attrs:
+            html += self.renderAttrs(token)
+        if nesting == 0 and options["xhtmlOut"]:
+            html += " /"
+        if not token.block:
+            return html + ">"
+        if nesting != -1 and idx and tokens[idx - 1].hidden:
+            html = "\n" + html
+        if nesting == 1 and idx + 1 < len(tokens):
+            following = tokens[idx + 1]
+            if (
+                following.type == "inline"
+                or following.hidden
+                or (following.nesting == -1 and following.tag == token.tag)
+            ):
+                return html + ">"
+        return html + ">\n"
+
+
+def _fast_parser() -> MarkdownIt:
+    md = _parser(_Renderer)
+    md.core.ruler.at("inline", _inline)
+    return md
+
+
+_FAST = _fast_parser()
 
 
 @dataclass(frozen=True)
@@ -97,8 +221,21 @@ def render_section(
 ) -> RenderedSection:
     """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``;
     ``prose`` resolves ``{=figure}`` and ``{>reference}``."""
+    return _render(section, root, target, sections_by_file, prose, _FAST)
+
+
+def _render(
+    section: Section,
+    root: Path,
+    target: Target,
+    sections_by_file: dict[str, str],
+    prose: Prose | None,
+    md: MarkdownIt,
+) -> RenderedSection:
+    """``render_section`` with the parser and renderer of ``md``: the fast path, or the
+    plain one it must match."""
     prose = prose or Prose()
-    tokens = _MD.parse(section.body)
+    tokens = md.parse(section.body)
     problems: list[Problem] = []
     used_ids: set[str] = set()
     locate = _Locator(section, root)
@@ -160,7 +297,7 @@ def render_section(
                     child.tag, unlinked = "span", unlinked - 1
         elif kind == "table_open":
             token.attrSet("class", "md-table")
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    html = md.renderer.render(tokens, md.options, {})
     return RenderedSection(html, tuple(problems))
 
 
