@@ -164,13 +164,56 @@ class _Renderer(RendererHTML):
         return html + ">\n"
 
 
-def _fast_parser() -> MarkdownIt:
+# Block rules are pruned the same way, per body. Each rule below first finds the line's
+# first character after spaces and tabs and returns False, before it changes anything,
+# unless it is one of the characters given (markdown_it/rules_block/): fence `` ` `` or
+# `~` (fence.py), blockquote `>` (blockquote.py), hr `*`, `-` or `_` (hr.py), list `*`,
+# `-`, `+` or a digit (list.py: skipBulletListMarker, skipOrderedListMarker), reference
+# `[` (reference.py), html_block: off without the html option, then `<` (html_block.py),
+# heading `#` (heading.py). table needs a `|` in its header line (table.py); code needs a
+# line indented by four columns or more (code.py, StateBlock.is_code_block). Inside a
+# blockquote or a list item a line begins after the marker, so where either may start
+# (or a lone `\r` may end a line) only characters found nowhere in the body count, and
+# code is kept. lheading and paragraph are always kept (lheading, failing, leaves
+# `parentType` set to "paragraph", which later rules read).
+_BLOCK_STARTS: tuple[tuple[str, str], ...] = (
+    ("fence", "`~"),
+    ("blockquote", ">"),
+    ("hr", "*-_"),
+    ("list", "*-+0123456789"),
+    ("reference", "["),
+    ("html_block", "<"),
+    ("heading", "#"),
+)
+_CONTAINERS = frozenset(">*-+0123456789")  # what may start a blockquote or a list item
+_LINE_START = re.compile(r"^[ \t]*([^ \t\n])", re.MULTILINE)
+_INDENTED = re.compile(r"^(?: {4}| {0,3}\t)", re.MULTILINE)
+
+
+@functools.cache  # one per set of rules left out: at most 2**9
+def _fast(disabled: frozenset[str] = frozenset()) -> MarkdownIt:
+    """The fast parser (and renderer), without the block rules named."""
     md = _parser(_Renderer)
     md.core.ruler.at("inline", _inline)
+    if disabled:
+        md.block.ruler.disable(sorted(disabled))
     return md
 
 
-_FAST = _fast_parser()
+def _fast_parse(body: str) -> list[Token]:
+    """``body`` parsed by the fast parser with only the block rules that can match in it."""
+    starts = set(_LINE_START.findall(body))
+    nested = "\r" in body or not _CONTAINERS.isdisjoint(starts)
+    seen = set(body) if nested else starts
+    disabled = [name for name, chars in _BLOCK_STARTS if seen.isdisjoint(chars)]
+    if "|" not in body:
+        disabled.append("table")
+    if not nested and _INDENTED.search(body) is None:
+        disabled.append("code")
+    return _fast(frozenset(disabled)).parse(body)
+
+
+_FAST = _fast()
 
 
 @dataclass(frozen=True)
@@ -221,7 +264,7 @@ def render_section(
 ) -> RenderedSection:
     """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``;
     ``prose`` resolves ``{=figure}`` and ``{>reference}``."""
-    return _render(section, root, target, sections_by_file, prose, _FAST)
+    return _render(section, root, target, sections_by_file, prose)
 
 
 def _render(
@@ -230,12 +273,12 @@ def _render(
     target: Target,
     sections_by_file: dict[str, str],
     prose: Prose | None,
-    md: MarkdownIt,
+    fast: bool = True,
 ) -> RenderedSection:
-    """``render_section`` with the parser and renderer of ``md``: the fast path, or the
-    plain one it must match."""
+    """``render_section`` by the fast path, or by the plain one it must match."""
     prose = prose or Prose()
-    tokens = md.parse(section.body)
+    md = _FAST if fast else _MD
+    tokens = _fast_parse(section.body) if fast else _MD.parse(section.body)
     problems: list[Problem] = []
     used_ids: set[str] = set()
     locate = _Locator(section, root)
