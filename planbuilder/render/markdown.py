@@ -124,6 +124,25 @@ def _inline(state: StateCore) -> None:
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with its hot paths written out: the same bytes."""
 
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out: list[str] = []
+        rules = self.rules
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "inline":
+                children = token.children
+                if not children:
+                    continue
+                if len(children) == 1 and children[0].type == "text":
+                    out.append(escapeHtml(children[0].content))  # most table cells
+                else:
+                    out.append(self.renderInline(children, options, env))
+            elif kind in rules:
+                out.append(rules[kind](tokens, index, options, env))
+            else:
+                out.append(self.renderToken(tokens, index, options, env))
+        return "".join(out)
+
     def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
         out = []
         rules = self.rules
