@@ -16,8 +16,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, isStrSpace, mdTrim
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -130,18 +132,29 @@ class _Renderer(RendererHTML):
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "inline":
+                cell = token.meta.get("cell")  # (tags before, tags after): see _table
+                if cell is not None:
+                    out.append(cell[0])
                 children = token.children
                 if not children:
-                    continue
-                if len(children) == 1 and children[0].type == "text":
+                    pass
+                elif len(children) == 1 and children[0].type == "text":
                     out.append(escapeHtml(children[0].content))  # most table cells
                 else:
                     out.append(self.renderInline(children, options, env))
+                if cell is not None:
+                    out.append(cell[1])
             elif kind in rules:
                 out.append(rules[kind](tokens, index, options, env))
             else:
                 out.append(self.renderToken(tokens, index, options, env))
         return "".join(out)
+
+    def table_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        tbody = "</tbody>\n" if tokens[idx].meta.get("tbody") else ""  # see _table
+        return tbody + self.renderToken(tokens, idx, options, env)
 
     def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
         out = []
@@ -183,6 +196,125 @@ class _Renderer(RendererHTML):
         return html + ">\n"
 
 
+# Tables: markdown-it's table rule makes eleven tokens of a three-column row (tr, th/td
+# open and close around each cell's inline token), and making, rendering and walking them
+# is most of the time a table takes. `_table` is that rule (markdown_it/rules_block/
+# table.py: the same tests, in the same order) making only the cells' inline tokens, each
+# carrying the tags markdown-it renders around it in ``meta["cell"]``, between a
+# table_open and a table_close token. `_Renderer` writes those tags out; the walk sees
+# the same inline tokens, with the same lines, as it does with markdown-it's tokens.
+_ALIGN = re.compile(r"^:?-+:?$")
+
+
+def _split(row: str) -> list[str]:
+    """``escapedSplit``: a row's cells, split at each `|` not escaped by a backslash."""
+    return row.split("|") if "\\" not in row else escapedSplit(row)
+
+
+def _table_line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """markdown-it's ``table`` block rule, making cell tokens only (see above)."""
+    if startLine + 2 > endLine:
+        return False
+    nextLine = startLine + 1
+    if state.sCount[nextLine] < state.blkIndent or state.is_code_block(nextLine):
+        return False
+    # the delimiter row: /^[-:|][-:|\s]*$/, not `- ` (a list item)
+    pos, end = state.bMarks[nextLine] + state.tShift[nextLine], state.eMarks[nextLine]
+    if pos + 1 >= end:
+        return False
+    first, second = state.src[pos], state.src[pos + 1]
+    if first not in "|-:" or (second not in "|-:" and not isStrSpace(second)):
+        return False
+    if first == "-" and isStrSpace(second):
+        return False
+    for ch in state.src[pos + 2 : end]:
+        if ch not in "|-:" and not isStrSpace(ch):
+            return False
+    columns = _table_line(state, nextLine).split("|")
+    aligns = []
+    for i, column in enumerate(columns):
+        t = mdTrim(column)
+        if not t:
+            if i == 0 or i == len(columns) - 1:
+                continue
+            return False
+        if not _ALIGN.search(t):
+            return False
+        if t[-1] == ":":
+            aligns.append("center" if t[0] == ":" else "right")
+        elif t[0] == ":":
+            aligns.append("left")
+        else:
+            aligns.append("")
+    lineText = mdTrim(_table_line(state, startLine))
+    if "|" not in lineText or state.is_code_block(startLine):
+        return False
+    columns = _split(lineText)
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    columnCount = len(columns)
+    if columnCount == 0 or columnCount != len(aligns):
+        return False
+    if silent:
+        return True
+
+    oldParentType = state.parentType
+    state.parentType = "table"
+    terminatorRules = state.md.block.ruler.getRules("blockquote")
+    styles = [f' style="text-align:{align}"' if align else "" for align in aligns]
+    last = columnCount - 1
+
+    table = state.push("table_open", "table", 1)
+    table.map = tableLines = [startLine, 0]
+    for i, column in enumerate(columns):
+        cell = state.push("inline", "", 0)
+        cell.map = [startLine, startLine + 1]
+        cell.content = mdTrim(column)
+        cell.children = []
+        before = f"<th{styles[i]}>" if i else f"\n<thead>\n<tr>\n<th{styles[i]}>"
+        cell.meta["cell"] = (before, "</th>\n</tr>\n</thead>\n" if i == last else "</th>\n")
+
+    autocompleted = 0
+    nextLine = startLine + 2
+    while nextLine < endLine:
+        if state.sCount[nextLine] < state.blkIndent:
+            break
+        if any(rule(state, nextLine, endLine, True) for rule in terminatorRules):
+            break
+        lineText = mdTrim(_table_line(state, nextLine))
+        if not lineText or state.is_code_block(nextLine):
+            break
+        columns = _split(lineText)
+        if columns and columns[0] == "":
+            columns.pop(0)
+        if columns and columns[-1] == "":
+            columns.pop()
+        autocompleted += columnCount - len(columns)
+        if autocompleted > MAX_AUTOCOMPLETED_CELLS:
+            break
+        body = "<tbody>\n" if nextLine == startLine + 2 else ""
+        for i in range(columnCount):
+            cell = state.push("inline", "", 0)
+            cell.map = [nextLine, nextLine + 1]
+            cell.content = mdTrim(columns[i]) if i < len(columns) else ""
+            cell.children = []
+            before = f"<td{styles[i]}>" if i else f"{body}<tr>\n<td{styles[i]}>"
+            cell.meta["cell"] = (before, "</td>\n</tr>\n" if i == last else "</td>\n")
+        nextLine += 1
+
+    state.push("table_close", "table", -1).meta["tbody"] = nextLine > startLine + 2
+    tableLines[1] = nextLine
+    state.parentType = oldParentType
+    state.line = nextLine
+    return True
+
+
 # Block rules are pruned the same way, per body. Each rule below first finds the line's
 # first character after spaces and tabs and returns False, before it changes anything,
 # unless it is one of the characters given (markdown_it/rules_block/): fence `` ` `` or
@@ -214,6 +346,8 @@ def _fast(disabled: frozenset[str] = frozenset()) -> MarkdownIt:
     """The fast parser (and renderer), without the block rules named."""
     md = _parser(_Renderer)
     md.core.ruler.at("inline", _inline)
+    # it ends paragraphs and reference definitions, as markdown_it/parser_block.py has it
+    md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
     if disabled:
         md.block.ruler.disable(sorted(disabled))
     return md
