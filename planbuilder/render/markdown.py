@@ -4,6 +4,10 @@ Links and images are checked and rewritten for their target: on the site an
 image points at the copied ``assets/`` folder, in the PDF at the file itself;
 a link to another section's ``.md`` file becomes a link to that section.
 Headings are demoted one level (the section title is the page's ``h1``) and get ids.
+
+Bodies are parsed and rendered by a fast path (`_fast_parse`, `_Renderer`) that gives
+the same HTML as markdown-it's plain parser and renderer (`_MD`): rules that cannot
+match in a body are left out, and tables are made of cell tokens only.
 """
 
 from __future__ import annotations
@@ -54,8 +58,8 @@ def _parser(renderer_cls: type[RendererHTML] = RendererHTML) -> MarkdownIt:
     return figure_syntax(md)
 
 
-#: The plain parser and renderer: what the fast path below must match, token for token
-#: and byte for byte (tests/test_markdown_fast.py checks it on generated bodies).
+#: The plain parser and renderer: what the fast path below must match byte for byte, with
+#: the same problems (tests/test_markdown_fast.py checks it on generated bodies).
 _MD = _parser()
 
 
@@ -90,7 +94,8 @@ _STARTS: tuple[tuple[str, str], ...] = (
 _ACTIVE = re.compile("[" + re.escape("".join(sorted({c for _, cs in _STARTS for c in cs}))) + "]")
 
 
-@functools.cache  # one per set of rules left out: at most 2**7
+@functools.cache  # one per set of rules left out: at most 2**8 (link and image go together,
+# autolink and html_inline too)
 def _pruned(disabled: frozenset[str]) -> MarkdownIt:
     """A parser without the inline rules named."""
     md = _parser()
