@@ -324,6 +324,11 @@ def test_the_fast_path_gives_the_same_html_and_problems(body, target, prose):
         "| a |\n    | --- |\n",
         "[a]: /url\n| b |\n|---|\n",  # a table ends a reference definition
         "[a\n| b |\n|---|\n]: /url\n",
+        # nesting deeper than markdown-it's limit (maxNesting)
+        "> " * 30 + "a | b\n" + "> " * 30 + "--|--\n",
+        "[" * 25 + "a" + "]" * 25 + "(https://example.com)\n",
+        "- " * 25 + "*a* `b`\n",
+        "**" * 30 + "a" + "**" * 30 + "\n",
         "|a|\n|-|\n|{=plan.revenue} [x](03-market.md) ![i](../assets/logo.png)|\n",
     ],
 )
