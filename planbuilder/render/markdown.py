@@ -125,7 +125,7 @@ def _inline(state: StateCore) -> None:
             md = _inline_parser(frozenset(present))
             md.inline.parse(content, md, env, token.children)
         elif content:
-            token.children.append(_text(content))
+            token.children.append(Token("text", "", 0, content=content))
 
 
 class _Renderer(RendererHTML):
@@ -290,7 +290,12 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> boo
     while nextLine < endLine:
         if state.sCount[nextLine] < state.blkIndent:
             break
-        if any(rule(state, nextLine, endLine, True) for rule in terminatorRules):
+        terminate = False
+        for rule in terminatorRules:
+            if rule(state, nextLine, endLine, True):
+                terminate = True
+                break
+        if terminate:
             break
         lineText = mdTrim(_table_line(state, nextLine))
         if not lineText or state.is_code_block(nextLine):
