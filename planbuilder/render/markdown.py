@@ -13,17 +13,18 @@ match in a body are left out, and tables are made of cell tokens only.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import markdown_it
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, isStrSpace, mdTrim
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -209,11 +210,16 @@ class _Renderer(RendererHTML):
 # table_open and a table_close token. `_Renderer` writes those tags out; the walk sees
 # the same inline tokens, with the same lines, as it does with markdown-it's tokens.
 _ALIGN = re.compile(r"^:?-+:?$")
+_LIBRARY_TABLE = importlib.import_module("markdown_it.rules_block.table")
+#: The markdown-it-py release whose table rule `_table` follows. With another release the
+#: library's own rule is used (and tests/test_markdown_fast.py fails, so that `_table` is
+#: compared with the new rule before this is changed).
+_TABLE_RULE_OF = "4.3.0"
 
 
 def _split(row: str) -> list[str]:
     """``escapedSplit``: a row's cells, split at each `|` not escaped by a backslash."""
-    return row.split("|") if "\\" not in row else escapedSplit(row)
+    return row.split("|") if "\\" not in row else _LIBRARY_TABLE.escapedSplit(row)
 
 
 def _table_line(state: StateBlock, line: int) -> str:
@@ -306,7 +312,7 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> boo
         if columns and columns[-1] == "":
             columns.pop()
         autocompleted += columnCount - len(columns)
-        if autocompleted > MAX_AUTOCOMPLETED_CELLS:
+        if autocompleted > _LIBRARY_TABLE.MAX_AUTOCOMPLETED_CELLS:
             break
         body = "<tbody>\n" if nextLine == startLine + 2 else ""
         for i in range(columnCount):
@@ -356,8 +362,9 @@ def _fast(disabled: frozenset[str] = frozenset()) -> MarkdownIt:
     """The fast parser (and renderer), without the block rules named."""
     md = _parser(_Renderer)
     md.core.ruler.at("inline", _inline)
-    # it ends paragraphs and reference definitions, as markdown_it/parser_block.py has it
-    md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
+    if markdown_it.__version__ == _TABLE_RULE_OF:
+        # it ends paragraphs and reference definitions, as markdown_it/parser_block.py has it
+        md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
     if disabled:
         md.block.ruler.disable(sorted(disabled))
     return md
