@@ -4,19 +4,30 @@ Links and images are checked and rewritten for their target: on the site an
 image points at the copied ``assets/`` folder, in the PDF at the file itself;
 a link to another section's ``.md`` file becomes a link to that section.
 Headings are demoted one level (the section title is the page's ``h1``) and get ids.
+
+Bodies are parsed and rendered by a fast path (`_fast_parse`, `_Renderer`) that gives
+the same HTML as markdown-it's plain parser and renderer (`_MD`): rules that cannot
+match in a body are left out, and tables are made of cell tokens only.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import markdown_it
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml, isStrSpace, mdTrim
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from planbuilder.figures import Figures
 from planbuilder.model import Section, slugify
@@ -41,12 +52,338 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _SAFE_LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+def _parser(renderer_cls: type[RendererHTML] = RendererHTML) -> MarkdownIt:
+    md = MarkdownIt(
+        "commonmark", {"html": False, "typographer": False}, renderer_cls=renderer_cls
+    ).enable("table")
     return figure_syntax(md)
 
 
+#: The plain parser and renderer: what the fast path below must match byte for byte, with
+#: the same problems (tests/test_markdown_fast.py checks it on generated bodies).
 _MD = _parser()
+
+
+# The fast path ------------------------------------------------------------------------
+#
+# markdown-it's inline tokenizer stops at every "terminator" character (each `-` of
+# "Lot 3-4", each `:`) and tries every enabled inline rule there. Each rule below
+# returns False at once, before it changes anything, unless the text at the position
+# starts with its start character (the first test of each function in
+# markdown_it/rules_inline/): newline `\n` (newline.py), escape `\\` (escape.py),
+# figure_ref `{` (render/figures.py `_rule`), backticks `` ` `` (backticks.py), emphasis
+# `_` or `*` (emphasis.py `tokenize`), link `[` (link.py), image `!` followed by `[`
+# (image.py), autolink `<` (autolink.py), html_inline: off without the html option, then
+# `<` (html_inline.py), entity `&` (entity.py). A rule whose start character is not in an
+# inline block's text cannot match anywhere in it, nor in a part of it tokenized again (a
+# link's label, an image's description), so the block is tokenized without it. When only
+# `text` is left, the block is one text token: what the tokenizer makes of text in which
+# no rule matches (pending text flushed once; the pair rules of ruler2 only act on the
+# delimiters emphasis leaves).
+_STARTS: tuple[tuple[str, str], ...] = (
+    ("newline", "\n"),
+    ("escape", "\\"),
+    ("figure_ref", "{"),
+    ("backticks", "`"),
+    ("emphasis", "_*"),
+    ("link", "["),
+    ("image", "["),
+    ("autolink", "<"),
+    ("html_inline", "<"),
+    ("entity", "&"),
+)
+_ACTIVE = re.compile("[" + re.escape("".join(sorted({c for _, cs in _STARTS for c in cs}))) + "]")
+
+
+@functools.cache  # one per set of rules left out: at most 2**8 (link and image go together,
+# autolink and html_inline too)
+def _pruned(disabled: frozenset[str]) -> MarkdownIt:
+    """A parser without the inline rules named."""
+    md = _parser()
+    if disabled:
+        md.inline.ruler.disable(sorted(disabled))
+    return md
+
+
+@functools.lru_cache(maxsize=256)
+def _inline_parser(present: frozenset[str]) -> MarkdownIt:
+    """The parser for inline text holding (of the start characters) those ``present``."""
+    return _pruned(frozenset(n for n, chars in _STARTS if not any(c in present for c in chars)))
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's core ``inline`` rule, each block tokenized with only the inline
+    rules that can match in its text."""
+    env = state.env
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        content = token.content
+        present = _ACTIVE.findall(content)
+        if present:
+            md = _inline_parser(frozenset(present))
+            md.inline.parse(content, md, env, token.children)
+        elif content:
+            token.children.append(Token("text", "", 0, content=content))
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer with its hot paths written out: the same bytes."""
+
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out: list[str] = []
+        rules = self.rules
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "inline":
+                cell = token.meta.get("cell")  # (tags before, tags after): see _table
+                if cell is not None:
+                    out.append(cell[0])
+                children = token.children
+                if not children:
+                    pass
+                elif len(children) == 1 and children[0].type == "text":
+                    out.append(escapeHtml(children[0].content))  # most table cells
+                else:
+                    out.append(self.renderInline(children, options, env))
+                if cell is not None:
+                    out.append(cell[1])
+            elif kind in rules:
+                out.append(rules[kind](tokens, index, options, env))
+            else:
+                out.append(self.renderToken(tokens, index, options, env))
+        return "".join(out)
+
+    def table_close(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        tbody = "</tbody>\n" if tokens[idx].meta.get("tbody") else ""  # see _table
+        return tbody + self.renderToken(tokens, idx, options, env)
+
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out = []
+        rules = self.rules
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "text":
+                out.append(escapeHtml(token.content))
+            elif kind in rules:
+                out.append(rules[kind](tokens, index, options, env))
+            else:
+                out.append(self.renderToken(tokens, index, options, env))
+        return "".join(out)
+
+    def renderToken(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        if token.hidden:
+            return ""
+        nesting = token.nesting
+        html = ("</" if nesting == -1 else "<") + token.tag
+        if token.attrs:
+            html += self.renderAttrs(token)
+        if nesting == 0 and options["xhtmlOut"]:
+            html += " /"
+        if not token.block:
+            return html + ">"
+        if nesting != -1 and idx and tokens[idx - 1].hidden:
+            html = "\n" + html
+        if nesting == 1 and idx + 1 < len(tokens):
+            following = tokens[idx + 1]
+            if (
+                following.type == "inline"
+                or following.hidden
+                or (following.nesting == -1 and following.tag == token.tag)
+            ):
+                return html + ">"
+        return html + ">\n"
+
+
+# Tables: markdown-it's table rule makes eleven tokens of a three-column row (tr, th/td
+# open and close around each cell's inline token), and making, rendering and walking them
+# is most of the time a table takes. `_table` is that rule (markdown_it/rules_block/
+# table.py: the same tests, in the same order) making only the cells' inline tokens, each
+# carrying the tags markdown-it renders around it in ``meta["cell"]``, between a
+# table_open and a table_close token. `_Renderer` writes those tags out; the walk sees
+# the same inline tokens, with the same lines, as it does with markdown-it's tokens.
+_ALIGN = re.compile(r"^:?-+:?$")
+_LIBRARY_TABLE = importlib.import_module("markdown_it.rules_block.table")
+#: The markdown-it-py release whose table rule `_table` follows. With another release the
+#: library's own rule is used (and tests/test_markdown_fast.py fails, so that `_table` is
+#: compared with the new rule before this is changed).
+_TABLE_RULE_OF = "4.3.0"
+
+
+def _split(row: str) -> list[str]:
+    """``escapedSplit``: a row's cells, split at each `|` not escaped by a backslash."""
+    return row.split("|") if "\\" not in row else _LIBRARY_TABLE.escapedSplit(row)
+
+
+def _table_line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """markdown-it's ``table`` block rule, making cell tokens only (see above)."""
+    if startLine + 2 > endLine:
+        return False
+    nextLine = startLine + 1
+    if state.sCount[nextLine] < state.blkIndent or state.is_code_block(nextLine):
+        return False
+    # the delimiter row: /^[-:|][-:|\s]*$/, not `- ` (a list item)
+    pos, end = state.bMarks[nextLine] + state.tShift[nextLine], state.eMarks[nextLine]
+    if pos + 1 >= end:
+        return False
+    first, second = state.src[pos], state.src[pos + 1]
+    if first not in "|-:" or (second not in "|-:" and not isStrSpace(second)):
+        return False
+    if first == "-" and isStrSpace(second):
+        return False
+    for ch in state.src[pos + 2 : end]:
+        if ch not in "|-:" and not isStrSpace(ch):
+            return False
+    columns = _table_line(state, nextLine).split("|")
+    aligns = []
+    for i, column in enumerate(columns):
+        t = mdTrim(column)
+        if not t:
+            if i == 0 or i == len(columns) - 1:
+                continue
+            return False
+        if not _ALIGN.search(t):
+            return False
+        if t[-1] == ":":
+            aligns.append("center" if t[0] == ":" else "right")
+        elif t[0] == ":":
+            aligns.append("left")
+        else:
+            aligns.append("")
+    lineText = mdTrim(_table_line(state, startLine))
+    if "|" not in lineText or state.is_code_block(startLine):
+        return False
+    columns = _split(lineText)
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    columnCount = len(columns)
+    if columnCount == 0 or columnCount != len(aligns):
+        return False
+    if silent:
+        return True
+
+    oldParentType = state.parentType
+    state.parentType = "table"
+    terminatorRules = state.md.block.ruler.getRules("blockquote")
+    styles = [f' style="text-align:{align}"' if align else "" for align in aligns]
+    last = columnCount - 1
+
+    table = state.push("table_open", "table", 1)
+    table.map = tableLines = [startLine, 0]
+    for i, column in enumerate(columns):
+        cell = state.push("inline", "", 0)
+        cell.map = [startLine, startLine + 1]
+        cell.content = mdTrim(column)
+        cell.children = []
+        before = f"<th{styles[i]}>" if i else f"\n<thead>\n<tr>\n<th{styles[i]}>"
+        cell.meta["cell"] = (before, "</th>\n</tr>\n</thead>\n" if i == last else "</th>\n")
+
+    autocompleted = 0
+    nextLine = startLine + 2
+    while nextLine < endLine:
+        if state.sCount[nextLine] < state.blkIndent:
+            break
+        terminate = False
+        for rule in terminatorRules:
+            if rule(state, nextLine, endLine, True):
+                terminate = True
+                break
+        if terminate:
+            break
+        lineText = mdTrim(_table_line(state, nextLine))
+        if not lineText or state.is_code_block(nextLine):
+            break
+        columns = _split(lineText)
+        if columns and columns[0] == "":
+            columns.pop(0)
+        if columns and columns[-1] == "":
+            columns.pop()
+        autocompleted += columnCount - len(columns)
+        if autocompleted > _LIBRARY_TABLE.MAX_AUTOCOMPLETED_CELLS:
+            break
+        body = "<tbody>\n" if nextLine == startLine + 2 else ""
+        for i in range(columnCount):
+            cell = state.push("inline", "", 0)
+            cell.map = [nextLine, nextLine + 1]
+            cell.content = mdTrim(columns[i]) if i < len(columns) else ""
+            cell.children = []
+            before = f"<td{styles[i]}>" if i else f"{body}<tr>\n<td{styles[i]}>"
+            cell.meta["cell"] = (before, "</td>\n</tr>\n" if i == last else "</td>\n")
+        nextLine += 1
+
+    state.push("table_close", "table", -1).meta["tbody"] = nextLine > startLine + 2
+    tableLines[1] = nextLine
+    state.parentType = oldParentType
+    state.line = nextLine
+    return True
+
+
+# Block rules are pruned the same way, per body. Each rule below first finds the line's
+# first character after spaces and tabs and returns False, before it changes anything,
+# unless it is one of the characters given (markdown_it/rules_block/): fence `` ` `` or
+# `~` (fence.py), blockquote `>` (blockquote.py), hr `*`, `-` or `_` (hr.py), list `*`,
+# `-`, `+` or a digit (list.py: skipBulletListMarker, skipOrderedListMarker), reference
+# `[` (reference.py), html_block: off without the html option, then `<` (html_block.py),
+# heading `#` (heading.py). table needs a `|` in its header line (table.py); code needs a
+# line indented by four columns or more (code.py, StateBlock.is_code_block). Inside a
+# blockquote or a list item a line begins after the marker, so where either may start
+# (or a lone `\r` may end a line) only characters found nowhere in the body count, and
+# code is kept. lheading and paragraph are always kept (lheading, failing, leaves
+# `parentType` set to "paragraph", which later rules read).
+_BLOCK_STARTS: tuple[tuple[str, str], ...] = (
+    ("fence", "`~"),
+    ("blockquote", ">"),
+    ("hr", "*-_"),
+    ("list", "*-+0123456789"),
+    ("reference", "["),
+    ("html_block", "<"),
+    ("heading", "#"),
+)
+_CONTAINERS = frozenset(">*-+0123456789")  # what may start a blockquote or a list item
+_LINE_START = re.compile(r"^[ \t]*([^ \t\n])", re.MULTILINE)
+_INDENTED = re.compile(r"^(?: {4}| {0,3}\t)", re.MULTILINE)
+
+
+@functools.cache  # one per set of rules left out: at most 2**9
+def _fast(disabled: frozenset[str] = frozenset()) -> MarkdownIt:
+    """The fast parser (and renderer), without the block rules named."""
+    md = _parser(_Renderer)
+    md.core.ruler.at("inline", _inline)
+    if markdown_it.__version__ == _TABLE_RULE_OF:
+        # it ends paragraphs and reference definitions, as markdown_it/parser_block.py has it
+        md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
+    if disabled:
+        md.block.ruler.disable(sorted(disabled))
+    return md
+
+
+def _fast_parse(body: str) -> list[Token]:
+    """``body`` parsed by the fast parser with only the block rules that can match in it."""
+    starts = set(_LINE_START.findall(body))
+    nested = "\r" in body or not _CONTAINERS.isdisjoint(starts)
+    seen = set(body) if nested else starts
+    disabled = [name for name, chars in _BLOCK_STARTS if seen.isdisjoint(chars)]
+    if "|" not in body:
+        disabled.append("table")
+    if not nested and _INDENTED.search(body) is None:
+        disabled.append("code")
+    return _fast(frozenset(disabled)).parse(body)
+
+
+_FAST = _fast()
 
 
 @dataclass(frozen=True)
@@ -97,8 +434,21 @@ def render_section(
 ) -> RenderedSection:
     """Render one section body; ``sections_by_file`` maps ``market.md`` → ``market``;
     ``prose`` resolves ``{=figure}`` and ``{>reference}``."""
+    return _render(section, root, target, sections_by_file, prose)
+
+
+def _render(
+    section: Section,
+    root: Path,
+    target: Target,
+    sections_by_file: dict[str, str],
+    prose: Prose | None,
+    fast: bool = True,
+) -> RenderedSection:
+    """``render_section`` by the fast path, or by the plain one it must match."""
     prose = prose or Prose()
-    tokens = _MD.parse(section.body)
+    md = _FAST if fast else _MD
+    tokens = _fast_parse(section.body) if fast else _MD.parse(section.body)
     problems: list[Problem] = []
     used_ids: set[str] = set()
     locate = _Locator(section, root)
@@ -160,7 +510,7 @@ def render_section(
                     child.tag, unlinked = "span", unlinked - 1
         elif kind == "table_open":
             token.attrSet("class", "md-table")
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    html = md.renderer.render(tokens, md.options, {})
     return RenderedSection(html, tuple(problems))
 
 
