@@ -351,3 +351,60 @@ def test_a_timeline_of_decades_still_renders(make_plan, tmp_path):
     # where its label would be cut, so it has none.
     years = re.findall(r">Jan (\d{4})</text>", page)
     assert years == [str(year) for year in range(2000, 2033, 8)]
+
+
+def _located(plan: Path) -> list[tuple[str, int, int, str]]:
+    result = check(plan, today=TODAY)
+    return [
+        (p.position.name, p.position.line, p.position.column, p.hint)
+        for p in result.problems
+        if p.is_error
+    ]
+
+
+def test_a_surrogate_escape_is_an_error_at_its_value_not_a_crash(make_plan, tmp_path):
+    """A double-quoted `\\ud83d\\ude80` (JSON's way to write one emoji) reads as two lone
+    surrogates in YAML; writing the page failed with UnicodeEncodeError."""
+    files = {"team.yaml": '- id: ana\n  name: "Ana \\ud83d\\ude80"\n'}
+    plan = make_plan(files)
+    assert _located(plan) == [
+        (
+            "team.yaml",
+            2,
+            9,
+            "write the character itself, or one escape of eight digits for it: `\\U0001F680`",
+        )
+    ]
+    result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
+    assert not result.ok and not (tmp_path / "out").exists()
+    message = next(p.message for p in result.problems if p.is_error)
+    assert message.startswith("the text holds `\\ud83d\\ude80`, a UTF-16 surrogate pair")
+
+
+def test_a_lone_surrogate_in_front_matter_or_a_key_is_found_where_it_is(make_plan):
+    plan = make_plan(
+        {
+            "sections/01-intro.md": '---\ntitle: Intro\nsubtitle: "Lone \\udc00"\n---\nBody\n',
+            "financials.yaml": 'start: 2027-01\nuse_of_funds:\n  "Fit-out \\ud800": 100\n',
+            # dates, numbers and booleans before it are passed over
+            "milestones.yaml": "- {id: a, due: 2027-01-31, budget: 10, capital: true}\n"
+            '- {id: b, due: 2027-02-28, title: "B \\udbff"}\n',
+        }
+    )
+    assert _located(plan) == [
+        ("financials.yaml", 3, 3, "write the character itself"),
+        ("milestones.yaml", 2, 35, "write the character itself"),
+        ("01-intro.md", 3, 11, "write the character itself"),
+    ]
+
+
+def test_escapes_outside_double_quotes_are_plain_text(make_plan, tmp_path):
+    plan = make_plan(
+        {
+            "team.yaml": "- id: ana\n  name: 'Ana \\ud83d'\n  role: Owner \\ud83d\n",
+            "milestones.yaml": "- {id: a, title: A \\u00e9, due: 2027-01-31, budget: 10}\n",
+        }
+    )
+    result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
+    assert result.ok
+    assert "Ana \\ud83d" in (result.site_dir / "team.html").read_text()
