@@ -188,7 +188,7 @@ def test_sample_spending_by_milestone_appears_once_with_its_total(sample_pdfs, s
     assert budget == D(186500)
     # The total row equals the figure the funding request quotes ("$186,500 in all").
     assert re.search(r"Total \$186,500\.00 \$\d", lender)
-    assert "The milestones cost $186,500 in all" in lender
+    assert "The projects of our milestone plan cost $186,500 in all" in lender
     assert "Install the 15 kg roaster and afterburner (investment) Mar 15, 2026 $38,500.00" in (
         lender
     )
