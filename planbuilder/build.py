@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from planbuilder.compute import Report, compute
 from planbuilder.editions import Edition, editions
@@ -23,16 +24,6 @@ from planbuilder.load import DEFAULT_LIMITS, PART_FILES, Limits, load
 from planbuilder.model import build_model, section_of
 from planbuilder.output import OutputCollision, OutputFiles
 from planbuilder.paths import is_inside
-from planbuilder.pdfcache import (
-    FolderCache,
-    LayoutPool,
-    PdfCache,
-    PdfOutcome,
-    PdfRequest,
-    PdfRun,
-    lay_out,
-    pdf_key,
-)
 from planbuilder.problems import (
     Position,
     Problem,
@@ -44,7 +35,6 @@ from planbuilder.problems import (
 from planbuilder.render.environment import make_environment
 from planbuilder.render.labels import standard_names
 from planbuilder.render.markdown import Target, render_section
-from planbuilder.render.pdf import layout_job, print_html
 from planbuilder.render.site import render_site as site_files
 from planbuilder.render.site import site_pages, stale_pages
 from planbuilder.themes import Theme
@@ -57,6 +47,9 @@ from planbuilder.write import (
     write_file,
     write_tree,
 )
+
+if TYPE_CHECKING:  # the PDF code is imported when a build makes PDFs (a site alone needs none)
+    from planbuilder.pdfcache import LayoutPool, PdfCache, PdfRequest, PdfRun
 
 DEFAULT_OUT = "_build"
 SITE_DIR = "site"
@@ -402,12 +395,14 @@ def build(
 
     run = None
     if requests:
+        from planbuilder.pdfcache import FolderCache, lay_out
+
         if cache is None and write and not background:
             cache = FolderCache(pdf_paths[0].parent)
         run = lay_out(requests, cache=cache, pool=pool, background=background, progress=progress)
         if background and cache is not None:
             run.add_done_callback(lambda done: _remember(done, cache))
-    outcome = run.result() if run is not None and not background else PdfOutcome()
+    made_pdfs = run.result().pdfs if run is not None and not background else ()
     result = BuildResult(
         root,
         problems,
@@ -426,17 +421,17 @@ def build(
     try:
         # Paths OutputFiles.add checked already, in a fresh folder of their own.
         files.files.update((f"{SITE_DIR}/{relative}", c) for relative, c in pages.files.items())
-        for name, data in outcome.files.items():
-            files.add(name, data)
+        for made in made_pdfs:
+            files.add(made.name, made.data)
     except OutputCollision as exc:
         return failed(error(str(exc), Position(root)))
     progress("writing the output")
-    targets = [pdf_paths[0]] if pdf_file is not None else [out / p.name for p in outcome.pdfs]
+    targets = [pdf_paths[0]] if pdf_file is not None else [out / p.name for p in made_pdfs]
     try:
         if site:
             write_tree(files, out, _earlier_output(previous, only))
         else:
-            for path, made in zip(targets, outcome.pdfs, strict=True):
+            for path, made in zip(targets, made_pdfs, strict=True):
                 write_file(made.data, path)
             if pdf_file is None:
                 mark_output_dir(out)
@@ -451,7 +446,7 @@ def build(
         out_dir=out if site or pdf_file is None else None,
         site_dir=out / SITE_DIR if site else None,
         pdf_paths=tuple(targets),
-        reused=tuple(t for t, made in zip(targets, outcome.pdfs, strict=True) if made.reused),
+        reused=tuple(t for t, made in zip(targets, made_pdfs, strict=True) if made.reused),
     )
 
 
@@ -481,6 +476,9 @@ def _pdf_requests(
     file_name: Callable[[Edition], str] | None = None,
 ) -> tuple[list[PdfRequest], list[Problem]]:
     """Each edition's print document, rendered once: the layout job and its key."""
+    from planbuilder.pdfcache import PdfRequest, pdf_key
+    from planbuilder.render.pdf import layout_job, print_html
+
     requests, problems = [], []
     inputs = {**theme.files("print"), **theme.files("fonts")}
     inputs |= {asset: root / asset for asset in report.plan.assets}
