@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -1016,16 +1017,42 @@ def _too_large(path: Path, limits: Limits) -> Problem:
     )
 
 
+#: How plan files are opened: to read bytes, not inherited by child processes.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _read_text(path: Path, problems: list[Problem], limits: Limits) -> str | None:
     try:
-        if path.stat().st_size > limits.file_bytes:
-            problems.append(_too_large(path, limits))
-            return None
-        raw = path.read_bytes()
+        raw = _read_bytes(path, limits.file_bytes)
     except OSError as exc:
         problems.append(error(f"cannot read file: {exc.strerror or exc}", Position(path)))
         return None
+    if raw is None:
+        problems.append(_too_large(path, limits))
+        return None
     return _decode_text(raw, path, problems)
+
+
+def _read_bytes(path: Path, limit: int) -> bytes | None:
+    """The bytes of a file, or ``None`` when it has more than ``limit`` (a file larger than
+    that is not read; one that grows past it while read is cut off there). One open file
+    and its size, without ``pathlib``'s and ``io``'s layers: a plan may have a thousand
+    chapters."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return None
+        chunks, total, wanted = [], 0, size + 1
+        while chunk := os.read(fd, wanted):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                return None
+            wanted = 65536  # the file was larger than its size said, or read in parts
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _decode_text(raw: bytes, path: Path, problems: list[Problem]) -> str | None:
@@ -1048,24 +1075,52 @@ def _confined_files(
 
     Hidden files are skipped, and so are files in hidden folders unless ``hidden_folders``.
     """
+    if "/" not in pattern:
+        return _confined_names(folder, root, pattern, problems)
     found = []
-    # A file straight in a folder inside the plan is inside it unless it is a link: one
-    # lstat instead of resolving every path (a plan may have a thousand chapters).
-    flat_inside = "/" not in pattern and is_inside(folder, root)
     for path in sorted(folder.glob(pattern)):
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") for part in (parts[-1:] if hidden_folders else parts)):
             continue
-        if not (flat_inside and not path.is_symlink()) and not is_inside(path, root):
-            problems.append(
-                error(
-                    "file points outside the plan folder",
-                    Position(path),
-                    hint="a plan may only use files inside its own folder; copy the file in",
-                )
-            )
+        if not is_inside(path, root):
+            problems.append(_outside(path))
             continue
         if path.is_file():
+            found.append(path)
+    return found
+
+
+def _outside(path: Path) -> Problem:
+    return error(
+        "file points outside the plan folder",
+        Position(path),
+        hint="a plan may only use files inside its own folder; copy the file in",
+    )
+
+
+def _confined_names(folder: Path, root: Path, pattern: str, problems: list[Problem]) -> list[Path]:
+    """``_confined_files`` for a pattern of names straight in ``folder`` (``*.md``): the
+    files ``folder.glob(pattern)`` finds, read from one listing of the folder, whose
+    entries say without a system call each whether they are links or files. A file
+    straight in a folder inside the plan is inside it unless it is a link: a link is
+    resolved, the rest are not (a plan may have a thousand chapters)."""
+    inside = is_inside(folder, root)
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(
+                (e for e in listing if fnmatchcase(e.name, pattern)), key=lambda e: e.name
+            )
+    except PermissionError:  # as ``Path.glob``: an unreadable folder has no files
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        if not (inside and not entry.is_symlink()) and not is_inside(path, root):
+            problems.append(_outside(path))
+            continue
+        if entry.is_file():
             found.append(path)
     return found
 
