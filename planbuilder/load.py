@@ -224,6 +224,27 @@ if _CLoader is not None:
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
 
+class _EveryText(frozenset):
+    """Holds every first character: each plain scalar is resolved by the loader."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY_START = _EveryText()
+#: The first characters of the plain scalars ``_FastLoader.resolve`` may type as other
+#: than text (numbers, dates, flags, nulls...): a scalar starting with another one is
+#: text, as ``Resolver.resolve`` would say after trying no pattern. Every character when
+#: a resolver matches any start (``None``) or a path resolver is set.
+_RESOLVED_STARTS: frozenset = (
+    _EVERY_START
+    if _CLoader is None
+    or None in _FastLoader.yaml_implicit_resolvers
+    or _FastLoader.yaml_path_resolvers
+    else frozenset(_FastLoader.yaml_implicit_resolvers)
+)
+
+
 def _check_depth(root: yaml.Node) -> None:
     """Raise ``_TooDeep`` at the first node (in reading order) nested below ``MAX_DEPTH``.
 
@@ -528,6 +549,7 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
     positions: dict[Path_, tuple[int, int]] = {}
     key_positions: dict[Path_, tuple[int, int]] = {}
     tags, values = _SCALAR_TAGS, _SCALAR_VALUES
+    resolved = _RESOLVED_STARTS if type(loader) is _FastLoader else _EVERY_START
     count = 0
     stack: list[tuple[Any, bool, Path_]] = []
     container: Any = None  # the dict or list being filled; None before the root
@@ -572,10 +594,12 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
         positions[sub] = (mark.line + 1, mark.column + 1)
         if kind is _SCALAR_EVENT:
             text = event.value
-            if event.implicit[0]:
-                tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
-            else:  # quoted: text, whatever it looks like
+            if not event.implicit[0]:  # quoted: text, whatever it looks like
                 tag = _STR_TAG
+            elif text and text[0] not in resolved:  # no implicit type starts so: text
+                tag = _STR_TAG
+            else:
+                tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
             if tag == _STR_TAG:
                 value = text
             elif tag in _PLAIN_TAGS:

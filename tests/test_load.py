@@ -194,6 +194,9 @@ def test_plain_yaml_read_from_events_is_what_the_node_tree_gives(monkeypatch):
                 "[1, {a: b}, [], {}]\n",
                 "- 1\n- 2.50\n- 2027-01-01\n- 2027-13-01\n- yes\n- ~\n- '3'\n- 1_000\n- -.5\n",
                 "a:\n  b:\n    - c: 1e3\n      d: .inf\n      2027-01: 5\n",
+                # plain scalars by first character: text, or a type some start with
+                "- hello\n- Nope\n- NULL\n- True\n- off\n- =\n- +12\n- .5\n- <x\n- ~\n"
+                "- Éa\n- 0x1F\n- 1:20\n- yes please\n- '' \n- Off\n- 2027-01-01x\n",
                 "a: 1\n---\nb: 2\n",
                 "a: &x 1\nb: *x\n",
                 "<<: {a: 1}\n",
