@@ -594,9 +594,8 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
         positions[sub] = (mark.line + 1, mark.column + 1)
         if kind is _SCALAR_EVENT:
             text = event.value
-            if not event.implicit[0]:  # quoted: text, whatever it looks like
-                tag = _STR_TAG
-            elif text and text[0] not in resolved:  # no implicit type starts so: text
+            # Quoted: text, whatever it looks like; plain: text when no type starts so.
+            if not event.implicit[0] or (text and text[0] not in resolved):
                 tag = _STR_TAG
             else:
                 tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
@@ -1208,13 +1207,21 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
     Returns ``(front_matter_or_None, body, body_first_line)``.
     """
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    # Line by line up to the closing fence only: the body is taken whole (a plan may have
+    # a thousand chapters, each much longer than its front matter).
+    opened = text.find("\n")
+    if opened < 0 or text[:opened].strip() != "---":
         return None, text, 1
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    return None, text, 1
+    start, index = opened + 1, 1
+    while True:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() in ("---", "..."):
+            body = "" if end < 0 else text[end + 1 :]
+            return text[opened + 1 : start - 1], body, index + 2
+        if end < 0:
+            return None, text, 1
+        start, index = end + 1, index + 1
 
 
 def _load_section(path: Path, problems: list[Problem], limits: Limits) -> SectionSource | None:

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from planbuilder.load import load, parse_yaml, split_front_matter
 
 
@@ -72,6 +74,22 @@ def test_front_matter_is_split_with_body_line():
     assert front == "title: Market\norder: 3"
     assert body == "# Hello\n"
     assert line == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\n---\nBody", ("", "Body", 3)),  # empty front matter
+        ("---\ntitle: T\n...", ("title: T", "", 4)),  # `...` closes, nothing after it
+        (" --- \na: 1\n\t---\t\n\n# H", ("a: 1", "\n# H", 4)),  # fences with spaces
+        ("---\na: 1\n# never closed\n", (None, "---\na: 1\n# never closed\n", 1)),
+        ("---", (None, "---", 1)),  # one line only
+        ("# No front matter\n---\n", (None, "# No front matter\n---\n", 1)),
+        ("---\na: ---x\n----\n---\n", ("a: ---x\n----", "", 5)),  # only a whole `---`
+    ],
+)
+def test_front_matter_ends_at_the_first_fence_line(text, expected):
+    assert split_front_matter(text) == expected
 
 
 def test_load_reads_only_format_files(tmp_path: Path):
