@@ -97,11 +97,13 @@ class YamlDoc:
     def pos(self, path: Path_) -> Position:
         """Position of the value at ``path``, or of its nearest ancestor."""
         path = tuple(path)
+        get = self.positions.get
         while path:
-            if path in self.positions:
-                return self.positions[path]
+            found = get(path)
+            if found is not None:
+                return found
             path = path[:-1]
-        return self.positions.get((), Position(self.path, 1, 1))
+        return get((), Position(self.path, 1, 1))
 
     def key_pos(self, path: Path_) -> Position:
         """Position of the key naming the value at ``path`` (falls back to the value)."""
@@ -315,6 +317,14 @@ class Marks(Mapping):
     def __getitem__(self, key: Path_) -> Position:
         line, column = self._pairs[key]
         return Position(self._file, line + self._offset, column)
+
+    def get(self, key: Path_, default: Any = None) -> Any:
+        """The position at ``key``, or ``default`` (one call, not two: a large file's
+        checks ask for thousands)."""
+        pair = self._pairs.get(key)
+        if pair is None:
+            return default
+        return Position(self._file, pair[0] + self._offset, pair[1])
 
     def __contains__(self, key: object) -> bool:
         return key in self._pairs

@@ -248,11 +248,9 @@ class Money(FieldType):
                 f"amount must not be negative, got `{value}`",
                 "write the amount as a positive number",
             )
-        exponent = amount.as_tuple().exponent
-        digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        if digits > ctx.money_digits and amount != amount.quantize(
-            Decimal(1).scaleb(-ctx.money_digits)
-        ):
+        # More decimals than the currency has, unless they are zeros: rounded to the
+        # currency's unit, the amount would change (below MAX_AMOUNT, exactly).
+        if amount != amount.quantize(_unit(ctx.money_digits)):
             allowed = (
                 "no fractional part" if ctx.money_digits == 0 else f"{ctx.money_digits} decimals"
             )
@@ -261,6 +259,17 @@ class Money(FieldType):
                 "round the amount to the currency's smallest unit",
             )
         return amount
+
+
+_UNITS: dict[int, Decimal] = {}
+
+
+def _unit(digits: int) -> Decimal:
+    """The smallest amount with ``digits`` decimals: ``0.01`` for 2."""
+    unit = _UNITS.get(digits)
+    if unit is None:
+        unit = _UNITS[digits] = Decimal(1).scaleb(-digits)
+    return unit
 
 
 class Date(FieldType):
@@ -390,7 +399,7 @@ class Record(FieldType):
         """Whether every required field survived checking. An incomplete record has its
         errors reported already; later rules skip it rather than report knock-on problems
         (or trip over the missing value)."""
-        return all(name in checked for name, spec in self.fields.items() if spec.required)
+        return all(name in checked for name, _spec in _record_plan(self)[2])
 
 
 class Checker:

@@ -221,7 +221,7 @@ def _checked_list(
     sources = []
     seen: dict[str, int] = {}  # id → the index of the item it first appears in
     for index, item in enumerate(doc.data):
-        kept = _kept_check(earlier, index)
+        kept = _kept_check(earlier, index) if earlier is not None else None
         if kept is None:
             checker.problems = []
             checked = checker.record(schema, item, (index,))
