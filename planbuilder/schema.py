@@ -83,6 +83,10 @@ class Text(FieldType):
         self.max_length = max_length
 
     def clean(self, value: Any, ctx: Context) -> str:
+        if value.__class__ is str:  # the usual case, first
+            text = value.strip()
+            if text and len(text) <= self.max_length:
+                return text
         # Numbers and dates written where text is expected are taken as written.
         if isinstance(value, (bool, dict, list)) or value is None:
             raise self._wrong(value, 'put text in quotes if it looks like something else: "yes"')
@@ -101,7 +105,10 @@ class Identifier(FieldType):
     expected = "an id (letters, digits, `-`, `_`, `.`)"
 
     def clean(self, value: Any, ctx: Context) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        if value.__class__ is str:  # the usual case, first
+            if ID_PATTERN.match(value):
+                return value
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self._wrong(value)
         text = str(value)
         if not ID_PATTERN.match(text):
@@ -277,6 +284,8 @@ class Date(FieldType):
     expected = "a date (YYYY-MM-DD)"
 
     def clean(self, value: Any, ctx: Context) -> dt.date:
+        if value.__class__ is dt.date:  # as YAML reads a date: the usual case, first
+            return value
         if isinstance(value, dt.datetime):
             raise self._wrong(value, f"drop the time: `{value.date().isoformat()}`")
         if isinstance(value, dt.date):
@@ -463,12 +472,12 @@ class Checker:
         if not isinstance(value, dict):
             self.fail(path, f"expected {schema.expected}, got {describe(value)}")
             return None
-        fields, defaults, required = _record_plan(schema)
+        fields, defaults, required, kinds = _record_plan(schema)
         ctx = self.ctx
         result: dict[str, Any] = {}
         for key, item in value.items():
-            spec = fields.get(key)
-            if spec is None:
+            kind = kinds.get(key)
+            if kind is None:
                 hint = did_you_mean(key, fields) or (
                     "known fields: " + ", ".join(f"`{k}`" for k in fields)
                 )
@@ -476,10 +485,10 @@ class Checker:
                     (*path, key), f"unknown field `{key}` in {schema.name}", hint, at_key=True
                 )
                 continue
-            if item is None and not spec.required:
+            field_type, needed, compound = kind
+            if item is None and not needed:
                 continue  # `field:` left empty means not set
-            field_type = spec.type
-            if isinstance(field_type, _COMPOUND):
+            if compound:
                 cleaned = self.value(field_type, item, (*path, key))
             else:  # what ``value`` does, without a call per field
                 try:
@@ -520,6 +529,11 @@ def _record_plan(schema: Record) -> tuple:
         fields,
         tuple((name, spec.default) for name, spec in fields.items() if spec.default is not None),
         tuple((name, spec) for name, spec in fields.items() if spec.required),
+        # each field's type, whether it is required, and whether ``value`` walks into it
+        {
+            name: (spec.type, spec.required, isinstance(spec.type, _COMPOUND))
+            for name, spec in fields.items()
+        },
     )
     _PLANS[id(schema)] = (schema, plan)
     return plan
