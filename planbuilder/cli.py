@@ -68,7 +68,8 @@ def _mib(text: str) -> int:
 
 #: Allocations between collections of the youngest generation while the pipeline's
 #: modules are first imported: what they make lives until the process ends (classes,
-#: functions, tables), so collecting it is wasted work (0.01 s of a command).
+#: functions, tables), so collecting it is wasted work (0.01 s of a command). The value
+#: a build uses (``build.BUILD_GC_THRESHOLD``, not imported here: it loads the pipeline).
 IMPORT_GC_THRESHOLD = 100_000
 
 
