@@ -125,6 +125,36 @@ def test_section_linked_from_outside_the_plan_is_refused(tmp_path: Path):
     assert any("outside the plan folder" in p.message for p in sources.problems)
 
 
+def test_sections_are_the_visible_md_files_in_name_order(tmp_path: Path):
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    sections = tmp_path / "sections"
+    (sections / "folder.md").mkdir(parents=True)  # a folder, not a chapter
+    for name in ("b.md", "a.md", "B.md", ".hidden.md", "notes.txt", "c.MD"):
+        (sections / name).write_text(f"# {name}\n")
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "d.md").write_text("# linked\n")
+    (sections / "d.md").symlink_to(tmp_path / "drafts" / "d.md")  # inside the plan: read
+    (sections / "e.md").symlink_to(tmp_path / "drafts" / "missing.md")  # broken: no file
+    sources = load(tmp_path)
+    assert [s.path.name for s in sources.sections] == ["B.md", "a.md", "b.md", "d.md"]
+    assert [s.body for s in sources.sections][-1] == "# linked\n"
+    assert sources.problems == ()
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path):
+    from planbuilder.load import Limits
+
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "big.md").write_bytes(b"# Big\n" + b"x" * (1024 * 1024))
+    (tmp_path / "sections" / "exact.md").write_bytes(b"#" * (1024 * 1024))
+    sources = load(tmp_path, limits=Limits.for_file_mib(1))
+    assert [s.path.name for s in sources.sections] == ["exact.md"]
+    assert [(p.position.file, p.message) for p in sources.problems] == [
+        (str(sources.root / "sections" / "big.md"), "file is larger than 1 MiB")
+    ]
+
+
 def test_non_utf8_file_is_reported_with_line(tmp_path: Path):
     (tmp_path / "plan.yaml").write_bytes(b"title: T\ncompany: Caf\xe9\n")
     sources = load(tmp_path)
