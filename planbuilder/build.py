@@ -232,16 +232,37 @@ BUILD_GC_OLDEST = 1000
 _gc_lock = threading.Lock()
 _gc_builds = 0  # builds running now
 _gc_saved = gc.get_threshold()  # the thresholds to put back when the last one ends
+_gc_quiet = 0  # builds running now with the collector off
+_gc_was_on = True  # whether the collector was on when the first of those started
+
+
+def _lays_out_here(kwargs: dict) -> bool:
+    """Whether a ``build`` with these keyword arguments may lay out a PDF in this
+    process (not in a pool's worker processes)."""
+    return bool(
+        kwargs.get("pdf", True)
+        and kwargs.get("layout", True)
+        and not kwargs.get("pdf_later", False)
+        and not kwargs.get("background", False)
+        and kwargs.get("pool") is None
+    )
 
 
 def _fewer_collections(function):
     """Run ``function`` with the ``BUILD_GC_*`` thresholds (never lower ones); they
     are put back when the last build running (the dev server may run one while a command
-    runs another) ends."""
+    runs another) ends.
+
+    A build that lays out no PDF here runs with the collector off, on again when the last
+    such build ends: what it makes is its model and pages, or dies by reference counting
+    (the large plan's site build: three young collections, 0.05 s of CPU, freed 6,000
+    objects, and the peak memory is the same without them). Laying out a PDF makes
+    cyclic box trees, collected as they go."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        global _gc_builds, _gc_saved
+        global _gc_builds, _gc_saved, _gc_quiet, _gc_was_on
+        quiet = not _lays_out_here(kwargs)
         with _gc_lock:
             if _gc_builds == 0:
                 _gc_saved = gc.get_threshold()
@@ -251,6 +272,11 @@ def _fewer_collections(function):
                     max(BUILD_GC_OLDEST, _gc_saved[2]),
                 )
             _gc_builds += 1
+            if quiet:
+                if _gc_quiet == 0:
+                    _gc_was_on = gc.isenabled()
+                    gc.disable()
+                _gc_quiet += 1
         try:
             return function(*args, **kwargs)
         finally:
@@ -258,6 +284,10 @@ def _fewer_collections(function):
                 _gc_builds -= 1
                 if _gc_builds == 0:
                     gc.set_threshold(*_gc_saved)
+                if quiet:
+                    _gc_quiet -= 1
+                    if _gc_quiet == 0 and _gc_was_on:
+                        gc.enable()
 
     return wrapper
 
