@@ -66,6 +66,21 @@ def _mib(text: str) -> int:
     return value
 
 
+@contextlib.contextmanager
+def _importing():
+    """A process's modules imported with the collector off, and what they made frozen
+    after (``gc.freeze``): classes, functions and tables live until the process ends, so
+    walking them in collections, again and again, is wasted (0.015 s of a command)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.enable()
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from planbuilder.build import check
 
@@ -664,6 +679,10 @@ def _reference_files() -> tuple[str, ...]:
     return file_names()
 
 
+#: Commands that run the pipeline (``planbuilder.build`` and the stages it imports).
+_PIPELINE_COMMANDS = frozenset((_cmd_check, _cmd_build, _cmd_pdf, _cmd_figures, _cmd_export))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command in ``argv``, or, when ``None``, the process's own command line."""
     code = _run(argv)
@@ -676,11 +695,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = make_parser()
-    if not (sys.argv[1:] if argv is None else argv):
-        parser.print_help()  # no arguments at all: show what the tool can do
-        return EXIT_OK
-    args = parser.parse_args(argv)
+    own = argv is None  # the process's own command line: the process is this command's
+    with _importing() if own else contextlib.nullcontext():
+        parser = make_parser()  # it lists the plan files' names: records and what it needs
+        if not (sys.argv[1:] if argv is None else argv):
+            parser.print_help()  # no arguments at all: show what the tool can do
+            return EXIT_OK
+        args = parser.parse_args(argv)
+        if own and args.func in _PIPELINE_COMMANDS:
+            import planbuilder.build  # noqa: F401 - the command's modules, all of them here
     try:
         return args.func(args)
     except KeyboardInterrupt:

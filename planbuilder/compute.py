@@ -238,6 +238,8 @@ def milestone_status(milestone: Milestone, as_of: dt.date) -> tuple[Status, int]
 
 def _slip(milestone: Milestone) -> tuple[int, int, Decimal | None]:
     """(days the due date moved, times it moved, budget change) against the first plan."""
+    if not milestone.history:
+        return 0, 0, None
     earlier = [h.due for h in milestone.history if h.due is not None]
     budgets = [h.budget for h in milestone.history if h.budget is not None]
     change = None
@@ -248,7 +250,11 @@ def _slip(milestone: Milestone) -> tuple[int, int, Decimal | None]:
     return (milestone.due - earlier[0]).days, len(earlier), change
 
 
-def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> MilestoneView:
+def _milestone_view(
+    plan: Plan, milestone: Milestone, as_of: dt.date, ids: _Ids | None = None
+) -> MilestoneView:
+    """``ids``: the plan's team members and goals by id (``_ids``), when made already."""
+    people, goals = ids or _ids(plan)
     status, days = milestone_status(milestone, as_of)
     variance = pct = None
     if status.is_done and milestone.budget is not None and milestone.actual_cost is not None:
@@ -260,8 +266,8 @@ def _milestone_view(plan: Plan, milestone: Milestone, as_of: dt.date) -> Milesto
         milestone=milestone,
         status=status,
         days=days,
-        owner=plan.person(milestone.owner),
-        goals=tuple(g for g in (plan.goal(i) for i in milestone.goals) if g is not None),
+        owner=people.get(milestone.owner),
+        goals=tuple(goals[i] for i in milestone.goals if i in goals),
         cost_variance=variance,
         cost_variance_pct=pct,
         slip_days=slip,
@@ -282,7 +288,23 @@ def _milestone_views(plan: Plan, as_of: dt.date) -> list[MilestoneView]:
     same milestone object when ``as_of``, the team and the goals are the same (compared by
     ``repr``: positions and the writing of decimals included, as a view holds them)."""
     around = (as_of, repr(plan.team), repr(plan.goals))
-    return _last_views.map(plan.milestones, lambda m: _milestone_view(plan, m, as_of), around)
+    ids = _ids(plan)
+    return _last_views.map(plan.milestones, lambda m: _milestone_view(plan, m, as_of, ids), around)
+
+
+_Ids = tuple[dict[str, Person], dict[str, Goal]]
+
+
+def _ids(plan: Plan) -> _Ids:
+    """The team members and goals by id, each id's first, as ``Plan.person`` and
+    ``Plan.goal`` find them (5,000 milestones each look up an owner and goals)."""
+    people: dict[str, Person] = {}
+    for person in plan.team:
+        people.setdefault(person.id, person)
+    goals: dict[str, Goal] = {}
+    for goal in plan.goals:
+        goals.setdefault(goal.id, goal)
+    return people, goals
 
 
 def _better(delta: Decimal, direction: str) -> bool:
@@ -427,7 +449,14 @@ def compute(plan: Plan, words: Words | None = None) -> Report:
         if plan.financials is not None
         else None
     )
-    goal_views = tuple(_goal_view(plan, g, views, kpi_by_id, start, as_of) for g in plan.goals)
+    by_goal: dict[str, list[MilestoneView]] = defaultdict(list)
+    for v in views:  # once over the milestones, not once per goal
+        for goal_id in dict.fromkeys(v.milestone.goals):
+            by_goal[goal_id].append(v)
+    goal_views = tuple(
+        _goal_view(plan, g, tuple(by_goal.get(g.id, ())), kpi_by_id, start, as_of)
+        for g in plan.goals
+    )
     cash_month, cash_in_range = _cash_month(money, as_of)
     report = Report(
         plan=plan,
@@ -459,14 +488,14 @@ def milestone_totals(views: tuple[MilestoneView, ...]) -> tuple[MilestoneTotal, 
     owners = ["all", *sorted({v.milestone.owner or "none" for v in views})]
     # One pass over the milestones; each total adds its budgets in the milestones' order.
     budgets: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    filters = {s: [name for name, statuses in STATUS_FILTERS if s in statuses] for s in Status}
     for v in views:
         budget = v.milestone.budget or Decimal(0)
         own = v.milestone.owner or "none"
-        for status, statuses in STATUS_FILTERS:
-            if v.status in statuses:
-                budgets[(status, "all")].append(budget)
-                if own != "all":
-                    budgets[(status, own)].append(budget)
+        for status in filters[v.status]:
+            budgets[(status, "all")].append(budget)
+            if own != "all":
+                budgets[(status, own)].append(budget)
     totals = []
     for status, _ in STATUS_FILTERS:
         for owner in owners:
@@ -488,9 +517,9 @@ def _cash_month(money: FinancialReport | None, as_of: dt.date) -> tuple[Period |
 
 
 def _goal_view(
-    plan: Plan, goal: Goal, views, kpi_by_id, start: dt.date, as_of: dt.date
+    plan: Plan, goal: Goal, mine: tuple[MilestoneView, ...], kpi_by_id, start: dt.date, as_of
 ) -> GoalView:
-    mine = tuple(v for v in views if goal.id in v.milestone.goals)
+    """``mine``: the views of the milestones that name the goal, in the report's order."""
     kpi = kpi_by_id.get(goal.kpi) if goal.kpi else None
     progress, expected, share = goal_progress(goal, kpi, start, as_of)
     return GoalView(

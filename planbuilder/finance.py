@@ -1320,17 +1320,39 @@ def financial_report(
     for milestone, month, amount in spending:
         if month in horizon:
             spent[milestone.id] += amount
-    key = (repr(fin), digits, as_of_month, repr(words), _spending_shape(spending))
+    key = _ReportKey(fin, digits, as_of_month, words, spending)
     last = _LAST_REPORT[0]
-    if last is not None and last[0] == key:
+    if last is not None and last[0].key == key.key:
         return replace(last[1], milestone_spending=_spending_rows(fin, milestones, spent))
     report = _financial_report(fin, milestones, digits, as_of_month, words, spent)
     _LAST_REPORT[0] = (key, report)
     return report
 
 
+class _ReportKey:
+    """What a ``financial_report`` was made from, as plain values (``repr`` of the frozen
+    financials and the words, and ``_spending_shape``). The costly parts are worked out
+    when first compared: a build that makes one report (a command, not the dev server)
+    never needs them. What they read is immutable (frozen records, a tuple of the
+    spending), so they are the same whenever they are made."""
+
+    __slots__ = ("_made", "_of")
+
+    def __init__(self, fin, digits, as_of_month, words, spending) -> None:
+        self._of = (fin, digits, as_of_month, repr(words), tuple(spending))
+        self._made: tuple | None = None
+
+    @property
+    def key(self) -> tuple:
+        if self._made is None:
+            fin, digits, as_of_month, words, spending = self._of
+            self._made = (repr(fin), digits, as_of_month, words, _spending_shape(spending))
+            self._of = None  # the key holds all that counts
+        return self._made
+
+
 #: (key, report) of the last ``financial_report`` (see there).
-_LAST_REPORT: list[tuple[tuple, FinancialReport] | None] = [None]
+_LAST_REPORT: list[tuple[_ReportKey, FinancialReport] | None] = [None]
 
 
 def _spending_shape(spending: list[tuple[Milestone, int, Decimal]]) -> tuple:

@@ -209,6 +209,10 @@ def _smart(
     return found
 
 
+#: The parts of a milestone besides what and when: field, the part, an example.
+_PARTS = (("budget", ("how much", "budget: 2500.00")), ("owner", ("who", "owner: founder")))
+
+
 def _milestone(
     m: dict,
     at: Callable[[str], Position],
@@ -218,8 +222,7 @@ def _milestone(
 ) -> list[Problem]:
     mid = m.get("id", "?")
     found: list[Problem] = []
-    parts = {"budget": ("how much", "budget: 2500.00"), "owner": ("who", "owner: founder")}
-    for field, (part, example) in parts.items():
+    for field, (part, example) in _PARTS:
         if field not in m and field not in written:
             found.append(
                 warning(

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +97,13 @@ class YamlDoc:
     def pos(self, path: Path_) -> Position:
         """Position of the value at ``path``, or of its nearest ancestor."""
         path = tuple(path)
+        get = self.positions.get
         while path:
-            if path in self.positions:
-                return self.positions[path]
+            found = get(path)
+            if found is not None:
+                return found
             path = path[:-1]
-        return self.positions.get((), Position(self.path, 1, 1))
+        return get((), Position(self.path, 1, 1))
 
     def key_pos(self, path: Path_) -> Position:
         """Position of the key naming the value at ``path`` (falls back to the value)."""
@@ -223,6 +226,27 @@ if _CLoader is not None:
     _FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
 
+class _EveryText(frozenset):
+    """Holds every first character: each plain scalar is resolved by the loader."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY_START = _EveryText()
+#: The first characters of the plain scalars ``_FastLoader.resolve`` may type as other
+#: than text (numbers, dates, flags, nulls...): a scalar starting with another one is
+#: text, as ``Resolver.resolve`` would say after trying no pattern. Every character when
+#: a resolver matches any start (``None``) or a path resolver is set.
+_RESOLVED_STARTS: frozenset = (
+    _EVERY_START
+    if _CLoader is None
+    or None in _FastLoader.yaml_implicit_resolvers
+    or _FastLoader.yaml_path_resolvers
+    else frozenset(_FastLoader.yaml_implicit_resolvers)
+)
+
+
 def _check_depth(root: yaml.Node) -> None:
     """Raise ``_TooDeep`` at the first node (in reading order) nested below ``MAX_DEPTH``.
 
@@ -293,6 +317,14 @@ class Marks(Mapping):
     def __getitem__(self, key: Path_) -> Position:
         line, column = self._pairs[key]
         return Position(self._file, line + self._offset, column)
+
+    def get(self, key: Path_, default: Any = None) -> Any:
+        """The position at ``key``, or ``default`` (one call, not two: a large file's
+        checks ask for thousands)."""
+        pair = self._pairs.get(key)
+        if pair is None:
+            return default
+        return Position(self._file, pair[0] + self._offset, pair[1])
 
     def __contains__(self, key: object) -> bool:
         return key in self._pairs
@@ -527,6 +559,7 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
     positions: dict[Path_, tuple[int, int]] = {}
     key_positions: dict[Path_, tuple[int, int]] = {}
     tags, values = _SCALAR_TAGS, _SCALAR_VALUES
+    resolved = _RESOLVED_STARTS if type(loader) is _FastLoader else _EVERY_START
     count = 0
     stack: list[tuple[Any, bool, Path_]] = []
     container: Any = None  # the dict or list being filled; None before the root
@@ -571,10 +604,11 @@ def _read_events(loader: Any, max_nodes: int) -> tuple[Any, dict, dict] | None:
         positions[sub] = (mark.line + 1, mark.column + 1)
         if kind is _SCALAR_EVENT:
             text = event.value
-            if event.implicit[0]:
-                tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
-            else:  # quoted: text, whatever it looks like
+            # Quoted: text, whatever it looks like; plain: text when no type starts so.
+            if not event.implicit[0] or (text and text[0] not in resolved):
                 tag = _STR_TAG
+            else:
+                tag = tags.get(text) or loader.resolve(_SCALAR, text, event.implicit)
             if tag == _STR_TAG:
                 value = text
             elif tag in _PLAIN_TAGS:
@@ -1070,16 +1104,42 @@ def _too_large(path: Path, limits: Limits) -> Problem:
     )
 
 
+#: How plan files are opened: to read bytes, not inherited by child processes.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _read_text(path: Path, problems: list[Problem], limits: Limits) -> str | None:
     try:
-        if path.stat().st_size > limits.file_bytes:
-            problems.append(_too_large(path, limits))
-            return None
-        raw = path.read_bytes()
+        raw = _read_bytes(path, limits.file_bytes)
     except OSError as exc:
         problems.append(error(f"cannot read file: {exc.strerror or exc}", Position(path)))
         return None
+    if raw is None:
+        problems.append(_too_large(path, limits))
+        return None
     return _decode_text(raw, path, problems)
+
+
+def _read_bytes(path: Path, limit: int) -> bytes | None:
+    """The bytes of a file, or ``None`` when it has more than ``limit`` (a file larger than
+    that is not read; one that grows past it while read is cut off there). One open file
+    and its size, without ``pathlib``'s and ``io``'s layers: a plan may have a thousand
+    chapters."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return None
+        chunks, total, wanted = [], 0, size + 1
+        while chunk := os.read(fd, wanted):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                return None
+            wanted = 65536  # the file was larger than its size said, or read in parts
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _decode_text(raw: bytes, path: Path, problems: list[Problem]) -> str | None:
@@ -1102,24 +1162,52 @@ def _confined_files(
 
     Hidden files are skipped, and so are files in hidden folders unless ``hidden_folders``.
     """
+    if "/" not in pattern:
+        return _confined_names(folder, root, pattern, problems)
     found = []
-    # A file straight in a folder inside the plan is inside it unless it is a link: one
-    # lstat instead of resolving every path (a plan may have a thousand chapters).
-    flat_inside = "/" not in pattern and is_inside(folder, root)
     for path in sorted(folder.glob(pattern)):
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") for part in (parts[-1:] if hidden_folders else parts)):
             continue
-        if not (flat_inside and not path.is_symlink()) and not is_inside(path, root):
-            problems.append(
-                error(
-                    "file points outside the plan folder",
-                    Position(path),
-                    hint="a plan may only use files inside its own folder; copy the file in",
-                )
-            )
+        if not is_inside(path, root):
+            problems.append(_outside(path))
             continue
         if path.is_file():
+            found.append(path)
+    return found
+
+
+def _outside(path: Path) -> Problem:
+    return error(
+        "file points outside the plan folder",
+        Position(path),
+        hint="a plan may only use files inside its own folder; copy the file in",
+    )
+
+
+def _confined_names(folder: Path, root: Path, pattern: str, problems: list[Problem]) -> list[Path]:
+    """``_confined_files`` for a pattern of names straight in ``folder`` (``*.md``): the
+    files ``folder.glob(pattern)`` finds, read from one listing of the folder, whose
+    entries say without a system call each whether they are links or files. A file
+    straight in a folder inside the plan is inside it unless it is a link: a link is
+    resolved, the rest are not (a plan may have a thousand chapters)."""
+    inside = is_inside(folder, root)
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(
+                (e for e in listing if fnmatchcase(e.name, pattern)), key=lambda e: e.name
+            )
+    except PermissionError:  # as ``Path.glob``: an unreadable folder has no files
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        if not (inside and not entry.is_symlink()) and not is_inside(path, root):
+            problems.append(_outside(path))
+            continue
+        if entry.is_file():
             found.append(path)
     return found
 
@@ -1183,13 +1271,21 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
     Returns ``(front_matter_or_None, body, body_first_line)``.
     """
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    # Line by line up to the closing fence only: the body is taken whole (a plan may have
+    # a thousand chapters, each much longer than its front matter).
+    opened = text.find("\n")
+    if opened < 0 or text[:opened].strip() != "---":
         return None, text, 1
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    return None, text, 1
+    start, index = opened + 1, 1
+    while True:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() in ("---", "..."):
+            body = "" if end < 0 else text[end + 1 :]
+            return text[opened + 1 : start - 1], body, index + 2
+        if end < 0:
+            return None, text, 1
+        start, index = end + 1, index + 1
 
 
 def _load_section(path: Path, problems: list[Problem], limits: Limits) -> SectionSource | None:

@@ -10,9 +10,9 @@ frozen records, never a path object (paths are text relative to the plan folder)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from planbuilder.calendar import month_index
@@ -264,7 +264,7 @@ class Plan:
 
 def _frozen(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
+        return tuple([_frozen(v) if isinstance(v, list) else v for v in value])
     return value
 
 
@@ -272,11 +272,15 @@ def construct(cls: type, record: Record, values: dict[str, Any], **given: Any) -
     """A model object from checked ``values``: each field ``record`` declares and ``cls``
     holds, converted as declared; ``given`` supplies (or overrides) the rest."""
     fields, positioned = _construction(cls, record)
-    kwargs = {
-        name: convert(values[name]) if convert else _frozen(values[name])
-        for name, convert in fields
-        if name in values
-    }
+    kwargs = {}
+    for name, convert in fields:
+        if name in values:
+            value = values[name]
+            if convert:
+                value = convert(value)
+            elif isinstance(value, list):
+                value = _frozen(value)
+            kwargs[name] = value
     if positioned and "position" in values:
         kwargs["position"] = values["position"]  # where validate found the record
     return cls(**kwargs | given)
@@ -297,10 +301,23 @@ def _construction(cls: type, record: Record) -> tuple[tuple, bool]:
     return fields, "position" in names
 
 
+def _name(path: str) -> str:
+    """``PurePosixPath(path).name`` of a plan-relative path as load writes it (``/``
+    between parts, none at the end), without making a path object: a plan may have a
+    thousand chapters."""
+    return path.rpartition("/")[2]
+
+
+def _stem(name: str) -> str:
+    """``PurePosixPath(name).stem``: the name without its last suffix."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def section_of(record: dict[str, Any]) -> Section:
     """A chapter from its checked front matter and body (validate always sets a title)."""
     return Section(
-        slug=section_slug(PurePosixPath(record["path"]).stem),
+        slug=section_slug(_stem(_name(record["path"]))),
         title=record["title"],
         order=record.get("order", DEFAULT_SECTION_ORDER),
         body=record["body"],
@@ -315,12 +332,10 @@ def section_of(record: dict[str, Any]) -> Section:
 _built: dict[int, tuple[dict, Position, Any]] = {}
 
 
-def _milestone(record: dict[str, Any]) -> Any:
+def _milestone(record: dict[str, Any], checked_source: Callable[[dict], dict | None]) -> Any:
     """A ``Milestone`` from its checked record; the one built last time when the record is
-    a copy of the same kept checked record (``validate.checked_source``), at the same
+    a copy of the same kept checked record (``checked_source``, from validate), at the same
     position: thousands of milestones are the same after an edit of one."""
-    from planbuilder.validate import checked_source
-
     source = checked_source(record)
     if source is not None:
         found = _built.get(id(source))
@@ -332,8 +347,10 @@ def _milestone(record: dict[str, Any]) -> Any:
         record,
         history=tuple(
             construct(Recalibration, HISTORY_ENTRY, h)
-            for h in sorted(record.get("history", ()), key=lambda h: h["date"])
-        ),
+            for h in sorted(record["history"], key=lambda h: h["date"])
+        )
+        if record.get("history")
+        else (),
     )
     if source is not None:
         if len(_built) > 100_000:
@@ -362,12 +379,14 @@ def build_model(validated: Validated) -> Plan:
     )
     bm = validated.business_model
     business_model = construct(BusinessModel, BUSINESS_MODEL, bm) if bm is not None else None
-    milestones = tuple(_milestone(m) for m in validated.milestones)
+    from planbuilder.validate import checked_source
+
+    milestones = tuple(_milestone(m, checked_source) for m in validated.milestones)
     kpis = tuple(construct(Kpi, KPI, k) for k in validated.kpis)
     sections = tuple(
         sorted(
             (section_of(s) for s in validated.sections),
-            key=lambda s: (s.order, PurePosixPath(s.path).name),
+            key=lambda s: (s.order, _name(s.path)),
         )
     )
     financials = (

@@ -1,7 +1,8 @@
-"""Path confinement: a plan may only use files inside its own folder."""
+"""Path confinement: a plan may only use files inside its own folder; the user's cache."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -12,3 +13,10 @@ def is_inside(path: Path, root: Path) -> bool:
     except (ValueError, OSError):
         return False
     return True
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/planbuilder``, else ``~/.cache/planbuilder``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "planbuilder"

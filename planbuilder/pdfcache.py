@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from planbuilder import __version__
+from planbuilder.paths import user_cache_dir
 from planbuilder.render.layout import LayoutJob, layout_pdf
 
 
@@ -104,13 +105,6 @@ class MemoryCache:
 
     def put(self, name: str, key: str, data: bytes) -> None:
         self._pdfs[name] = (key, data)
-
-
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/planbuilder``, else ``~/.cache/planbuilder``."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "planbuilder"
 
 
 class FolderCache:

@@ -83,6 +83,10 @@ class Text(FieldType):
         self.max_length = max_length
 
     def clean(self, value: Any, ctx: Context) -> str:
+        if value.__class__ is str:  # the usual case, first
+            text = value.strip()
+            if text and len(text) <= self.max_length:
+                return text
         # Numbers and dates written where text is expected are taken as written.
         if isinstance(value, (bool, dict, list)) or value is None:
             raise self._wrong(value, 'put text in quotes if it looks like something else: "yes"')
@@ -101,7 +105,10 @@ class Identifier(FieldType):
     expected = "an id (letters, digits, `-`, `_`, `.`)"
 
     def clean(self, value: Any, ctx: Context) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        if value.__class__ is str:  # the usual case, first
+            if ID_PATTERN.match(value):
+                return value
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self._wrong(value)
         text = str(value)
         if not ID_PATTERN.match(text):
@@ -248,11 +255,9 @@ class Money(FieldType):
                 f"amount must not be negative, got `{value}`",
                 "write the amount as a positive number",
             )
-        exponent = amount.as_tuple().exponent
-        digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        if digits > ctx.money_digits and amount != amount.quantize(
-            Decimal(1).scaleb(-ctx.money_digits)
-        ):
+        # More decimals than the currency has, unless they are zeros: rounded to the
+        # currency's unit, the amount would change (below MAX_AMOUNT, exactly).
+        if amount != amount.quantize(_unit(ctx.money_digits)):
             allowed = (
                 "no fractional part" if ctx.money_digits == 0 else f"{ctx.money_digits} decimals"
             )
@@ -263,11 +268,24 @@ class Money(FieldType):
         return amount
 
 
+_UNITS: dict[int, Decimal] = {}
+
+
+def _unit(digits: int) -> Decimal:
+    """The smallest amount with ``digits`` decimals: ``0.01`` for 2."""
+    unit = _UNITS.get(digits)
+    if unit is None:
+        unit = _UNITS[digits] = Decimal(1).scaleb(-digits)
+    return unit
+
+
 class Date(FieldType):
     python_type = dt.date
     expected = "a date (YYYY-MM-DD)"
 
     def clean(self, value: Any, ctx: Context) -> dt.date:
+        if value.__class__ is dt.date:  # as YAML reads a date: the usual case, first
+            return value
         if isinstance(value, dt.datetime):
             raise self._wrong(value, f"drop the time: `{value.date().isoformat()}`")
         if isinstance(value, dt.date):
@@ -390,7 +408,7 @@ class Record(FieldType):
         """Whether every required field survived checking. An incomplete record has its
         errors reported already; later rules skip it rather than report knock-on problems
         (or trip over the missing value)."""
-        return all(name in checked for name, spec in self.fields.items() if spec.required)
+        return all(name in checked for name, _spec in _record_plan(self)[2])
 
 
 class Checker:
@@ -454,12 +472,12 @@ class Checker:
         if not isinstance(value, dict):
             self.fail(path, f"expected {schema.expected}, got {describe(value)}")
             return None
-        fields, defaults, required = _record_plan(schema)
+        fields, defaults, required, kinds = _record_plan(schema)
         ctx = self.ctx
         result: dict[str, Any] = {}
         for key, item in value.items():
-            spec = fields.get(key)
-            if spec is None:
+            kind = kinds.get(key)
+            if kind is None:
                 hint = did_you_mean(key, fields) or (
                     "known fields: " + ", ".join(f"`{k}`" for k in fields)
                 )
@@ -467,10 +485,10 @@ class Checker:
                     (*path, key), f"unknown field `{key}` in {schema.name}", hint, at_key=True
                 )
                 continue
-            if item is None and not spec.required:
+            field_type, needed, compound = kind
+            if item is None and not needed:
                 continue  # `field:` left empty means not set
-            field_type = spec.type
-            if isinstance(field_type, _COMPOUND):
+            if compound:
                 cleaned = self.value(field_type, item, (*path, key))
             else:  # what ``value`` does, without a call per field
                 try:
@@ -511,6 +529,11 @@ def _record_plan(schema: Record) -> tuple:
         fields,
         tuple((name, spec.default) for name, spec in fields.items() if spec.default is not None),
         tuple((name, spec) for name, spec in fields.items() if spec.required),
+        # each field's type, whether it is required, and whether ``value`` walks into it
+        {
+            name: (spec.type, spec.required, isinstance(spec.type, _COMPOUND))
+            for name, spec in fields.items()
+        },
     )
     _PLANS[id(schema)] = (schema, plan)
     return plan

@@ -7,11 +7,12 @@ Nothing here raises for a bad plan.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -221,7 +222,7 @@ def _checked_list(
     sources = []
     seen: dict[str, int] = {}  # id → the index of the item it first appears in
     for index, item in enumerate(doc.data):
-        kept = _kept_check(earlier, index)
+        kept = _kept_check(earlier, index) if earlier is not None else None
         if kept is None:
             checker.problems = []
             checked = checker.record(schema, item, (index,))
@@ -351,12 +352,14 @@ def _check_references(v: Validated, docs: dict[str, YamlDoc], problems: list[Pro
         if ms_doc is None:
             break
         path = milestone["yaml_path"]
-        if "owner" in milestone:
+        # A known id is passed over here: 5,000 milestones name thousands of them.
+        if "owner" in milestone and milestone["owner"] not in team_ids:
             check(
                 milestone["owner"], team_ids, "team member", "team.yaml", ms_doc, (*path, "owner")
             )
-        for i, goal_id in enumerate(milestone.get("goals", [])):
-            check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
+        for i, goal_id in enumerate(milestone.get("goals", ())):
+            if goal_id not in goal_ids:
+                check(goal_id, goal_ids, "goal", "goals.yaml", ms_doc, (*path, "goals", i))
 
 
 def _unusable_ids(doc: YamlDoc | None) -> set[str] | None:
@@ -388,7 +391,7 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                     hint="put the image in assets/ and write `logo: assets/logo.png`",
                 )
             )
-    slugs = {section_slug(PurePosixPath(s["path"]).stem) for s in v.sections}
+    slugs = {section_slug(_stem(s["path"])) for s in v.sections}
     declared = v.sources.theme_chapters.get(plan.get("theme", ""), ())
     known = sorted(slugs | set(declared) | {CONTENTS, ALL})
     defined = set(plan.get("editions", {}))
@@ -462,7 +465,7 @@ def _check_section(
         if checked is not None:
             record = checked
     record["position"] = Position(section.path, 1, 1)
-    record["path"] = section.path.relative_to(root).as_posix()
+    record["path"] = _relative(section.path, root)
     record["body"] = section.body
     record["body_line"] = section.body_line
     if "title" not in record:
@@ -471,6 +474,22 @@ def _check_section(
             or section.path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
         )
     return record
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path.relative_to(root).as_posix()``, by the text of a path load made under
+    ``root`` (a plan may have a thousand chapters)."""
+    text, prefix = str(path), str(root) + os.sep
+    if os.sep == "/" and text.startswith(prefix) and "/." not in text and "//" not in text:
+        return text[len(prefix) :]
+    return path.relative_to(root).as_posix()
+
+
+def _stem(path: str) -> str:
+    """``PurePosixPath(path).stem`` of a plan-relative path as ``_relative`` writes it."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _title_from_body(body: str) -> str | None:

@@ -12,6 +12,7 @@ rename, never written through, so a link there is never followed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -98,14 +99,17 @@ def write_tree(
         if earlier_dir.is_symlink() or earlier_dir.parent != out_dir.parent:
             earlier, earlier_dir = OutputFiles(), None
     on_disk = _DiskOutput(out_dir, staging) if reuse is None else None
-    folders: set[Path] = set()
-    real: dict[Path, bool] = {}
+    # Paths as text, not path objects, from here on: a site has thousands of files.
+    root = str(staging)
+    folders: set[str] = set()
+    real: dict[str, bool] = {}
     try:
         for relative, content in sorted(files.files.items()):
-            target = staging / relative
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
+            target = os.path.join(root, relative)  # a relative path OutputFiles checked
+            folder = os.path.dirname(target)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
             old = earlier.files.get(relative)
             if (
                 old is not None
@@ -123,7 +127,7 @@ def write_tree(
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
-                target.write_bytes(content)
+                _write_new(target, content)
         mark_output_dir(staging)
         _swap(staging, out_dir)
     except BaseException:
@@ -131,26 +135,43 @@ def write_tree(
         raise
 
 
+#: How ``write_tree`` creates a file in its staging folder: as ``open(target, "wb")`` does.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+_NEW_FILE |= getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_new(target: str, data: bytes) -> None:
+    """Write ``data`` to the file ``target`` (mode 0o666 less the umask), without the
+    layers of a file object."""
+    fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 class _DiskOutput:
     """The output folder a build replaces, to link its unchanged files from."""
 
     def __init__(self, out_dir: Path, staging: Path):
-        self.folder = out_dir
-        self.real: dict[Path, bool] = {}
+        self.folder = str(out_dir)
+        self.real: dict[str, bool] = {}
         self.usable = _is_output(out_dir)
         if self.usable:
             self.mode = _new_file_mode(staging)
             self.owner = os.geteuid() if hasattr(os, "geteuid") else None
 
-    def link(self, relative: str, target: Path, content: bytes) -> bool:
+    def link(self, relative: str, target: str, content: bytes) -> bool:
         """Link ``relative`` from the old output to ``target`` when it holds ``content``."""
         if not self.usable:
             return False
-        source = self.folder / relative
+        source = os.path.join(self.folder, relative)
         try:
-            parent = source.parent
+            parent = os.path.dirname(source)
             if parent not in self.real:
-                self.real[parent] = os.path.realpath(parent) == str(parent)
+                self.real[parent] = os.path.realpath(parent) == parent
             if not self.real[parent]:
                 return False  # a link on the way: never followed
             info = os.lstat(source)
@@ -201,42 +222,46 @@ def _new_file_mode(folder: Path) -> int:
         os.unlink(probe)
 
 
-def _holds(path: Path, info: os.stat_result, content: bytes) -> bool:
+def _holds(path: str, info: os.stat_result, content: bytes) -> bool:
     """The regular file ``path`` (the one ``info`` describes) holds exactly ``content``."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     try:
         opened = os.fstat(fd)
         if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
             return False
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(len(content) + 1) == content
+        wanted, chunks = len(content) + 1, []
+        while wanted > 0 and (chunk := os.read(fd, wanted)):
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks) == content
     finally:
         os.close(fd)
 
 
-def _linked(target: Path, info: os.stat_result) -> bool:
+def _linked(target: str, info: os.stat_result) -> bool:
     """``target`` is the file ``info`` describes (not replaced meanwhile); else removed."""
     try:
         made = os.lstat(target)
     except OSError:
         return False
     if (made.st_dev, made.st_ino) != (info.st_dev, info.st_ino):
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
         return False
     return True
 
 
 def _link_regular(
-    folder: Path, relative: str, target: Path, content: bytes | Path, real: dict[Path, bool]
+    folder: Path, relative: str, target: str, content: bytes | Path, real: dict[str, bool]
 ) -> bool:
     """Hard-link ``folder/relative`` to ``target`` when it is a regular file reached
     without a symbolic link (and, for bytes, of their size); ``False`` leaves nothing.
     ``real`` remembers which folders are their own real path."""
-    source = folder / relative
+    source = os.path.join(folder, relative)
     try:
-        parent = source.parent
+        parent = os.path.dirname(source)
         if parent not in real:
-            real[parent] = os.path.realpath(parent) == str(parent)
+            real[parent] = os.path.realpath(parent) == parent
         if not real[parent]:
             return False  # a link on the way: never followed
         info = os.lstat(source)

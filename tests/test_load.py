@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from planbuilder.load import load, parse_yaml, split_front_matter
 
 
@@ -74,6 +76,22 @@ def test_front_matter_is_split_with_body_line():
     assert line == 5
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\n---\nBody", ("", "Body", 3)),  # empty front matter
+        ("---\ntitle: T\n...", ("title: T", "", 4)),  # `...` closes, nothing after it
+        (" --- \na: 1\n\t---\t\n\n# H", ("a: 1", "\n# H", 4)),  # fences with spaces
+        ("---\na: 1\n# never closed\n", (None, "---\na: 1\n# never closed\n", 1)),
+        ("---", (None, "---", 1)),  # one line only
+        ("# No front matter\n---\n", (None, "# No front matter\n---\n", 1)),
+        ("---\na: ---x\n----\n---\n", ("a: ---x\n----", "", 5)),  # only a whole `---`
+    ],
+)
+def test_front_matter_ends_at_the_first_fence_line(text, expected):
+    assert split_front_matter(text) == expected
+
+
 def test_load_reads_only_format_files(tmp_path: Path):
     (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
     (tmp_path / "notes.yaml").write_text("this: is not part of the format\n")
@@ -105,6 +123,36 @@ def test_section_linked_from_outside_the_plan_is_refused(tmp_path: Path):
     sources = load(plan)
     assert sources.sections == ()
     assert any("outside the plan folder" in p.message for p in sources.problems)
+
+
+def test_sections_are_the_visible_md_files_in_name_order(tmp_path: Path):
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    sections = tmp_path / "sections"
+    (sections / "folder.md").mkdir(parents=True)  # a folder, not a chapter
+    for name in ("b.md", "a.md", "B.md", ".hidden.md", "notes.txt", "c.MD"):
+        (sections / name).write_text(f"# {name}\n")
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "d.md").write_text("# linked\n")
+    (sections / "d.md").symlink_to(tmp_path / "drafts" / "d.md")  # inside the plan: read
+    (sections / "e.md").symlink_to(tmp_path / "drafts" / "missing.md")  # broken: no file
+    sources = load(tmp_path)
+    assert [s.path.name for s in sources.sections] == ["B.md", "a.md", "b.md", "d.md"]
+    assert [s.body for s in sources.sections][-1] == "# linked\n"
+    assert sources.problems == ()
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path):
+    from planbuilder.load import Limits
+
+    (tmp_path / "plan.yaml").write_text("title: T\ncompany: C\n")
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "big.md").write_bytes(b"# Big\n" + b"x" * (1024 * 1024))
+    (tmp_path / "sections" / "exact.md").write_bytes(b"#" * (1024 * 1024))
+    sources = load(tmp_path, limits=Limits.for_file_mib(1))
+    assert [s.path.name for s in sources.sections] == ["exact.md"]
+    assert [(p.position.file, p.message) for p in sources.problems] == [
+        (str(sources.root / "sections" / "big.md"), "file is larger than 1 MiB")
+    ]
 
 
 def test_non_utf8_file_is_reported_with_line(tmp_path: Path):
@@ -194,6 +242,9 @@ def test_plain_yaml_read_from_events_is_what_the_node_tree_gives(monkeypatch):
                 "[1, {a: b}, [], {}]\n",
                 "- 1\n- 2.50\n- 2027-01-01\n- 2027-13-01\n- yes\n- ~\n- '3'\n- 1_000\n- -.5\n",
                 "a:\n  b:\n    - c: 1e3\n      d: .inf\n      2027-01: 5\n",
+                # plain scalars by first character: text, or a type some start with
+                "- hello\n- Nope\n- NULL\n- True\n- off\n- =\n- +12\n- .5\n- <x\n- ~\n"
+                "- Éa\n- 0x1F\n- 1:20\n- yes please\n- '' \n- Off\n- 2027-01-01x\n",
                 "a: 1\n---\nb: 2\n",
                 "a: &x 1\nb: *x\n",
                 "<<: {a: 1}\n",

@@ -287,3 +287,36 @@ def test_a_build_puts_the_collectors_thresholds_back(make_plan, tmp_path, monkey
         )
     ]
     assert gc.get_threshold() == before
+
+
+def test_a_build_collects_only_when_it_lays_out_a_pdf_here(make_plan, tmp_path, monkeypatch):
+    import gc
+
+    from planbuilder import build as build_module
+
+    states = []
+    original = build_module.prepare
+
+    def watched(*args, **kwargs):
+        states.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    def fake_layout(job, on_page=None):
+        states.append(gc.isenabled())
+        return b"%PDF-1.7 laid out"
+
+    monkeypatch.setattr(build_module, "prepare", watched)
+    monkeypatch.setattr("planbuilder.pdfcache.layout_pdf", fake_layout)
+    plan = make_plan(chapters(2))
+    assert gc.isenabled()
+    # A site alone, and a check (nothing laid out): no collections while they run.
+    assert build(plan, tmp_path / "site", pdf=False, today=TODAY).ok
+    assert build(plan, tmp_path / "check", write=False, layout=False, today=TODAY).ok
+    assert states == [False, False]
+    assert gc.isenabled()
+    # A PDF laid out in this process (no pool): collected as usual, before and during.
+    states.clear()
+    result = build(plan, tmp_path / "pdf", today=TODAY)
+    assert result.ok and result.pdf_path.read_bytes() == b"%PDF-1.7 laid out"
+    assert states == [True, True]
+    assert gc.isenabled()

@@ -39,8 +39,18 @@ code = main(["build", "--no-pdf", "--quiet", sys.argv[1], "-o", sys.argv[2]])
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "compiled": compiled}))
 """
 
-#: Loaded only to lay out or serve PDFs, or to start worker processes.
-PDF_ONLY = ("weasyprint", "pypdf", "watchdog", "multiprocessing", "planbuilder.serve")
+#: Loaded only to lay out or serve PDFs, or to start worker processes; planbuilder's own
+#: PDF code (print documents, layout jobs, the PDF cache) too.
+PDF_ONLY = (
+    "weasyprint",
+    "pypdf",
+    "watchdog",
+    "multiprocessing",
+    "planbuilder.serve",
+    "planbuilder.pdfcache",
+    "planbuilder.render.pdf",
+    "planbuilder.render.layout",
+)
 
 
 def build_process(plan: Path, out: Path, cache: Path, **env: str) -> dict:

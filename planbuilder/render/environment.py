@@ -349,7 +349,7 @@ class TemplateCodeCache(FileSystemBytecodeCache):
 
 
 def _code_cache() -> TemplateCodeCache:
-    from planbuilder.pdfcache import user_cache_dir
+    from planbuilder.paths import user_cache_dir
 
     return TemplateCodeCache(str(user_cache_dir() / "templates"))
 
