@@ -959,8 +959,7 @@ def _surrogate(doc: YamlDoc) -> Problem | None:
     else:
         what = "half of a UTF-16 surrogate pair: YAML reads it"
     return error(
-        f"the text holds `{escapes}`, {what} as a character of its own, which no page "
-        "can hold",
+        f"the text holds `{escapes}`, {what} as a character of its own, which no page can hold",
         (doc.key_positions if is_key else doc.positions).get(where) or doc.pos(where),
         hint=hint,
     )
