@@ -189,6 +189,7 @@ def test_the_sample_editions_keep_their_chapters():
         "loan-request",
         "collateral",
         "use-of-funds",
+        "financials",
         "income-statement",
         "balance-sheet",
         "cash-flow-statement",
