@@ -212,8 +212,8 @@ class _Renderer(RendererHTML):
 _ALIGN = re.compile(r"^:?-+:?$")
 _LIBRARY_TABLE = importlib.import_module("markdown_it.rules_block.table")
 #: The markdown-it-py release whose table rule `_table` follows. With another release the
-#: library's own rule is used (and tests/test_markdown_fast.py fails, so that `_table` is
-#: compared with the new rule before this is changed).
+#: library's own rule is used; to follow a new release, compare `_table` with its rule,
+#: then change this (tests/test_markdown_fast.py checks which rule each release gets).
 _TABLE_RULE_OF = "4.3.0"
 
 
