@@ -389,7 +389,7 @@ def build(
         from planbuilder.diff import marks_since
 
         progress(f"comparing with {changes_since}")
-        marks, found = marks_since(root, changes_since, report, today)
+        marks, found = marks_since(root, changes_since, report, today, limits)
         if found:
             return failed(*found)
     pages = OutputFiles()

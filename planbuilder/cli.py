@@ -66,6 +66,16 @@ def _mib(text: str) -> int:
     return value
 
 
+def _limits_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--max-file-mib",
+        type=_mib,
+        metavar="N",
+        help="for a large plan you trust: read files of up to N MiB (default 5), "
+        "and YAML values in proportion (default 200,000 a file)",
+    )
+
+
 @contextlib.contextmanager
 def _importing():
     """A process's modules imported with the collector off, and what they made frozen
@@ -410,7 +420,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         return 2
     before, after, plan = parsed
     try:
-        result, failed = diff_plan(plan, before, after)
+        result, failed = diff_plan(plan, before, after, limits=_limits(args))
     except GitError as exc:
         print(f"{_display_path(plan.resolve())}: error: {exc}", file=sys.stderr)
         print(
@@ -473,6 +483,7 @@ def _add_git_commands(command, plan_argument) -> None:
     diff.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="output format"
     )
+    _limits_option(diff)
     diff.set_defaults(func=_cmd_diff)
 
     export = command(
@@ -526,21 +537,12 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
         return sub
 
-    def limits_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--max-file-mib",
-            type=_mib,
-            metavar="N",
-            help="for a large plan you trust: read files of up to N MiB (default 5), "
-            "and YAML values in proportion (default 200,000 a file)",
-        )
-
     def plan_argument(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("plan", metavar="PLAN", help="the plan folder (it holds plan.yaml)")
         sub.add_argument(
             "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
         )
-        limits_option(sub)
+        _limits_option(sub)
 
     def pdf_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -626,7 +628,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--poll", action="store_true", help="poll for changes (network drives, containers)"
     )
     serve.add_argument("--no-pdf", action="store_true", help="do not build the PDF preview")
-    limits_option(serve)
+    _limits_option(serve)
     serve.set_defaults(func=_cmd_serve)
 
     figures = command(

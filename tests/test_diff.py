@@ -329,3 +329,19 @@ def test_both_revisions_are_read_within_the_limits_given(make_plan):
         diff_plan(repo, today=TODAY, limits=Limits(size - 1, MAX_NODES))
     result, failed = diff_plan(repo, today=TODAY, limits=Limits(size, MAX_NODES))
     assert failed == [] and result.changes == ()
+
+
+def test_max_file_mib_reaches_diff_and_changes_since(make_plan, capsys, tmp_path):
+    """``--max-file-mib`` is the reader's own limit: it reaches the revision read from git,
+    for ``diff`` and for ``build --changes-since``, as it reaches the folder on disk."""
+    repo = sample_repo(make_plan)
+    notes = repo / "milestones.yaml"
+    notes.write_text(notes.read_text() + "# " + "x" * (5 * 2**20 + 10) + "\n")
+    git(repo, "commit", "-q", "-am", "a long comment")
+    assert main(["diff", "HEAD", str(repo)]) == 1
+    assert "is larger than 5242880 bytes" in capsys.readouterr().err
+    assert main(["diff", "HEAD", str(repo), "--max-file-mib", "6"]) == 0
+    assert "No changes" in capsys.readouterr().out
+    out = tmp_path / "site"
+    args = ["build", str(repo), "--no-pdf", "-o", str(out), "--changes-since", "HEAD"]
+    assert main([*args, "--max-file-mib", "6"]) == 0
