@@ -169,11 +169,7 @@ def _check_list(
 
 def _copy_record(value: Any) -> Any:
     """A copy of checked values: new dicts and lists, the same immutable values."""
-    if isinstance(value, dict):
-        return {key: _copy_record(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_record(item) for item in value]
-    return value
+    return load.copy_data(value)
 
 
 def _kept_check(earlier, index: int) -> tuple[dict | None, tuple[Problem, ...]] | None:

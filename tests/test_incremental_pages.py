@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from planbuilder import compute, figures, finance, load, tables
+from planbuilder import compute, figures, finance, load, slugs, tables
 from planbuilder.build import build
 from planbuilder.keep import KeptByIdentity
 from planbuilder.render import environment, site
@@ -42,6 +42,7 @@ def nothing_kept():
     figures._LAST_VIEW_FIGURES, tables._LAST_LINES = KeptByIdentity(), KeptByIdentity()
     site._LAST_WORDS[0], site._LAST_ENTRIES[0], site._ENTRY_JSON[0] = {}, {}, {}
     site._LAST_MILESTONE_ENTRIES = KeptByIdentity()
+    slugs.section_slug.cache_clear()
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
         theme, fmt, environment.os.environ.get(environment.SANDBOX_ALL_ENV) == "1", True
     )
