@@ -10,7 +10,7 @@ import pytest
 from planbuilder import compute, figures, finance, load, slugs, tables
 from planbuilder.build import build
 from planbuilder.keep import KeptByIdentity
-from planbuilder.render import environment, site
+from planbuilder.render import charts, environment, site
 
 from .conftest import REPO, TODAY
 
@@ -46,6 +46,7 @@ def nothing_kept():
     site._LAST_WORDS[0], site._LAST_ENTRIES[0], site._ENTRY_JSON[0] = {}, {}, {}
     site._LAST_MILESTONE_ENTRIES = KeptByIdentity()
     slugs.section_slug.cache_clear()
+    charts._LAST_VIEW_ROWS[0] = None
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
         theme, fmt, environment.os.environ.get(environment.SANDBOX_ALL_ENV) == "1", True
     )
