@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from planbuilder.calendar import calendar_month, index_of, month_name
+from planbuilder.keep import KeptByIdentity
 from planbuilder.model import (
     Capex,
     Expense,
@@ -612,26 +613,47 @@ def milestone_spending(
 _LAST_SPENDING: list[tuple | None] = [None]
 
 
+#: Each milestone's spending by month, kept for the very same milestone object (the dev
+#: server's model hands down the unchanged ones) with the same names left out and the same
+#: rounding unit (as written: ``0.01`` and ``0.010`` round differently).
+_SPENT: KeptByIdentity[Milestone, tuple[tuple[int, Decimal], ...]] = KeptByIdentity()
+
+
 def _milestone_spending(
     milestones: Iterable[Milestone], referenced: set[str], rounder: Rounder
 ) -> list[tuple[Milestone, int, Decimal]]:
+    milestones = list(milestones)
+    parts = _SPENT.map(
+        milestones,
+        lambda m: _spent_by_month(m, referenced, rounder),
+        (frozenset(referenced), str(rounder.unit)),
+    )
     spending = []
-    for m in milestones:
-        if m.id in referenced:
-            continue
-        amount = m.actual_cost if m.done is not None and m.actual_cost is not None else m.budget
-        if not amount:
-            continue
-        if m.spend is not None:
-            months = list(range(m.spend[0], m.spend[1] + 1))
-        else:
-            day = m.done or m.due
-            months = [index_of(day)]
-        share = rounder(amount / len(months))
-        for i, month in enumerate(months):
-            last = i == len(months) - 1
-            spending.append((m, month, amount - share * (len(months) - 1) if last else share))
+    for m, months in zip(milestones, parts, strict=True):
+        for month, amount in months:
+            spending.append((m, month, amount))
     return spending
+
+
+def _spent_by_month(
+    m: Milestone, referenced: set[str], rounder: Rounder
+) -> tuple[tuple[int, Decimal], ...]:
+    """(month, amount) of what ``milestone_spending`` counts for one milestone."""
+    if m.id in referenced:
+        return ()
+    amount = m.actual_cost if m.done is not None and m.actual_cost is not None else m.budget
+    if not amount:
+        return ()
+    if m.spend is not None:
+        months = list(range(m.spend[0], m.spend[1] + 1))
+    else:
+        day = m.done or m.due
+        months = [index_of(day)]
+    share = rounder(amount / len(months))
+    return tuple(
+        (month, amount - share * (len(months) - 1) if i == len(months) - 1 else share)
+        for i, month in enumerate(months)
+    )
 
 
 def depreciation_schedule(amount: Decimal, first: int, life: int, rounder: Rounder):
@@ -1447,17 +1469,15 @@ def _spending_rows(
     for m in milestones:
         if not (m.budget or (m.done and m.actual_cost)):
             continue
-        row = MilestoneSpend(m, m.budget or ZERO, m.actual_cost if m.done else None, spent[m.id])
+        projected = spent[m.id]
         old = kept.get(id(m))
-        if (
-            old is not None
-            and old.milestone is m
-            and _exactly(old.budget, row.budget)
-            and _exactly(old.actual, row.actual)
-            and _exactly(old.projected, row.projected)
-        ):
-            row = old
-        rows.append(row)
+        # The budget and actual cost are read from the milestone alone: the very same
+        # milestone gives the same ones, and only what is projected may differ.
+        if old is not None and old.milestone is m and _exactly(old.projected, projected):
+            rows.append(old)
+        else:
+            budget, actual = m.budget or ZERO, m.actual_cost if m.done else None
+            rows.append(MilestoneSpend(m, budget, actual, projected))
     _LAST_SPEND_ROWS[0] = {id(row.milestone): row for row in rows}
     return tuple(rows)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -13,6 +14,10 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
 
 
+# Kept between builds by the exact name (a pure function of it): the dev server asks for
+# each chapter's slug in every build, and a plan may have a thousand chapters.
+@functools.lru_cache(maxsize=4096)
 def section_slug(stem: str) -> str:
-    """``01-executive-summary`` → ``executive-summary``: drop the ordering prefix."""
+    """``01-executive-summary`` → ``executive-summary``: drop the ordering prefix.
+    Answers are kept for the last 4,096 names."""
     return slugify(re.sub(r"^\d+[-_ .]+", "", stem)) or slugify(stem) or "section"

@@ -110,7 +110,9 @@ class _Checked:
 
     positions: Any
     ctx: Context
-    items: list[tuple[dict | None, tuple[Problem, ...]]]
+    #: Each item's checked record and problems, and its position when it gave a usable
+    #: record (``None`` otherwise).
+    items: list[tuple[dict | None, tuple[Problem, ...], Position | None]]
     problems: tuple[Problem, ...]
     records: list[tuple[dict, Position, tuple]]
 
@@ -169,14 +171,12 @@ def _check_list(
 
 def _copy_record(value: Any) -> Any:
     """A copy of checked values: new dicts and lists, the same immutable values."""
-    if isinstance(value, dict):
-        return {key: _copy_record(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_record(item) for item in value]
-    return value
+    return load.copy_data(value)
 
 
-def _kept_check(earlier, index: int) -> tuple[dict | None, tuple[Problem, ...]] | None:
+def _kept_check(
+    earlier, index: int
+) -> tuple[dict | None, tuple[Problem, ...], Position | None] | None:
     """The check of item ``index`` of a spliced document taken from the check of the
     document it was made from, when it is the same: an item before the items parsed
     again (same data, same positions), or one after them whose check found no problem
@@ -221,15 +221,22 @@ def _checked_list(
     items = []
     sources = []
     seen: dict[str, int] = {}  # id → the index of the item it first appears in
+    # Where the kept items did not move (before the items parsed again, or no line moved),
+    # a kept item's record was usable at this very position before: the same checked
+    # record is complete again, and its position is the same (5,000 milestones take 0.01 s
+    # to find both again).
+    unmoved = earlier is not None and not (earlier[1].moved or earlier[1].shift)
     for index, item in enumerate(doc.data):
         kept = _kept_check(earlier, index) if earlier is not None else None
         if kept is None:
             checker.problems = []
             checked = checker.record(schema, item, (index,))
-            kept = (checked, tuple(checker.problems))
-        items.append(kept)
+            kept = (checked, tuple(checker.problems), None)
+        elif not (unmoved or index < earlier[1].first):
+            kept = (kept[0], kept[1], None)
         problems.extend(kept[1])
         if kept[0] is None:
+            items.append(kept)
             continue
         # Kept checks are handed out again only with the parse cache on: without it the
         # checked record is used as it is (5,000 milestones: 0.02 s of copying).
@@ -247,9 +254,14 @@ def _checked_list(
                 )
             else:
                 seen[ident] = index
-        if not schema.complete(record):
-            continue  # its errors are reported; rules and references skip it
-        record["position"] = doc.pos((index,))
+        position = kept[2]
+        if position is None:
+            if not schema.complete(record):
+                items.append(kept)
+                continue  # its errors are reported; rules and references skip it
+            position = doc.pos((index,))
+        items.append((kept[0], kept[1], position))
+        record["position"] = position
         record["yaml_path"] = (index,)
         records.append(record)
         sources.append(kept[0])

@@ -7,10 +7,10 @@ import contextlib
 
 import pytest
 
-from planbuilder import compute, figures, finance, load, tables
+from planbuilder import compute, figures, finance, load, slugs, tables
 from planbuilder.build import build
 from planbuilder.keep import KeptByIdentity
-from planbuilder.render import environment, site
+from planbuilder.render import charts, environment, site
 
 from .conftest import REPO, TODAY
 
@@ -24,7 +24,9 @@ EDITS = [
     ("goals.yaml", "target: 25", "target: 27"),
     ("goals.yaml", "title: Supply 25 café", "title: Supply 27 café"),
     ("team.yaml", "Tomas", "Tomás"),
+    ("milestones.yaml", "spend: {from: 2027-06,", "spend: {from: 2027-05,"),
     ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
+    ("financials.yaml", "month: 2027-03}", "month: 2027-03, milestone: tasting-room-opening}"),
     ("business-model.yaml", "Home brewers", "Home baristas"),
 ]
 
@@ -36,12 +38,15 @@ def nothing_kept():
     kept = [load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0]]
     kept += [site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0]]
     kept += [site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0]]
-    kept += [figures._LAST_VIEW_FIGURES, tables._LAST_LINES]
+    kept += [figures._LAST_VIEW_FIGURES, tables._LAST_LINES, finance._SPENT]
     load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0] = None, KeptByIdentity(), {}
     finance._LAST_REPORT[0] = None
     figures._LAST_VIEW_FIGURES, tables._LAST_LINES = KeptByIdentity(), KeptByIdentity()
+    finance._SPENT = KeptByIdentity()
     site._LAST_WORDS[0], site._LAST_ENTRIES[0], site._ENTRY_JSON[0] = {}, {}, {}
     site._LAST_MILESTONE_ENTRIES = KeptByIdentity()
+    slugs.section_slug.cache_clear()
+    charts._LAST_VIEW_ROWS[0] = None
     site.make_environment = lambda theme, fmt: environment._environment.__wrapped__(
         theme, fmt, environment.os.environ.get(environment.SANDBOX_ALL_ENV) == "1", True
     )
@@ -51,7 +56,7 @@ def nothing_kept():
         load.parse_cache, compute._last_views, finance._LAST_SPEND_ROWS[0] = kept[:3]
         site._LAST_WORDS[0], site._LAST_MILESTONE_ENTRIES, site._LAST_ENTRIES[0] = kept[3:6]
         site._ENTRY_JSON[0], site.make_environment, finance._LAST_REPORT[0] = kept[6:9]
-        figures._LAST_VIEW_FIGURES, tables._LAST_LINES = kept[9:]
+        figures._LAST_VIEW_FIGURES, tables._LAST_LINES, finance._SPENT = kept[9:]
 
 
 def rendered_templates(monkeypatch) -> list[str]:
@@ -201,7 +206,9 @@ SAVES = [
     ("milestones.yaml", "  actual_cost: 9415.50\n", "  actual_cost: 9451.50\n"),
     ("team.yaml", "Tomás", "Tomas"),  # every milestone view made again
     ("milestones.yaml", "Install the 15 kg roaster", "Install the roaster"),  # a capex line
+    ("milestones.yaml", "spend: {from: 2027-06,", "spend: {from: 2027-05,"),
     ("financials.yaml", "cash: 42000.00", "cash: 47000.00"),
+    ("financials.yaml", "month: 2027-03}", "month: 2027-03, milestone: tasting-room-opening}"),
     ("milestones.yaml", "Launch the subscriber referral", "Start the subscriber referral"),
 ]
 BROKEN = {7, 10, 11}  # the saves after which the plan has errors

@@ -293,6 +293,10 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
     bottom = height - 44
     body += _time_grid(axis, top, bottom, fmt)
     y = top
+    frame = (room, axis)
+    last = _LAST_VIEW_ROWS[0]  # read once: another thread may draw a timeline meanwhile
+    kept = last[1] if last is not None and last[0] == frame else {}
+    made: dict[tuple[int, float], tuple[MilestoneView, str]] = {}
     for heading, (_, rows) in zip(headings, groups, strict=True):
         body.append(
             _lines(8, y + 18, heading, size=size, leading=leading, weight="bold", fill=BRAND)
@@ -303,20 +307,26 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
             lines = titles[m.id]
             height_ = 26 + leading * (len(lines) - 1)  # row_h(v)
             cy = y + height_ / 2
-            status = v.status.value
-            # What the row's drawing depends on: the same row is drawn once per process.
-            first_due = v.first_due
-            xs = (
-                axis.x(first_due) if first_due else None,
-                axis.x(m.due),
-                axis.x(m.done) if m.done else None,
-            )
-            key = (status, m.title, room, cy, first_due, m.due, m.done, *xs)
-            row = _TIMELINE_ROWS.get(key)
-            if row is None:
-                row = _TIMELINE_ROWS[key] = _timeline_row(status, lines, cy, xs, size, m)
+            found = kept.get((id(v), cy))
+            if found is not None and found[0] is v:
+                row = found[1]  # the very same view, at the same height, on the same axis
+            else:
+                status = v.status.value
+                # What the row's drawing depends on: the same row is drawn once per process.
+                first_due = v.first_due
+                xs = (
+                    axis.x(first_due) if first_due else None,
+                    axis.x(m.due),
+                    axis.x(m.done) if m.done else None,
+                )
+                key = (status, m.title, room, cy, first_due, m.due, m.done, *xs)
+                row = _TIMELINE_ROWS.get(key)
+                if row is None:
+                    row = _TIMELINE_ROWS[key] = _timeline_row(status, lines, cy, xs, size, m)
+            made[(id(v), cy)] = (v, row)
             body.append(row)
             y += height_
+    _LAST_VIEW_ROWS[0] = (frame, made)
     body += _today_line(axis, report.as_of, top, bottom, fmt, str(labels["today"]))
     first_row = height - 14 - 20 * (legend_rows - 1)
     body += legend(first_row)
@@ -328,6 +338,11 @@ def timeline(ident: str, report: Report, fmt: Formatter, labels: dict) -> Markup
 _TIMELINE_ROWS: dict[tuple, str] = {}
 _TIMELINE_WRAPS: dict[tuple[str, float], list[str]] = {}
 _TIMELINE_KEEP = 50_000
+#: The last timeline's rows by (``id`` of the view, centre height), each with its view
+#: (held, so the ``id`` is not reused), and the title room and axis they were drawn for:
+#: the very same view at the same height on the same frame is the same row, found
+#: without working out its key (the dev server draws 5,000 rows after each edit).
+_LAST_VIEW_ROWS: list[tuple[tuple, dict] | None] = [None]
 
 
 def _timeline_row(
