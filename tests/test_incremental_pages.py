@@ -4,6 +4,7 @@ site it writes is byte for byte the site a full build writes."""
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,20 @@ EDITS = [
     ("financials.yaml", "month: 2027-03}", "month: 2027-03, milestone: tasting-room-opening}"),
     ("business-model.yaml", "Home brewers", "Home baristas"),
 ]
+
+
+def full_build(plan: Path, out: Path):
+    """The plan built with nothing kept from earlier builds: the reference."""
+    with nothing_kept():
+        return build(plan, out, pdf=False, today=TODAY)
+
+
+def assert_same_site(after, full, context: object = None) -> None:
+    """``after`` wrote exactly the files of ``full``, byte for byte."""
+    assert sorted(after.site_files.files) == sorted(full.site_files.files)
+    for relative in full.site_files.files:
+        written = (after.site_dir / relative).read_bytes()
+        assert written == (full.site_dir / relative).read_bytes(), (context, relative)
 
 
 @contextlib.contextmanager
@@ -87,12 +102,8 @@ def test_an_incremental_build_after_a_yaml_edit_is_a_full_build(
     )
     assert after.ok and after.incremental
     assert "index" in rendered and len(rendered) < len(first.site_files.files)
-    with nothing_kept():
-        full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
-    assert sorted(after.site_files.files) == sorted(full.site_files.files)
-    for relative in full.site_files.files:
-        written = (after.site_dir / relative).read_bytes()
-        assert written == (full.site_dir / relative).read_bytes(), relative
+    full = full_build(sample_copy, tmp_path / "gen-3")
+    assert_same_site(after, full)
     assert sorted(after.problems) == sorted(full.problems)
 
 
@@ -237,16 +248,12 @@ def test_saves_in_the_dev_server_build_what_a_full_build_does(sample_copy, tmp_p
         after = build(sample_copy, gen, pdf=False, today=TODAY, previous=last, changed={path})
         # The reference parses every file, computes every milestone view and renders
         # every row again.
-        with nothing_kept():
-            full = build(sample_copy, tmp_path / f"full-{n}", pdf=False, today=TODAY)
+        full = full_build(sample_copy, tmp_path / f"full-{n}")
         assert after.problems == full.problems, new
         assert after.ok == full.ok == (n not in BROKEN), new
         incremental += after.incremental
         if after.ok:
-            assert sorted(after.site_files.files) == sorted(full.site_files.files)
-            for relative in full.site_files.files:
-                written = (after.site_dir / relative).read_bytes()
-                assert written == (full.site_dir / relative).read_bytes(), (new, relative)
+            assert_same_site(after, full, new)
         last = after
     assert incremental == len(SAVES) - 5  # not after errors, nor the save after that
     assert sum(doc is not None for doc in spliced) >= 10  # only the changed items parsed
@@ -366,10 +373,6 @@ def test_chapters_made_from_the_shell_after_a_figure_change_are_a_full_builds(
     )
     assert after.incremental
     assert sum(html is not None for html in filled) >= site.SHELL_MIN_PAGES - 2
-    with nothing_kept():
-        full = build(sample_copy, tmp_path / "gen-3", pdf=False, today=TODAY)
-    assert sorted(after.site_files.files) == sorted(full.site_files.files)
-    for relative in full.site_files.files:
-        written = (after.site_dir / relative).read_bytes()
-        assert written == (full.site_dir / relative).read_bytes(), relative
+    full = full_build(sample_copy, tmp_path / "gen-3")
+    assert_same_site(after, full)
     assert "We have 498 subscribers (3)." in (after.site_dir / "sections/quote-3.html").read_text()
