@@ -403,9 +403,10 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                     hint="put the image in assets/ and write `logo: assets/logo.png`",
                 )
             )
-    slugs = {section_slug(_stem(s["path"])) for s in v.sections}
+    # A section's own `editions:` (the editions it may appear in), by its chapter name.
+    kept_to = {section_slug(_stem(s["path"])): s.get("editions", []) for s in v.sections}
     declared = v.sources.theme_chapters.get(plan.get("theme", ""), ())
-    known = sorted(slugs | set(declared) | {CONTENTS, ALL})
+    known = sorted(set(kept_to) | set(declared) | {CONTENTS, ALL})
     defined = set(plan.get("editions", {}))
     for name, spec in plan.get("editions", {}).items():
         for i, chapter in enumerate(spec.get("chapters", [])):
@@ -417,6 +418,17 @@ def _check_publishing(v: Validated, doc: YamlDoc | None, problems: list[Problem]
                         hint=did_you_mean(chapter, known)
                         or "use a section's file name without number and .md, or one of: "
                         + ", ".join(f"`{c}`" for c in sorted(declared)),
+                    )
+                )
+            elif kept_to.get(chapter) and name not in kept_to[chapter]:
+                only = ", ".join(f"`{e}`" for e in kept_to[chapter])
+                problems.append(
+                    warning(
+                        f"edition `{name}` names chapter `{chapter}`, which its front matter "
+                        f"keeps to {only}: the edition leaves it out",
+                        doc.pos(("editions", name, "chapters", i)),
+                        hint=f"add `{name}` to the chapter's `editions:`, or take the chapter "
+                        "out of this edition",
                     )
                 )
     for section in v.sections:

@@ -263,6 +263,36 @@ def test_unknown_chapters_and_editions_are_errors(make_plan):
     assert any(m[2] == "section names unknown edition `banker`" for m in messages)
 
 
+def test_an_edition_naming_a_chapter_kept_to_others_is_warned(make_plan, tmp_path):
+    """The chapter's front matter wins (it stays out of the PDF); the author is told so at
+    the edition's line instead of finding the chapter silently missing."""
+    from planbuilder.build import check
+
+    folder = make_plan(
+        {
+            "plan.yaml": "title: T\ncompany: C\neditions:\n  bank:\n    chapters: [risks]\n"
+            "  team:\n    chapters: [all]\n",
+            "sections/01-risks.md": "---\ntitle: Risks\neditions: [team]\n---\nText\n",
+        }
+    )
+    found = [
+        (p.position.name, p.position.line, p.message, p.hint)
+        for p in check(folder, today=TODAY).problems
+    ]
+    assert found == [
+        (
+            "plan.yaml",
+            5,
+            "edition `bank` names chapter `risks`, which its front matter keeps to `team`: "
+            "the edition leaves it out",
+            "add `bank` to the chapter's `editions:`, or take the chapter out of this edition",
+        )
+    ]
+    result = build(folder, tmp_path / "out", today=TODAY, edition="bank")
+    bank = PdfReader(result.pdf_paths[0])
+    assert "Risks" not in " ".join(text(bank, i) for i in range(len(bank.pages)))
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_pages_look_right(tmp_path, sample_build):
     """Cover is a dark full page; no page is blank; the expected number of pages."""
