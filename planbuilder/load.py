@@ -25,7 +25,15 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, error
-from planbuilder.safety import ASSET_TYPES, THEME_FILE_TYPES, allowed_type, svg_problems
+from planbuilder.safety import (
+    ASSET_TYPES,
+    THEME_FILE_TYPES,
+    allowed_type,
+    lone_surrogate,
+    may_hold_surrogates,
+    surrogate_problem,
+    svg_problems,
+)
 from planbuilder.themes import Theme, available_themes, resolve_theme
 from planbuilder.vcs import Vcs, git_info
 
@@ -933,9 +941,7 @@ def parse_yaml(
 ) -> tuple[YamlDoc, list[Problem]]:
     """Parse one YAML document; syntax errors become problems, never exceptions."""
     doc, problems = _parse_cached(text, path, line_offset, limits)
-    # A lone surrogate comes only from a `\\u` or `\\U` escape (the text itself was
-    # decoded strictly); no page can be written with one, so it is refused here.
-    if doc.parsed and ("\\u" in text or "\\U" in text):
+    if doc.parsed and may_hold_surrogates(text):
         found = _surrogate(doc)
         if found is not None:
             return YamlDoc(path, None, parsed=False), [found]
@@ -944,42 +950,12 @@ def parse_yaml(
 
 def _surrogate(doc: YamlDoc) -> Problem | None:
     """The first text of ``doc`` that holds a lone surrogate, as a problem at its place."""
-
-    def find(value: Any, where: Path_) -> tuple[Path_, str, bool] | None:
-        if isinstance(value, str):
-            return (where, value, False) if _SURROGATE.search(value) else None
-        if not isinstance(value, (dict, list)):
-            return None
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(key, str) and _SURROGATE.search(key):
-                return ((*where, key), key, True)
-            found = find(item, (*where, key))
-            if found is not None:
-                return found
-        return None
-
-    found = find(doc.data, ())
+    found = lone_surrogate(doc.data)
     if found is None:
         return None
     where, text, is_key = found
-    codes = [ord(c) for c in _SURROGATE.findall(text)]
-    escapes = "".join(f"\\u{code:04x}" for code in codes[:2])
-    hint = "write the character itself"
-    if len(codes) >= 2 and 0xD800 <= codes[0] < 0xDC00 <= codes[1] < 0xE000:
-        joined = 0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00)
-        hint += f", or one escape of eight digits for it: `\\U{joined:08X}`"
-        what = "a UTF-16 surrogate pair written as two escapes: YAML reads each half"
-    else:
-        what = "half of a UTF-16 surrogate pair: YAML reads it"
-    return error(
-        f"the text holds `{escapes}`, {what} as a character of its own, which no page can hold",
-        (doc.key_positions if is_key else doc.positions).get(where) or doc.pos(where),
-        hint=hint,
-    )
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+    position = (doc.key_positions if is_key else doc.positions).get(where) or doc.pos(where)
+    return surrogate_problem(text, position)
 
 
 def _parse_cached(

@@ -1,4 +1,5 @@
-"""Published files are inert: which file types a plan may publish, and SVGs without script.
+"""Published files are inert: which file types a plan may publish, SVGs without script,
+and YAML text that no page can hold.
 
 Everything here is a pure function of a file's name and bytes; ``load`` reads the
 files and turns each finding into a problem. An SVG opened from the site runs any
@@ -284,3 +285,48 @@ def _css_finding(css: str) -> str | None:
 def _clip(text: str, limit: int = 60) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- YAML text no page can hold --------------------------------------------------------
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def may_hold_surrogates(source: str) -> bool:
+    """Whether YAML read from ``source`` may hold a lone surrogate: one comes only from a
+    `\\u` or `\\U` escape, since the text itself was decoded strictly as UTF-8."""
+    return "\\u" in source or "\\U" in source
+
+
+def lone_surrogate(data: object, where: tuple = ()) -> tuple[tuple, str, bool] | None:
+    """The first text in ``data`` (nested dicts and lists) holding a lone surrogate: its
+    path of keys and indexes, the text, and whether it is a key."""
+    if isinstance(data, str):
+        return (where, data, False) if _SURROGATE.search(data) else None
+    if not isinstance(data, (dict, list)):
+        return None
+    for key, item in data.items() if isinstance(data, dict) else enumerate(data):
+        if isinstance(key, str) and _SURROGATE.search(key):
+            return ((*where, key), key, True)
+        found = lone_surrogate(item, (*where, key))
+        if found is not None:
+            return found
+    return None
+
+
+def surrogate_problem(text: str, where: Position) -> Problem:
+    """``text`` holds a lone surrogate (YAML's reading of a UTF-16 escape): an error at
+    ``where``, with the one escape for the character when the text holds a whole pair."""
+    codes = [ord(c) for c in _SURROGATE.findall(text)]
+    escapes = "".join(f"\\u{code:04x}" for code in codes[:2])
+    hint = "write the character itself"
+    if len(codes) >= 2 and 0xD800 <= codes[0] < 0xDC00 <= codes[1] < 0xE000:
+        joined = 0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00)
+        hint += f", or one escape of eight digits for it: `\\U{joined:08X}`"
+        what = "a UTF-16 surrogate pair written as two escapes: YAML reads each half"
+    else:
+        what = "half of a UTF-16 surrogate pair: YAML reads it"
+    return error(
+        f"the text holds `{escapes}`, {what} as a character of its own, which no page can hold",
+        where,
+        hint=hint,
+    )

@@ -17,6 +17,7 @@ import yaml
 
 from planbuilder.paths import is_inside
 from planbuilder.problems import Position, Problem, did_you_mean, error
+from planbuilder.safety import lone_surrogate, may_hold_surrogates, surrogate_problem
 
 DEFAULT_THEME = "default"
 THEME_FILE = "theme.yaml"
@@ -188,7 +189,8 @@ def read_chapters(path: Path, problems: list[Problem]) -> dict[str, ChapterSpec]
             too_big = f"{THEME_FILE} is larger than {THEME_MAX_BYTES // (1024 * 1024)} MiB"
             problems.append(error(too_big, Position(path)))
             return {}
-        loader, node = _compose(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        loader, node = _compose(source)
         try:
             if node is not None and _expands_beyond(node, THEME_MAX_VALUES):
                 problems.append(
@@ -213,6 +215,12 @@ def read_chapters(path: Path, problems: list[Problem]) -> dict[str, ChapterSpec]
     if not isinstance(data, dict) or "chapters" not in data:
         return {}
     lines = _key_lines(node, "chapters")
+    surrogate = lone_surrogate(data) if may_hold_surrogates(source) else None
+    if surrogate is not None:  # no page could hold the text: as in the plan's own files
+        keys, text, _ = surrogate
+        line = lines.get(str(keys[1]), 0) if len(keys) > 1 and keys[0] == "chapters" else 0
+        problems.append(surrogate_problem(text, Position(path, line, 1)))
+        return {}
     declared = data["chapters"]
     if not isinstance(declared, dict):
         problems.append(

@@ -175,6 +175,23 @@ def test_invalid_yaml_in_theme_yaml_is_an_error_and_the_build_reports_it(make_pl
     assert problem.position.line == 2
 
 
+def test_a_surrogate_escape_in_theme_yaml_is_an_error_not_a_crash(make_plan, tmp_path):
+    """As in the plan's own YAML (tests/test_fuzz.py): JSON's way to write an emoji reads
+    as two lone surrogates, which no page can hold."""
+    theme_yaml = (
+        'chapters:\n  swot: {template: chapters/goals.html, title: "SWOT \\ud83d\\ude80"}\n'
+    )
+    plan = make_plan({"theme/theme.yaml": theme_yaml})
+    result = build(plan, tmp_path / "out", pdf=False, today=TODAY)
+    [problem] = result.errors
+    assert problem.message.startswith("the text holds `\\ud83d\\ude80`")
+    assert problem.hint.endswith("`\\U0001F680`")
+    assert (problem.position.file, problem.position.line) == (
+        str(Path(plan) / "theme" / "theme.yaml"),
+        2,
+    )
+
+
 def test_the_sample_editions_keep_their_chapters():
     prepared = prepare(SAMPLE, today=TODAY)
     found = {
